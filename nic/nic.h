@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nic — one interface for sending and receiving raw Ethernet frames, with
+ * backends chosen by name (as libpcap does):
+ *
+ *   "eth0"           live: libpcap receive, libnet injection
+ *   "file:IN.pcap"   replay IN.pcap as received frames; sent frames are kept
+ *                    in memory for inspection (nic_file_sent) or dropped
+ *   loop             in-memory pair, made with nic_loop_pair()
+ *   impair           decorator over any nic, made with nic_impair_wrap()
+ *   capture          decorator writing every sent and received frame to a
+ *                    pcap file, made with nic_capture_wrap()
+ *
+ * All calls are non-blocking; the caller polls nic_fd() (or, for backends
+ * without one, just calls nic_recv() again) and owns the clock.
+ */
+#ifndef ETHDL_NIC_H
+#define ETHDL_NIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum nic_err {
+	NIC_OK = 0,
+	NIC_E_NODEV = 1,     /* no such interface */
+	NIC_E_DOWN = 2,      /* interface is administratively down */
+	NIC_E_NOCARRIER = 3, /* interface up but no carrier */
+	NIC_E_PERM = 4,      /* missing CAP_NET_RAW */
+	NIC_E_NOTETHER = 5,  /* not an Ethernet interface */
+	NIC_E_MTU = 6,       /* MTU too small for the protocol */
+	NIC_E_IO = 7,        /* send or receive failed */
+	NIC_E_FILE = 8,      /* capture file could not be opened, read or written */
+	NIC_E_NOMEM = 9,
+	NIC_E_INVAL = 10,    /* bad argument */
+	NIC_E_FULL = 11,     /* loop queue full (frame dropped) */
+};
+#define NIC_ERR_COUNT 12
+
+#define NIC_ERRBUF_SIZE 256
+#define NIC_MIN_MTU     576 /* smaller than this is refused */
+
+struct nic;
+
+struct nic_ops {
+	/** Send one frame of len bytes. Returns 0 or -enum nic_err. */
+	int (*send)(struct nic *n, const uint8_t *buf, size_t len);
+	/** Receive one frame if one is waiting: returns 1 and sets *buf and *len
+	 *  (valid until the next call on this nic), 0 if none, or -enum nic_err. */
+	int (*recv)(struct nic *n, const uint8_t **buf, size_t *len);
+	/** A descriptor to poll() for input, or -1. */
+	int (*fd)(struct nic *n);
+	/** Also receive frames sent to this multicast MAC. Returns 0 or -err. */
+	int (*join)(struct nic *n, const uint8_t mac[6]);
+	/** Release everything, including priv. */
+	void (*close)(struct nic *n);
+};
+
+struct nic_stats {
+	uint64_t tx_frames, tx_bytes;
+	uint64_t rx_frames, rx_bytes;
+};
+
+struct nic {
+	const struct nic_ops *ops;
+	void *priv;
+	char name[64];
+	uint8_t mac[6];
+	unsigned mtu;
+	struct nic_stats stats;
+};
+
+/** Options for nic_open(). Zero is a sensible default for every field. */
+struct nic_config {
+	uint16_t ethertype;     /* 0 = FRAME_ETHERTYPE_DEFAULT; used by the live BPF filter */
+	unsigned buffer_bytes;  /* live: kernel capture buffer; 0 = 4 MiB */
+	int promisc;            /* live: receive frames for any destination */
+};
+
+/**
+ * Open a nic by name ("eth0", "file:x.pcap"). On error returns -enum
+ * nic_err, *out is NULL and errbuf (NIC_ERRBUF_SIZE) says what and why.
+ * Free with nic_close().
+ */
+int nic_open(struct nic **out, const char *name, const struct nic_config *cfg, char *errbuf);
+
+static inline int nic_send(struct nic *n, const uint8_t *buf, size_t len)
+{
+	int r = n->ops->send(n, buf, len);
+
+	if (r == 0) {
+		n->stats.tx_frames++;
+		n->stats.tx_bytes += len;
+	}
+	return r;
+}
+
+static inline int nic_recv(struct nic *n, const uint8_t **buf, size_t *len)
+{
+	int r = n->ops->recv(n, buf, len);
+
+	if (r == 1) {
+		n->stats.rx_frames++;
+		n->stats.rx_bytes += *len;
+	}
+	return r;
+}
+
+static inline int nic_fd(struct nic *n)
+{
+	return n->ops->fd ? n->ops->fd(n) : -1;
+}
+
+int nic_join(struct nic *n, const uint8_t mac[6]);
+/** Close and free; accepts NULL. */
+void nic_close(struct nic *n);
+const char *nic_strerror(int err); /* positive or negative */
+
+/* ---- live ---- */
+int nic_live_open(struct nic **out, const char *ifname, const struct nic_config *cfg, char *errbuf);
+
+/** One interface as `ethdl list` shows it. */
+struct nic_info {
+	char name[64];
+	uint8_t mac[6];
+	int has_mac;    /* 0 for interfaces without a link-layer address */
+	unsigned mtu;
+	int up;         /* IFF_UP */
+	int carrier;    /* IFF_RUNNING / carrier */
+	int ethernet;   /* ARPHRD_ETHER (loopback reported as 0 but listed) */
+};
+/** Fill up to cap entries; returns the number of interfaces found (may be > cap) or -err. */
+int nic_list(struct nic_info *out, int cap, char *errbuf);
+
+/* ---- loop ---- */
+/** Two connected endpoints: what a sends, b receives, and the reverse.
+ *  Each queue holds up to depth frames (0 = 4096); beyond that send returns -NIC_E_FULL. */
+int nic_loop_pair(struct nic **a, struct nic **b, const uint8_t mac_a[6], const uint8_t mac_b[6],
+		  unsigned mtu, unsigned depth);
+
+/* ---- file ---- */
+/** Replay path (pcap) as received frames. Sent frames are recorded in memory. */
+int nic_file_open(struct nic **out, const char *path, char *errbuf);
+/** Frames sent so far on a file nic: count, and the i-th (NULL if out of range). */
+size_t nic_file_sent_count(struct nic *n);
+const uint8_t *nic_file_sent(struct nic *n, size_t i, size_t *len);
+
+/** Wrap inner so that every frame sent and received is also written to a
+ *  pcap file at path (Ethernet link type). The wrapper owns inner. */
+int nic_capture_wrap(struct nic **out, struct nic *inner, const char *path, char *errbuf);
+
+/* ---- impair ---- */
+struct nic_impair {
+	double drop;      /* probability a frame is dropped */
+	double corrupt;   /* probability one byte past the Ethernet header is flipped */
+	double duplicate; /* probability a frame is delivered twice */
+	double reorder;   /* probability a frame is held back and delivered after the next one */
+	double delay;     /* probability a frame is held for delay_us */
+	uint64_t delay_us;
+	uint64_t seed;
+	int on_tx;        /* apply to frames sent */
+	int on_rx;        /* apply to frames received */
+	/* Clock for delay; NULL means no frame is delayed. */
+	uint64_t (*now_us)(void *ctx);
+	void *clock_ctx;
+};
+
+struct nic_impair_stats {
+	uint64_t seen, dropped, corrupted, duplicated, reordered, delayed;
+};
+
+/** Wrap inner with the impairments of p (copied). The wrapper owns inner. */
+int nic_impair_wrap(struct nic **out, struct nic *inner, const struct nic_impair *p);
+/** Statistics of an impair nic (zeroes for other nics). */
+void nic_impair_get_stats(struct nic *n, struct nic_impair_stats *st);
+
+#endif
