@@ -74,9 +74,9 @@ const char *frame_strerror(int err)
 		"buffer too small",
 		"data too long",
 	};
-	if (err < 0)
-		err = -err;
-	return err < FRAME_ERR_COUNT ? msgs[err] : "?";
+	if (err <= -FRAME_ERR_COUNT || err >= FRAME_ERR_COUNT)
+		return "?"; /* also keeps -INT_MIN from being computed */
+	return msgs[err < 0 ? -err : err];
 }
 
 static void put_header(uint8_t *buf, const struct frame *f, uint16_t ethertype)
@@ -147,8 +147,9 @@ int frame_decode(struct frame *f, const uint8_t *buf, size_t len, uint16_t ether
 	f->code = buf[26];
 	f->len = get_be16(buf + 27);
 	f->data = buf + FRAME_HDR_LEN;
-	/* len - HDR - TRL cannot underflow: checked above. */
-	if (f->len > len - FRAME_HDR_LEN - FRAME_TRL_LEN)
+	/* len - HDR - TRL cannot underflow: checked above. Above
+	 * FRAME_MAX_DATA the frame would not fit FRAME_BUF_MAX. */
+	if (f->len > FRAME_MAX_DATA || f->len > len - FRAME_HDR_LEN - FRAME_TRL_LEN)
 		return -FRAME_E_LENGTH;
 	end = FRAME_HDR_LEN + f->len + FRAME_TRL_LEN;
 	if (buf[end - 2] != FRAME_END0 || buf[end - 1] != FRAME_END1)
