@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: MIT */
+/* live: libpcap receives through a BPF filter, libnet injects whole frames. */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <netpacket/packet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <libnet.h>
+#include <pcap/pcap.h>
+
+#include "frame.h"
+#include "nic.h"
+
+#define LIVE_BUFFER_DEFAULT (4u << 20)
+
+struct live_priv {
+	pcap_t *pcap;
+	libnet_t *net;
+	int ifindex;
+};
+
+static void __attribute__((format(printf, 2, 3))) set_err(char *errbuf, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errbuf)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, NIC_ERRBUF_SIZE, fmt, ap);
+	va_end(ap);
+}
+
+static int live_send(struct nic *n, const uint8_t *buf, size_t len)
+{
+	struct live_priv *lp = n->priv;
+
+	if (len < FRAME_ETH_LEN || len > n->mtu + FRAME_ETH_LEN)
+		return -NIC_E_INVAL;
+	if (libnet_adv_write_link(lp->net, buf, (uint32_t)len) == (int)len)
+		return 0;
+	/* ENOBUFS: the qdisc (e.g. tbf) dropped the frame; try again later. */
+	return errno == ENOBUFS || errno == EAGAIN ? -NIC_E_FULL : -NIC_E_IO;
+}
+
+static int live_recv(struct nic *n, const uint8_t **buf, size_t *len)
+{
+	struct live_priv *lp = n->priv;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int r = pcap_next_ex(lp->pcap, &h, &data);
+
+	if (r == 0)
+		return 0;
+	if (r < 0)
+		return -NIC_E_IO;
+	*buf = data;
+	*len = h->caplen;
+	return 1;
+}
+
+static int live_fd(struct nic *n)
+{
+	struct live_priv *lp = n->priv;
+
+	return pcap_get_selectable_fd(lp->pcap);
+}
+
+static int live_join(struct nic *n, const uint8_t mac[6])
+{
+	struct live_priv *lp = n->priv;
+	struct packet_mreq mr;
+
+	if (!(mac[0] & 1))
+		return -NIC_E_INVAL;
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = lp->ifindex;
+	mr.mr_type = PACKET_MR_MULTICAST;
+	mr.mr_alen = 6;
+	memcpy(mr.mr_address, mac, 6);
+	if (setsockopt(pcap_fileno(lp->pcap), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)))
+		return -NIC_E_IO;
+	return 0;
+}
+
+static void live_close(struct nic *n)
+{
+	struct live_priv *lp = n->priv;
+
+	if (lp) {
+		if (lp->pcap)
+			pcap_close(lp->pcap);
+		if (lp->net)
+			libnet_destroy(lp->net);
+		free(lp);
+	}
+	free(n);
+}
+
+static const struct nic_ops live_ops = {
+    .send = live_send,
+    .recv = live_recv,
+    .fd = live_fd,
+    .join = live_join,
+    .close = live_close,
+};
+
+static int have_net_raw(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	unsigned long long eff;
+	char line[256];
+	int ret = 1; /* cannot tell: let the kernel decide */
+
+	if (!f)
+		return ret;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+			ret = (eff >> CAP_NET_RAW) & 1;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/* Check that ifname is a usable Ethernet interface; fill in its MAC, MTU
+ * and index. */
+static int probe(struct nic *n, const char *ifname, int *ifindex, char *errbuf)
+{
+	struct ifreq ifr;
+	int fd = -1, ret;
+
+	if (strlen(ifname) >= IFNAMSIZ) {
+		set_err(errbuf, "%s: no such interface (name too long)", ifname);
+		ret = -NIC_E_NODEV;
+		goto out;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		set_err(errbuf, "%s: socket: %s", ifname, strerror(errno));
+		ret = -NIC_E_IO;
+		goto out;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, ifname);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr)) {
+		set_err(errbuf, "%s: no such interface", ifname);
+		ret = -NIC_E_NODEV;
+		goto out;
+	}
+	*ifindex = ifr.ifr_ifindex;
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		set_err(errbuf, "%s: cannot read hardware address: %s", ifname, strerror(errno));
+		ret = -NIC_E_IO;
+		goto out;
+	}
+	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
+		set_err(errbuf, "%s: not an Ethernet interface (link type %u)", ifname,
+			(unsigned)ifr.ifr_hwaddr.sa_family);
+		ret = -NIC_E_NOTETHER;
+		goto out;
+	}
+	memcpy(n->mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		set_err(errbuf, "%s: cannot read flags: %s", ifname, strerror(errno));
+		ret = -NIC_E_IO;
+		goto out;
+	}
+	if (!(ifr.ifr_flags & IFF_UP)) {
+		set_err(errbuf, "%s: interface is down", ifname);
+		ret = -NIC_E_DOWN;
+		goto out;
+	}
+	if (!(ifr.ifr_flags & IFF_RUNNING)) {
+		set_err(errbuf, "%s: interface has no carrier", ifname);
+		ret = -NIC_E_NOCARRIER;
+		goto out;
+	}
+	if (ioctl(fd, SIOCGIFMTU, &ifr)) {
+		set_err(errbuf, "%s: cannot read MTU: %s", ifname, strerror(errno));
+		ret = -NIC_E_IO;
+		goto out;
+	}
+	if (ifr.ifr_mtu < NIC_MIN_MTU) {
+		set_err(errbuf, "%s: MTU %d is below the minimum of %d", ifname, ifr.ifr_mtu,
+			NIC_MIN_MTU);
+		ret = -NIC_E_MTU;
+		goto out;
+	}
+	n->mtu = (unsigned)ifr.ifr_mtu;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static int pcap_err_to_nic(int r)
+{
+	switch (r) {
+	case PCAP_ERROR_NO_SUCH_DEVICE:
+		return -NIC_E_NODEV;
+	case PCAP_ERROR_PERM_DENIED:
+	case PCAP_ERROR_PROMISC_PERM_DENIED:
+		return -NIC_E_PERM;
+	case PCAP_ERROR_IFACE_NOT_UP:
+		return -NIC_E_DOWN;
+	default:
+		return -NIC_E_IO;
+	}
+}
+
+static int open_pcap(struct nic *n, struct live_priv *lp, const struct nic_config *cfg,
+		     char *errbuf)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	unsigned bufsize = cfg->buffer_bytes ? cfg->buffer_bytes : LIVE_BUFFER_DEFAULT;
+	char filter[256], mac[18];
+	struct bpf_program prog;
+	pcap_t *p;
+	int r;
+
+	p = lp->pcap = pcap_create(n->name, perr);
+	if (!p) {
+		set_err(errbuf, "%s: %s", n->name, perr);
+		return -NIC_E_IO;
+	}
+	/* The ring's slot size follows the snapshot length (up to 64 KiB on
+	 * interfaces with offloads), so a 64 KiB snaplen would leave a 4 MiB
+	 * buffer with 64 slots. MTU + header + VLAN tag + FCS is enough. */
+	pcap_set_snaplen(p, (int)n->mtu + 22);
+	pcap_set_promisc(p, cfg->promisc != 0);
+	pcap_set_immediate_mode(p, 1);
+	pcap_set_buffer_size(p, (int)(bufsize > INT_MAX ? INT_MAX : bufsize));
+	r = pcap_activate(p);
+	if (r < 0) {
+		set_err(errbuf, "%s: %s", n->name,
+			*pcap_geterr(p) ? pcap_geterr(p) : pcap_statustostr(r));
+		return pcap_err_to_nic(r);
+	}
+	if (pcap_setnonblock(p, 1, perr)) {
+		set_err(errbuf, "%s: %s", n->name, perr);
+		return -NIC_E_IO;
+	}
+	/* Not fatal: the filter below also drops what we send. */
+	pcap_setdirection(p, PCAP_D_IN);
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1], n->mac[2],
+		 n->mac[3], n->mac[4], n->mac[5]);
+	/* "ether multicast" includes broadcast. */
+	if (cfg->promisc)
+		snprintf(filter, sizeof(filter), "ether proto 0x%04x and not ether src %s",
+			 cfg->ethertype ? cfg->ethertype : FRAME_ETHERTYPE_DEFAULT, mac);
+	else
+		snprintf(filter, sizeof(filter),
+			 "ether proto 0x%04x and (ether dst %s or ether multicast)"
+			 " and not ether src %s",
+			 cfg->ethertype ? cfg->ethertype : FRAME_ETHERTYPE_DEFAULT, mac, mac);
+	if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN)) {
+		set_err(errbuf, "%s: filter: %s", n->name, pcap_geterr(p));
+		return -NIC_E_IO;
+	}
+	r = pcap_setfilter(p, &prog);
+	pcap_freecode(&prog);
+	if (r) {
+		set_err(errbuf, "%s: filter: %s", n->name, pcap_geterr(p));
+		return -NIC_E_IO;
+	}
+	return 0;
+}
+
+static int open_libnet(struct nic *n, struct live_priv *lp, char *errbuf)
+{
+	char lerr[LIBNET_ERRBUF_SIZE] = "";
+	struct sockaddr_ll sll;
+
+	lp->net = libnet_init(LIBNET_LINK_ADV, n->name, lerr);
+	if (!lp->net) {
+		lerr[strcspn(lerr, "\n")] = '\0';
+		set_err(errbuf, "%s: libnet: %s", n->name, lerr);
+		return -NIC_E_IO;
+	}
+	/* libnet's packet socket listens to ETH_P_ALL on every interface and
+	 * nobody reads it; binding it to protocol 0 makes it receive nothing,
+	 * so the kernel does not queue a copy of every frame for it. */
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_ifindex = lp->ifindex;
+	if (bind(libnet_getfd(lp->net), (struct sockaddr *)&sll, sizeof(sll))) {
+		set_err(errbuf, "%s: bind: %s", n->name, strerror(errno));
+		return -NIC_E_IO;
+	}
+	return 0;
+}
+
+int nic_live_open(struct nic **out, const char *ifname, const struct nic_config *cfg, char *errbuf)
+{
+	static const struct nic_config defaults;
+	struct live_priv *lp = NULL;
+	struct nic *n = NULL;
+	int ret;
+
+	*out = NULL;
+	if (!cfg)
+		cfg = &defaults;
+	if (!ifname || !*ifname) {
+		set_err(errbuf, "empty interface name");
+		ret = -NIC_E_INVAL;
+		goto out;
+	}
+	n = calloc(1, sizeof(*n));
+	lp = calloc(1, sizeof(*lp));
+	if (!n || !lp) {
+		free(lp);
+		set_err(errbuf, "%s: out of memory", ifname);
+		ret = -NIC_E_NOMEM;
+		goto out;
+	}
+	n->ops = &live_ops;
+	n->priv = lp;
+	snprintf(n->name, sizeof(n->name), "%s", ifname);
+	ret = probe(n, ifname, &lp->ifindex, errbuf);
+	if (ret)
+		goto out;
+	if (!have_net_raw()) {
+		set_err(errbuf, "%s: permission denied (needs CAP_NET_RAW)", ifname);
+		ret = -NIC_E_PERM;
+		goto out;
+	}
+	ret = open_pcap(n, lp, cfg, errbuf);
+	if (ret)
+		goto out;
+	ret = open_libnet(n, lp, errbuf);
+	if (ret)
+		goto out;
+	*out = n;
+	n = NULL;
+out:
+	if (n)
+		live_close(n);
+	return ret;
+}
+
+int nic_list(struct nic_info *out, int cap, char *errbuf)
+{
+	struct ifaddrs *ifs = NULL, *ifa;
+	int fd = -1, count = 0, ret;
+
+	if (getifaddrs(&ifs)) {
+		set_err(errbuf, "getifaddrs: %s", strerror(errno));
+		ret = -NIC_E_IO;
+		goto out;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	for (ifa = ifs; ifa; ifa = ifa->ifa_next) {
+		const struct sockaddr_ll *sll = (const void *)ifa->ifa_addr;
+		struct nic_info *ni;
+		struct ifreq ifr;
+
+		if (!sll || sll->sll_family != AF_PACKET)
+			continue;
+		if (count++ >= cap)
+			continue;
+		ni = &out[count - 1];
+		memset(ni, 0, sizeof(*ni));
+		snprintf(ni->name, sizeof(ni->name), "%s", ifa->ifa_name);
+		if (sll->sll_halen == 6) {
+			memcpy(ni->mac, sll->sll_addr, 6);
+			ni->has_mac = 1;
+		}
+		ni->up = !!(ifa->ifa_flags & IFF_UP);
+		ni->carrier = !!(ifa->ifa_flags & IFF_RUNNING);
+		ni->ethernet = sll->sll_hatype == ARPHRD_ETHER;
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifa->ifa_name);
+		if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr))
+			ni->mtu = (unsigned)ifr.ifr_mtu;
+	}
+	ret = count;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ifs)
+		freeifaddrs(ifs);
+	return ret;
+}
