@@ -1,0 +1,661 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The board: the reference for what firmware must do. It answers one host
+ * at a time, stores a download only once its file CRC has been checked, and
+ * never lets a failed or partial download touch the file it already holds.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+static void blog(struct sess_board *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void blog(struct sess_board *b, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!b->cfg.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	b->cfg.log(b->cfg.log_ctx, msg);
+}
+
+static int muted(const struct sess_board *b)
+{
+	return b->cfg.silent || (b->cfg.silent_after && b->frames_rx > b->cfg.silent_after);
+}
+
+static int send_frame(struct sess_board *b, uint8_t code, uint32_t seq, uint8_t flags,
+		      const uint8_t *data, size_t len)
+{
+	if (muted(b))
+		return 0;
+	return sess_send(b->cfg.nic, b->cfg.ethertype, b->tx, sizeof(b->tx), b->host, b->session,
+			 seq, code, flags, data, len);
+}
+
+/* Send a reply to command cmd and keep it for when cmd comes again. */
+static void reply(struct sess_board *b, uint8_t cmd, uint8_t code, uint32_t seq,
+		  const uint8_t *data, size_t len)
+{
+	int n = send_frame(b, code, seq, 0, data, len);
+
+	b->last_cmd = cmd;
+	b->reply_len = 0;
+	if (n > 0 && (size_t)n <= sizeof(b->reply)) {
+		memcpy(b->reply, b->tx, (size_t)n);
+		b->reply_len = (size_t)n;
+	}
+}
+
+static void drop_download(struct sess_board *b)
+{
+	if (b->store_open) {
+		b->cfg.store->abort(b->cfg.store->ctx);
+		b->store_open = 0;
+	}
+	recvwin_dispose(&b->rw);
+}
+
+static void end_session(struct sess_board *b, const char *why)
+{
+	if (b->state == B_IDLE)
+		return;
+	if (b->state == B_DL_DATA || b->state == B_DL_INFO)
+		b->downloads_failed += b->store_open;
+	drop_download(b);
+	sendwin_dispose(&b->sw);
+	blog(b, "session %08x ended: %s", b->session, why);
+	b->state = B_IDLE;
+	b->reply_len = 0;
+}
+
+/* Tell the host what went wrong, then drop the session. */
+static void refuse(struct sess_board *b, int notice, int detail, uint32_t expected, uint32_t got,
+		   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void refuse(struct sess_board *b, int notice, int detail, uint32_t expected, uint32_t got,
+		   const char *fmt, ...)
+{
+	uint8_t d[256];
+	char text[160];
+	va_list ap;
+	size_t l;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	l = sess_error_tlv(d, sizeof(d), notice, detail, expected, got, text);
+	send_frame(b, FC_ERROR, 0, 0, d, l);
+	blog(b, "error %s: %s", notice ? frame_notice_name(notice) : "refused", text);
+	end_session(b, notice ? frame_notice_name(notice) : proto_detail_name(detail));
+}
+
+int sess_board_init(struct sess_board *b, const struct sess_board_config *cfg)
+{
+	memset(b, 0, sizeof(*b));
+	b->cfg = *cfg;
+	if (!b->cfg.timeout_us)
+		b->cfg.timeout_us = PROTO_TIMEOUT_US;
+	if (!b->cfg.window)
+		b->cfg.window = DEFAULT_WINDOW;
+	if (!b->cfg.max_file)
+		b->cfg.max_file = (uint64_t)4 << 30;
+	if (!b->cfg.vendor)
+		b->cfg.vendor = "";
+	if (!b->cfg.model)
+		b->cfg.model = "";
+	if (!b->cfg.serial)
+		b->cfg.serial = "";
+	return cfg->nic && cfg->store ? 0 : -EINVAL;
+}
+
+void sess_board_dispose(struct sess_board *b)
+{
+	end_session(b, "shutdown");
+	recvwin_dispose(&b->rw);
+	sendwin_dispose(&b->sw);
+}
+
+static unsigned board_max_block(const struct sess_board *b)
+{
+	unsigned m = sess_block_for_mtu(b->cfg.nic->mtu);
+
+	return b->cfg.max_block && b->cfg.max_block < m ? b->cfg.max_block : m;
+}
+
+static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now)
+{
+	uint8_t d[512];
+	struct tlv_writer w;
+	uint64_t caps = 0;
+
+	if (b->state != B_IDLE) {
+		if (memcmp(f->src, b->host, 6) != 0) {
+			/* Answer the newcomer without disturbing the session. */
+			uint8_t e[128];
+			size_t l = sess_error_tlv(e, sizeof(e), NOTICE_CONNECT_FAILED, D_BUSY, 0, 0,
+						  "in a session with another host");
+
+			if (!muted(b))
+				sess_send(b->cfg.nic, b->cfg.ethertype, b->tx, sizeof(b->tx), f->src,
+					  f->session, 0, FC_ERROR, 0, e, l);
+			return;
+		}
+		if (f->session == b->session) {
+			if (b->last_cmd == FC_CONNECT && b->reply_len)
+				nic_send(b->cfg.nic, b->reply, b->reply_len);
+			return;
+		}
+		end_session(b, "host reconnected");
+	}
+	tlv_get_uint(f->data, f->len, T_CAPS, &caps);
+	b->session = f->session;
+	memcpy(b->host, f->src, 6);
+	b->windowed = !b->cfg.strict && (caps & CAP_WINDOW);
+	b->state = B_READY;
+	b->last_rx = now;
+	b->last_progress = now;
+	b->sessions++;
+
+	tlv_writer_init(&w, d, sizeof(d));
+	tlv_put_str(&w, T_VENDOR, b->cfg.vendor);
+	tlv_put_str(&w, T_MODEL, b->cfg.model);
+	tlv_put_str(&w, T_SERIAL, b->cfg.serial);
+	tlv_put_u32(&w, T_CAPS, b->cfg.strict ? 0 : CAP_WINDOW);
+	tlv_put_u16(&w, T_BLOCK, (uint16_t)board_max_block(b));
+	tlv_put_u16(&w, T_WINDOW, (uint16_t)(b->cfg.window > 65535 ? 65535 : b->cfg.window));
+	for (int t = 1; t < FT_COUNT; t++) {
+		uint64_t size;
+		uint32_t crc;
+		uint8_t slot[13];
+
+		if (b->cfg.store->info(b->cfg.store->ctx, t, &size, &crc) < 0)
+			continue;
+		slot[0] = (uint8_t)t;
+		put_be32(slot + 1, (uint32_t)(size >> 32));
+		put_be32(slot + 5, (uint32_t)size);
+		put_be32(slot + 9, crc);
+		tlv_put(&w, T_SLOT, slot, sizeof(slot));
+	}
+	reply(b, FC_CONNECT, FC_CONNECT_ACK, 0, d, w.len);
+	blog(b, "session %08x from %02x:%02x:%02x:%02x:%02x:%02x, %s exchange", b->session,
+	     b->host[0], b->host[1], b->host[2], b->host[3], b->host[4], b->host[5],
+	     b->windowed ? "windowed" : "strict");
+}
+
+static int want_type(struct sess_board *b, const struct frame *f, int *type)
+{
+	uint64_t t;
+
+	if (!tlv_get_uint(f->data, f->len, T_TYPE, &t) || t < 1 || t >= FT_COUNT) {
+		refuse(b, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0, "%s without a valid file type",
+		       frame_code_name(f->code));
+		return 0;
+	}
+	*type = (int)t;
+	return 1;
+}
+
+static void on_download(struct sess_board *b, const struct frame *f)
+{
+	uint8_t d[8];
+	struct tlv_writer w;
+
+	if (!want_type(b, f, &b->type))
+		return;
+	tlv_writer_init(&w, d, sizeof(d));
+	tlv_put_u8(&w, T_TYPE, (uint8_t)b->type);
+	/* The misbehaving board of the tests answers with the wrong code. */
+	reply(b, FC_DOWNLOAD, b->cfg.wrong_reply ? FC_READBACK_ACK : FC_DOWNLOAD_ACK, 0, d, w.len);
+	b->state = B_DL_INFO;
+}
+
+static void finish_download(struct sess_board *b);
+
+static void on_file_info(struct sess_board *b, const struct frame *f)
+{
+	uint64_t type, size, frames, crc, block;
+	uint8_t d[16];
+	struct tlv_writer w;
+	int r;
+
+	if (!tlv_get_uint(f->data, f->len, T_TYPE, &type) ||
+	    !tlv_get_uint(f->data, f->len, T_SIZE, &size) ||
+	    !tlv_get_uint(f->data, f->len, T_FRAMES, &frames) ||
+	    !tlv_get_uint(f->data, f->len, T_CRC, &crc) ||
+	    !tlv_get_uint(f->data, f->len, T_BLOCK, &block)) {
+		refuse(b, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
+		       "FILE_INFO needs type, size, frames, CRC and block");
+		return;
+	}
+	if ((int)type != b->type || block == 0 || block > board_max_block(b) ||
+	    frames != (size + block - 1) / block) {
+		refuse(b, NOTICE_WRONG_COMMAND, D_BAD_FIELD, (uint32_t)((size + block - 1) / (block ? block : 1)),
+		       (uint32_t)frames, "FILE_INFO inconsistent: type %u, %llu bytes, %llu frames of %llu",
+		       (unsigned)type, (unsigned long long)size, (unsigned long long)frames,
+		       (unsigned long long)block);
+		return;
+	}
+	if (size > b->cfg.max_file) {
+		refuse(b, NOTICE_NONE, D_TOO_BIG, (uint32_t)b->cfg.max_file, (uint32_t)size,
+		       "%llu bytes is more than the board takes (%llu)", (unsigned long long)size,
+		       (unsigned long long)b->cfg.max_file);
+		return;
+	}
+	r = b->cfg.store->begin(b->cfg.store->ctx, b->type, size);
+	if (r < 0) {
+		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "cannot store %llu bytes: %s",
+		       (unsigned long long)size, strerror(-r));
+		return;
+	}
+	b->store_open = 1;
+	b->size = size;
+	b->crc = (uint32_t)crc;
+	b->frames = (uint32_t)frames;
+	b->block = (unsigned)block;
+	b->strict_next = 1;
+	b->run_crc = 0;
+	b->run_len = 0;
+	r = recvwin_init(&b->rw, b->frames);
+	if (r < 0) {
+		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "no memory for the bitmap");
+		return;
+	}
+	tlv_writer_init(&w, d, sizeof(d));
+	tlv_put_u32(&w, T_RESUME, 0);
+	reply(b, FC_FILE_INFO, FC_FILE_INFO_ACK, 0, d, w.len);
+	b->state = B_DL_DATA;
+	blog(b, "receiving %s: %llu bytes in %u frames, CRC %08x", proto_type_name(b->type),
+	     (unsigned long long)size, b->frames, b->crc);
+	if (b->frames == 0)
+		finish_download(b);
+}
+
+/* CRC of what was stored, from the running value if the frames came in
+ * order, else by reading it back. */
+static int stored_crc(struct sess_board *b, uint32_t *crc)
+{
+	uint8_t buf[65536];
+	uint64_t off = b->run_len;
+	uint32_t c = b->run_crc;
+
+	while (off < b->size) {
+		size_t n = b->size - off < sizeof(buf) ? (size_t)(b->size - off) : sizeof(buf);
+		int r = b->cfg.store->read_new(b->cfg.store->ctx, off, buf, n);
+
+		if (r < 0)
+			return r;
+		c = frame_crc32(c, buf, n);
+		off += n;
+	}
+	*crc = c;
+	return 0;
+}
+
+static void finish_download(struct sess_board *b)
+{
+	uint8_t d[64];
+	struct tlv_writer w;
+	uint32_t crc;
+	int r;
+
+	r = stored_crc(b, &crc);
+	if (r < 0) {
+		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "reading back the received file: %s",
+		       strerror(-r));
+		return;
+	}
+	if (crc != b->crc) {
+		refuse(b, NOTICE_FILE_CRC, D_FILE_CRC, b->crc, crc,
+		       "received file has CRC %08x, FILE_INFO said %08x; previous file kept", crc,
+		       b->crc);
+		return;
+	}
+	r = b->cfg.store->commit(b->cfg.store->ctx, crc);
+	b->store_open = 0;
+	if (r < 0) {
+		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "storing the file: %s",
+		       strerror(-r));
+		return;
+	}
+	recvwin_dispose(&b->rw);
+	b->downloads_ok++;
+	tlv_writer_init(&w, d, sizeof(d));
+	tlv_put_u8(&w, T_TYPE, (uint8_t)b->type);
+	tlv_put_u64(&w, T_SIZE, b->size);
+	tlv_put_u32(&w, T_FRAMES, b->frames);
+	tlv_put_u32(&w, T_CRC, crc);
+	reply(b, FC_FILE_DATA, FC_DOWNLOAD_DONE, b->frames, d, w.len);
+	b->state = B_READY;
+	blog(b, "stored %s: %llu bytes, CRC %08x", proto_type_name(b->type),
+	     (unsigned long long)b->size, crc);
+}
+
+static void on_file_data(struct sess_board *b, const struct frame *f, uint64_t now)
+{
+	uint64_t off, want;
+	int r;
+
+	if (f->seq < 1 || f->seq > b->frames) {
+		refuse(b, NOTICE_WRONG_COMMAND, D_SEQUENCE, b->frames, f->seq,
+		       "FILE_DATA sequence %u outside 1..%u", f->seq, b->frames);
+		return;
+	}
+	if (!b->windowed && f->seq != b->strict_next) {
+		refuse(b, NOTICE_WRONG_COMMAND, D_SEQUENCE, b->strict_next, f->seq,
+		       "FILE_DATA sequence %u, expected %u", f->seq, b->strict_next);
+		return;
+	}
+	off = (uint64_t)(f->seq - 1) * b->block;
+	want = b->size - off < b->block ? b->size - off : b->block;
+	if (f->len != want) {
+		refuse(b, NOTICE_WRONG_COMMAND, D_BAD_FIELD, (uint32_t)want, f->len,
+		       "FILE_DATA %u carries %u bytes, expected %llu", f->seq, f->len,
+		       (unsigned long long)want);
+		return;
+	}
+	b->strict_next = f->seq + 1;
+	if (recvwin_mark(&b->rw, f->seq) != 1)
+		return; /* a repeat */
+	b->last_progress = now;
+	if (b->cfg.flip_received && f->seq == 1 && f->len) {
+		uint8_t tmp[FRAME_MAX_DATA];
+
+		memcpy(tmp, f->data, f->len);
+		tmp[0] ^= 0x01;
+		r = b->cfg.store->write(b->cfg.store->ctx, off, tmp, f->len);
+	} else {
+		r = b->cfg.store->write(b->cfg.store->ctx, off, f->data, f->len);
+	}
+	if (r < 0) {
+		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "writing at %llu: %s",
+		       (unsigned long long)off, strerror(-r));
+		return;
+	}
+	if (off == b->run_len && !b->cfg.flip_received) {
+		b->run_crc = frame_crc32(b->run_crc, f->data, f->len);
+		b->run_len += f->len;
+	}
+	if (recvwin_complete(&b->rw))
+		finish_download(b);
+}
+
+static void send_status(struct sess_board *b, uint32_t id)
+{
+	uint8_t d[300];
+	struct tlv_writer w;
+
+	tlv_writer_init(&w, d, sizeof(d));
+	recvwin_report(&b->rw, &w);
+	send_frame(b, FC_BOARD_STATUS, id, 0, d, w.len);
+}
+
+static void on_readback(struct sess_board *b, const struct frame *f, uint64_t now)
+{
+	uint8_t d[64];
+	struct tlv_writer w;
+	uint64_t block = 0, window = 0;
+	int type, r;
+
+	if (!want_type(b, f, &type))
+		return;
+	tlv_get_uint(f->data, f->len, T_BLOCK, &block);
+	tlv_get_uint(f->data, f->len, T_WINDOW, &window);
+	if (block == 0 || block > board_max_block(b))
+		block = board_max_block(b);
+	if (b->cfg.store->info(b->cfg.store->ctx, type, &b->rb_size, &b->rb_crc) < 0) {
+		refuse(b, NOTICE_NONE, D_NO_FILE, (uint32_t)type, 0, "slot %s holds no file",
+		       proto_type_name(type));
+		return;
+	}
+	b->type = type;
+	b->block = (unsigned)block;
+	b->rb_frames = (uint32_t)((b->rb_size + block - 1) / block);
+	b->rb_strict_next = 1;
+	if (b->windowed) {
+		sendwin_dispose(&b->sw);
+		r = sendwin_init(&b->sw, b->rb_frames,
+				 window && window < b->cfg.window ? (uint32_t)window : b->cfg.window);
+		if (r < 0) {
+			refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "no memory for the window");
+			return;
+		}
+	}
+	tlv_writer_init(&w, d, sizeof(d));
+	tlv_put_u8(&w, T_TYPE, (uint8_t)type);
+	tlv_put_u64(&w, T_SIZE, b->rb_size);
+	tlv_put_u32(&w, T_FRAMES, b->rb_frames);
+	tlv_put_u32(&w, T_CRC, b->rb_crc);
+	tlv_put_u16(&w, T_BLOCK, (uint16_t)block);
+	reply(b, FC_READBACK, FC_READBACK_ACK, 0, d, w.len);
+	b->state = B_RB_DATA;
+	b->last_progress = now;
+	blog(b, "read-back of %s: %llu bytes in %u frames", proto_type_name(type),
+	     (unsigned long long)b->rb_size, b->rb_frames);
+}
+
+static void readback_done(struct sess_board *b)
+{
+	/* In the windowed exchange a HOST_STATUS that comes again means the
+	 * host missed READBACK_DONE: it is sent again then. */
+	reply(b, b->windowed ? FC_HOST_STATUS : 0, FC_READBACK_DONE, b->rb_frames, NULL, 0);
+	b->state = B_READY;
+}
+
+static void on_host_status(struct sess_board *b, const struct frame *f, uint64_t now)
+{
+	if (sendwin_on_report(&b->sw, f->seq, f->data, f->len, now) < 0) {
+		refuse(b, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0, "malformed HOST_STATUS");
+		return;
+	}
+	if (sendwin_complete(&b->sw))
+		readback_done(b);
+}
+
+static void unexpected(struct sess_board *b, const struct frame *f, int expected)
+{
+	refuse(b, NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE, (uint32_t)expected, f->code,
+	       "%s does not fit here (state %d)", frame_code_name(f->code), (int)b->state);
+}
+
+static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
+{
+	int code = f->code;
+
+	if (code == FC_DISCONNECT) {
+		send_frame(b, FC_DISCONNECT_ACK, 0, 0, NULL, 0);
+		end_session(b, "disconnect");
+		return;
+	}
+	if (code == FC_ERROR) {
+		char text[160] = "";
+
+		tlv_get_str(f->data, f->len, T_TEXT, text, sizeof(text));
+		blog(b, "host reported an error: %s", text);
+		end_session(b, "host error");
+		return;
+	}
+	/* A command already answered comes again when its reply was lost. */
+	if (code == b->last_cmd && b->reply_len && code != FC_FILE_DATA) {
+		if (!muted(b))
+			nic_send(b->cfg.nic, b->reply, b->reply_len);
+		return;
+	}
+	switch (b->state) {
+	case B_READY:
+		if (code == FC_DOWNLOAD)
+			on_download(b, f);
+		else if (code == FC_READBACK)
+			on_readback(b, f, now);
+		else if (code == FC_STATUS_QUERY && b->last_cmd == FC_FILE_DATA && b->reply_len) {
+			if (!muted(b))
+				nic_send(b->cfg.nic, b->reply, b->reply_len);
+		} else if (b->windowed && (code == FC_FILE_DATA || code == FC_HOST_STATUS ||
+					   code == FC_STATUS_QUERY))
+			; /* late repeats after a finished transfer */
+		else
+			unexpected(b, f, FC_DOWNLOAD);
+		break;
+	case B_DL_INFO:
+		if (code == FC_FILE_INFO)
+			on_file_info(b, f);
+		else
+			unexpected(b, f, FC_FILE_INFO);
+		break;
+	case B_DL_DATA:
+		if (code == FC_FILE_DATA)
+			on_file_data(b, f, now);
+		else if (code == FC_STATUS_QUERY && b->windowed)
+			send_status(b, f->seq);
+		else
+			unexpected(b, f, FC_FILE_DATA);
+		break;
+	case B_RB_DATA:
+		if (code == FC_HOST_STATUS && b->windowed)
+			on_host_status(b, f, now);
+		else
+			unexpected(b, f, FC_HOST_STATUS);
+		break;
+	case B_IDLE:
+		break;
+	}
+}
+
+void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint64_t now)
+{
+	struct frame f;
+	int r = frame_decode(&f, buf, len, etype(b->cfg.ethertype));
+
+	if (r == -FRAME_E_ETHERTYPE || r == -FRAME_E_SHORT)
+		return;
+	if (r < 0) {
+		/* A damaged frame of our session: the strict exchange stops,
+		 * the windowed one lets repair fetch it again. */
+		if (b->state != B_IDLE && len >= 12 && memcmp(buf + 6, b->host, 6) == 0 &&
+		    !b->windowed)
+			refuse(b, NOTICE_FRAME_CRC, D_FRAME_CRC, 0, (uint32_t)-r,
+			       "damaged frame from the host: %s", frame_strerror(r));
+		return;
+	}
+	b->frames_rx++;
+	if (f.code == FC_CONNECT) {
+		on_connect(b, &f, now);
+		return;
+	}
+	if (b->state == B_IDLE || f.session != b->session || memcmp(f.src, b->host, 6) != 0) {
+		/* Not in a session with this host: a goodbye still gets its
+		 * answer, everything else is left alone. */
+		if (f.code == FC_DISCONNECT && !muted(b))
+			sess_send(b->cfg.nic, b->cfg.ethertype, b->tx, sizeof(b->tx), f.src,
+				  f.session, 0, FC_DISCONNECT_ACK, 0, NULL, 0);
+		return;
+	}
+	b->last_rx = now;
+	dispatch(b, &f, now);
+}
+
+static void send_rb_data(struct sess_board *b, uint32_t seq, uint64_t now)
+{
+	uint64_t off = (uint64_t)(seq - 1) * b->block;
+	size_t len = b->rb_size - off < b->block ? (size_t)(b->rb_size - off) : b->block;
+	struct frame f = {
+		.version = FRAME_VERSION,
+		.session = b->session,
+		.seq = seq,
+		.code = FC_READBACK_DATA,
+		.len = (uint16_t)len,
+	};
+	int n, r;
+
+	r = b->cfg.store->read(b->cfg.store->ctx, b->type, off, b->tx + FRAME_HDR_LEN, len);
+	if (r < 0) {
+		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "reading %s at %llu: %s",
+		       proto_type_name(b->type), (unsigned long long)off, strerror(-r));
+		return;
+	}
+	if (b->cfg.corrupt_readback && seq == (b->rb_frames + 1) / 2 && len)
+		b->tx[FRAME_HDR_LEN + len / 2] ^= 0x20;
+	if (b->cfg.skip_readback_seq && (uint32_t)b->cfg.skip_readback_seq == seq)
+		return;
+	memcpy(f.dst, b->host, 6);
+	memcpy(f.src, b->cfg.nic->mac, 6);
+	n = frame_seal(b->tx, sizeof(b->tx), &f, etype(b->cfg.ethertype));
+	if (n > 0 && !muted(b))
+		nic_send(b->cfg.nic, b->tx, (size_t)n);
+	(void)now;
+}
+
+static void poll_readback(struct sess_board *b, uint64_t now)
+{
+	for (int i = 0; i < 64 && b->state == B_RB_DATA; i++) {
+		uint32_t seq;
+
+		if (!b->windowed) {
+			if (b->rb_strict_next > b->rb_frames) {
+				readback_done(b);
+				return;
+			}
+			b->last_progress = now;
+			send_rb_data(b, b->rb_strict_next++, now);
+			continue;
+		}
+		if (b->rb_frames == 0) {
+			readback_done(b);
+			return;
+		}
+		seq = sendwin_next(&b->sw);
+		if (seq) {
+			if (seq == b->sw.next - 1)
+				b->last_progress = now;
+			send_rb_data(b, seq, now);
+		}
+		if (b->state == B_RB_DATA && sendwin_probe_due(&b->sw, now)) {
+			uint32_t id = sendwin_probe_sent(&b->sw, now);
+
+			send_frame(b, FC_RB_STATUS_QUERY, id, FRAME_FLAG_ACKREQ, NULL, 0);
+		}
+		if (!seq)
+			return;
+	}
+}
+
+void sess_board_poll(struct sess_board *b, uint64_t now)
+{
+	uint64_t quiet;
+
+	if (b->state == B_IDLE)
+		return;
+	if (b->state == B_RB_DATA)
+		poll_readback(b, now);
+	if (b->state == B_IDLE)
+		return;
+	quiet = b->last_rx > b->last_progress ? b->last_rx : b->last_progress;
+	if (now - quiet >= b->cfg.timeout_us)
+		refuse(b, NOTICE_TIMEOUT, D_SILENCE, 0, 0, "nothing from the host for %.1f s",
+		       (double)b->cfg.timeout_us / 1e6);
+}
+
+uint64_t sess_board_next_deadline(const struct sess_board *b)
+{
+	uint64_t quiet, d;
+
+	if (b->state == B_IDLE)
+		return SESS_NEVER;
+	quiet = b->last_rx > b->last_progress ? b->last_rx : b->last_progress;
+	d = quiet + b->cfg.timeout_us;
+	if (b->state == B_RB_DATA) {
+		if (!b->windowed || b->sw.repair || b->sw.probe_wanted || b->rb_frames == 0 ||
+		    (b->sw.next <= b->sw.n && b->sw.next - 1 - b->sw.cum < b->sw.window))
+			return 0;
+		if (sendwin_deadline(&b->sw) < d)
+			d = sendwin_deadline(&b->sw);
+	}
+	return d;
+}

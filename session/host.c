@@ -1,0 +1,690 @@
+/* SPDX-License-Identifier: MIT */
+/* The host: drives connect, download, file info, data, done, read-back,
+ * compare and disconnect, and names the first thing that goes wrong. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+#define BATCH 64 /* data frames sent per poll before input is looked at again */
+
+static void hlog(struct sess_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void hlog(struct sess_host *h, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!h->cfg.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	h->cfg.log(h->cfg.log_ctx, msg);
+}
+
+static int send_frame(struct sess_host *h, uint8_t code, uint32_t seq, uint8_t flags,
+		      const uint8_t *data, size_t len)
+{
+	return sess_send(h->cfg.nic, h->cfg.ethertype, h->tx, sizeof(h->tx), h->cfg.board,
+			 h->cfg.session_id, seq, code, flags, data, len);
+}
+
+/* Send a command and keep it, to resend while its reply is awaited. */
+static void send_cmd(struct sess_host *h, uint8_t code, const uint8_t *data, size_t len,
+		     enum sess_host_state next, uint64_t now)
+{
+	int n = send_frame(h, code, 0, 0, data, len);
+
+	if (n > 0 && (size_t)n <= sizeof(h->cmd)) {
+		memcpy(h->cmd, h->tx, (size_t)n);
+		h->cmd_len = (size_t)n;
+	} else {
+		h->cmd_len = 0;
+	}
+	h->state = next;
+	h->last_cmd_tx = now;
+	h->last_progress = now;
+	h->cmd_retx = 0;
+}
+
+/* The session is over: every exit path says DISCONNECT to the board. */
+static void finish(struct sess_host *h, uint64_t now)
+{
+	(void)now;
+	if (h->state != H_DISCONNECT)
+		send_frame(h, FC_DISCONNECT, 0, 0, NULL, 0);
+	h->state = H_END;
+}
+
+static void fail(struct sess_host *h, uint64_t now, int notice, int detail, uint32_t expected,
+		 uint32_t got, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* Record the first failure; tell the board (unless it told us) and end. */
+static void fail(struct sess_host *h, uint64_t now, int notice, int detail, uint32_t expected,
+		 uint32_t got, const char *fmt, ...)
+{
+	struct sess_result *r = &h->result;
+	va_list ap;
+
+	if (h->state == H_END)
+		return;
+	r->notice = notice;
+	r->detail = detail;
+	r->expected = expected;
+	r->got = got;
+	if (!notice && !r->local)
+		r->local = 1;
+	va_start(ap, fmt);
+	vsnprintf(r->text, sizeof(r->text), fmt, ap);
+	va_end(ap);
+	hlog(h, "failed: %s: %s", notice ? frame_notice_name(notice) : "error", r->text);
+	if (!r->by_board && notice && notice != NOTICE_CONNECT_FAILED && notice != NOTICE_TIMEOUT) {
+		uint8_t d[128];
+		size_t l = sess_error_tlv(d, sizeof(d), notice, detail, expected, got, r->text);
+
+		send_frame(h, FC_ERROR, 0, 0, d, l);
+	}
+	finish(h, now);
+}
+
+static void local_fail(struct sess_host *h, uint64_t now, int err, const char *what)
+{
+	h->result.local = err;
+	fail(h, now, NOTICE_NONE, D_NONE, 0, 0, "%s: %s", what, strerror(-err));
+}
+
+int sess_host_init(struct sess_host *h, const struct sess_host_config *cfg)
+{
+	memset(h, 0, sizeof(*h));
+	h->cfg = *cfg;
+	if (!h->cfg.timeout_us)
+		h->cfg.timeout_us = PROTO_TIMEOUT_US;
+	if (!h->cfg.window)
+		h->cfg.window = DEFAULT_WINDOW;
+	if (!h->cfg.session_id)
+		h->cfg.session_id = 1;
+	if (!cfg->nic || (cfg->job == SESS_DOWNLOAD && !cfg->src) ||
+	    ((cfg->job == SESS_READBACK || cfg->readback) && !cfg->sink))
+		return -EINVAL;
+	return 0;
+}
+
+void sess_host_dispose(struct sess_host *h)
+{
+	sendwin_dispose(&h->sw);
+	recvwin_dispose(&h->rw);
+}
+
+void sess_host_start(struct sess_host *h, uint64_t now)
+{
+	uint8_t d[64];
+	struct tlv_writer w;
+
+	tlv_writer_init(&w, d, sizeof(d));
+	tlv_put_u32(&w, T_CAPS, h->cfg.strict ? 0 : CAP_WINDOW);
+	tlv_put_u16(&w, T_BLOCK, (uint16_t)sess_block_for_mtu(h->cfg.nic->mtu));
+	tlv_put_u16(&w, T_WINDOW, (uint16_t)(h->cfg.window > 65535 ? 65535 : h->cfg.window));
+	h->started = now;
+	h->last_rx = now;
+	send_cmd(h, FC_CONNECT, d, w.len, H_CONNECT, now);
+	hlog(h, "connect to %02x:%02x:%02x:%02x:%02x:%02x session %08x", h->cfg.board[0],
+	     h->cfg.board[1], h->cfg.board[2], h->cfg.board[3], h->cfg.board[4], h->cfg.board[5],
+	     h->cfg.session_id);
+}
+
+static void parse_identity(struct sess_host *h, const struct frame *f)
+{
+	struct sess_identity *id = &h->board;
+	uint64_t v;
+	size_t l;
+	const uint8_t *s;
+
+	tlv_get_str(f->data, f->len, T_VENDOR, id->vendor, sizeof(id->vendor));
+	tlv_get_str(f->data, f->len, T_MODEL, id->model, sizeof(id->model));
+	tlv_get_str(f->data, f->len, T_SERIAL, id->serial, sizeof(id->serial));
+	if (tlv_get_uint(f->data, f->len, T_CAPS, &v))
+		id->caps = (uint32_t)v;
+	if (tlv_get_uint(f->data, f->len, T_WINDOW, &v))
+		id->window = (unsigned)v;
+	if (tlv_get_uint(f->data, f->len, T_BLOCK, &v))
+		id->block = (unsigned)v;
+	for (id->nslots = 0; id->nslots < 8; id->nslots++) {
+		s = tlv_find(f->data, f->len, T_SLOT, id->nslots, &l);
+		if (!s || l != 13)
+			break;
+		id->slots[id->nslots].type = s[0];
+		id->slots[id->nslots].size = (uint64_t)get_be32(s + 1) << 32 | get_be32(s + 5);
+		id->slots[id->nslots].crc = get_be32(s + 9);
+	}
+}
+
+static unsigned negotiate_block(struct sess_host *h)
+{
+	unsigned b = sess_block_for_mtu(h->cfg.nic->mtu);
+
+	if (h->board.block && h->board.block < b)
+		b = h->board.block;
+	if (h->cfg.block && h->cfg.block < b)
+		b = h->cfg.block;
+	return b ? b : 1;
+}
+
+static void send_readback(struct sess_host *h, uint64_t now)
+{
+	uint8_t d[32];
+	struct tlv_writer w;
+
+	tlv_writer_init(&w, d, sizeof(d));
+	tlv_put_u8(&w, T_TYPE, (uint8_t)h->cfg.type);
+	tlv_put_u16(&w, T_BLOCK, (uint16_t)h->block);
+	tlv_put_u16(&w, T_WINDOW, (uint16_t)(h->cfg.window > 65535 ? 65535 : h->cfg.window));
+	send_cmd(h, FC_READBACK, d, w.len, H_READBACK, now);
+}
+
+static void on_connect_ack(struct sess_host *h, const struct frame *f, uint64_t now)
+{
+	uint8_t d[16];
+	struct tlv_writer w;
+
+	parse_identity(h, f);
+	h->windowed = !h->cfg.strict && (h->board.caps & CAP_WINDOW);
+	h->block = negotiate_block(h);
+	if (h->windowed && h->board.window && h->board.window < h->cfg.window)
+		h->cfg.window = h->board.window;
+	hlog(h, "connected: vendor '%s' model '%s' serial '%s', %s exchange, %u-byte blocks",
+	     h->board.vendor, h->board.model, h->board.serial, h->windowed ? "windowed" : "strict",
+	     h->block);
+	if (h->cfg.job == SESS_READBACK) {
+		send_readback(h, now);
+		return;
+	}
+	tlv_writer_init(&w, d, sizeof(d));
+	tlv_put_u8(&w, T_TYPE, (uint8_t)h->cfg.type);
+	send_cmd(h, FC_DOWNLOAD, d, w.len, H_DOWNLOAD, now);
+}
+
+static void start_data(struct sess_host *h, uint64_t now)
+{
+	int r;
+
+	h->t_data_start = now;
+	h->strict_next = 1;
+	h->pace_next = now;
+	h->last_progress = now;
+	if (h->frames == 0) {
+		h->state = H_WAIT_DONE;
+		return;
+	}
+	if (h->windowed) {
+		r = sendwin_init(&h->sw, h->frames, h->cfg.window);
+		if (r < 0) {
+			local_fail(h, now, r, "window");
+			return;
+		}
+	}
+	h->state = H_DATA;
+}
+
+static void on_download_ack(struct sess_host *h, uint64_t now)
+{
+	uint8_t d[300];
+	struct tlv_writer w;
+	uint64_t frames = (h->cfg.size + h->block - 1) / h->block;
+
+	if (frames > UINT32_MAX) {
+		fail(h, now, NOTICE_NONE, D_TOO_BIG, 0, 0, "file too big for %u-byte blocks",
+		     h->block);
+		return;
+	}
+	h->frames = (uint32_t)frames;
+	tlv_writer_init(&w, d, sizeof(d));
+	tlv_put_u8(&w, T_TYPE, (uint8_t)h->cfg.type);
+	tlv_put_u64(&w, T_SIZE, h->cfg.size);
+	tlv_put_u32(&w, T_FRAMES, h->frames);
+	tlv_put_u32(&w, T_CRC, h->cfg.crc);
+	tlv_put_u16(&w, T_BLOCK, (uint16_t)h->block);
+	if (h->cfg.name)
+		tlv_put_str(&w, T_NAME, h->cfg.name);
+	send_cmd(h, FC_FILE_INFO, d, w.len, H_FILE_INFO, now);
+}
+
+static void on_download_done(struct sess_host *h, const struct frame *f, uint64_t now)
+{
+	uint64_t size = 0, crc = 0;
+
+	h->t_data_end = now;
+	if (!tlv_get_uint(f->data, f->len, T_SIZE, &size) ||
+	    !tlv_get_uint(f->data, f->len, T_CRC, &crc)) {
+		fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
+		     "DOWNLOAD_DONE without size and CRC");
+		return;
+	}
+	if (size != h->cfg.size || (uint32_t)crc != h->cfg.crc) {
+		fail(h, now, NOTICE_FILE_CRC, D_FILE_CRC, h->cfg.crc, (uint32_t)crc,
+		     "board stored %llu bytes with CRC %08x, sent %llu bytes with CRC %08x",
+		     (unsigned long long)size, (unsigned)crc, (unsigned long long)h->cfg.size,
+		     h->cfg.crc);
+		return;
+	}
+	hlog(h, "download done: %llu bytes, CRC %08x", (unsigned long long)size, (unsigned)crc);
+	if (h->cfg.readback) {
+		send_readback(h, now);
+		return;
+	}
+	send_cmd(h, FC_DISCONNECT, NULL, 0, H_DISCONNECT, now);
+}
+
+static void on_readback_ack(struct sess_host *h, const struct frame *f, uint64_t now)
+{
+	uint64_t size, crc, frames, block = h->block;
+	int r;
+
+	if (!tlv_get_uint(f->data, f->len, T_SIZE, &size) ||
+	    !tlv_get_uint(f->data, f->len, T_CRC, &crc) ||
+	    !tlv_get_uint(f->data, f->len, T_FRAMES, &frames)) {
+		fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
+		     "READBACK_ACK without size, frame count and CRC");
+		return;
+	}
+	tlv_get_uint(f->data, f->len, T_BLOCK, &block);
+	if (block == 0 || block > h->block || frames != (size + block - 1) / block) {
+		fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, (uint32_t)((size + block - 1) / (block ? block : 1)),
+		     (uint32_t)frames, "READBACK_ACK frame count %llu does not fit %llu bytes in %llu-byte blocks",
+		     (unsigned long long)frames, (unsigned long long)size, (unsigned long long)block);
+		return;
+	}
+	h->rb_size = size;
+	h->rb_crc = (uint32_t)crc;
+	h->rb_frames = (uint32_t)frames;
+	h->block = (unsigned)block;
+	if (h->cfg.job == SESS_DOWNLOAD) {
+		if (size != h->cfg.size) {
+			h->result.offset = size < h->cfg.size ? size : h->cfg.size;
+			fail(h, now, NOTICE_READBACK_MISMATCH, D_SIZE, (uint32_t)h->cfg.size,
+			     (uint32_t)size, "read-back is %llu bytes, the file %llu",
+			     (unsigned long long)size, (unsigned long long)h->cfg.size);
+			return;
+		}
+		if ((uint32_t)crc != h->cfg.crc) {
+			fail(h, now, NOTICE_FILE_CRC, D_FILE_CRC, h->cfg.crc, (uint32_t)crc,
+			     "read-back CRC %08x, file CRC %08x", (unsigned)crc, h->cfg.crc);
+			return;
+		}
+	}
+	r = h->cfg.sink->begin(h->cfg.sink->ctx, size);
+	if (r < 0) {
+		local_fail(h, now, r, "read-back output");
+		return;
+	}
+	h->rb_begun = 1;
+	r = recvwin_init(&h->rw, h->rb_frames);
+	if (r < 0) {
+		local_fail(h, now, r, "read-back window");
+		return;
+	}
+	h->rb_expect = 1;
+	h->t_rb_start = now;
+	h->last_progress = now;
+	h->state = H_RB_DATA;
+}
+
+static void send_host_status(struct sess_host *h, uint32_t id, uint64_t now)
+{
+	uint8_t d[300];
+	struct tlv_writer w;
+
+	tlv_writer_init(&w, d, sizeof(d));
+	recvwin_report(&h->rw, &w);
+	send_frame(h, FC_HOST_STATUS, id, 0, d, w.len);
+	h->last_status_tx = now;
+}
+
+static void on_readback_data(struct sess_host *h, const struct frame *f, uint64_t now)
+{
+	uint64_t off = (uint64_t)(f->seq - 1) * h->block;
+	uint64_t want;
+	int r;
+
+	if (f->seq < 1 || f->seq > h->rb_frames) {
+		fail(h, now, NOTICE_WRONG_COMMAND, D_SEQUENCE, h->rb_frames, f->seq,
+		     "READBACK_DATA sequence %u outside 1..%u", f->seq, h->rb_frames);
+		return;
+	}
+	want = h->rb_size - off < h->block ? h->rb_size - off : h->block;
+	if (f->len != want) {
+		fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, (uint32_t)want, f->len,
+		     "READBACK_DATA %u carries %u bytes, expected %llu", f->seq, f->len,
+		     (unsigned long long)want);
+		return;
+	}
+	if (!h->windowed) {
+		if (f->seq != h->rb_expect) {
+			fail(h, now, NOTICE_WRONG_COMMAND, D_SEQUENCE, h->rb_expect, f->seq,
+			     "READBACK_DATA sequence %u, expected %u", f->seq, h->rb_expect);
+			return;
+		}
+		h->rb_expect++;
+	}
+	if (recvwin_mark(&h->rw, f->seq) != 1)
+		return;
+	r = h->cfg.sink->write(h->cfg.sink->ctx, off, f->data, f->len);
+	if (r < 0) {
+		local_fail(h, now, r, "read-back output");
+		return;
+	}
+	h->bytes_rb += f->len;
+	h->last_progress = now;
+	if (h->windowed && recvwin_complete(&h->rw))
+		send_host_status(h, 0, now);
+}
+
+static void on_readback_done(struct sess_host *h, uint64_t now)
+{
+	struct sess_verdict v;
+	int r;
+
+	if (!recvwin_complete(&h->rw)) {
+		fail(h, now, NOTICE_WRONG_COMMAND, D_SEQUENCE, h->rb_frames, h->rw.have,
+		     "READBACK_DONE after %u of %u frames", h->rw.have, h->rb_frames);
+		return;
+	}
+	h->t_rb_end = now;
+	memset(&v, 0, sizeof(v));
+	r = h->cfg.sink->finish(h->cfg.sink->ctx, &v);
+	if (r < 0) {
+		local_fail(h, now, r, "read-back output");
+		return;
+	}
+	if (v.has_crc && v.crc != h->rb_crc) {
+		fail(h, now, NOTICE_FILE_CRC, D_FILE_CRC, h->rb_crc, v.crc,
+		     "read-back data has CRC %08x, board announced %08x", v.crc, h->rb_crc);
+		return;
+	}
+	if (v.differs) {
+		h->result.offset = v.first_diff;
+		h->result.ndiff = v.ndiff;
+		fail(h, now, NOTICE_READBACK_MISMATCH, D_NONE, 0, 0,
+		     "read-back differs from the file at offset %llu (%llu bytes differ)",
+		     (unsigned long long)v.first_diff, (unsigned long long)v.ndiff);
+		return;
+	}
+	hlog(h, "read-back done: %llu bytes identical", (unsigned long long)h->rb_size);
+	send_cmd(h, FC_DISCONNECT, NULL, 0, H_DISCONNECT, now);
+}
+
+static void on_error(struct sess_host *h, const struct frame *f, uint64_t now)
+{
+	uint64_t notice = 0, detail = 0, expected = 0, got = 0;
+	char text[160] = "";
+
+	tlv_get_uint(f->data, f->len, T_NOTICE, &notice);
+	tlv_get_uint(f->data, f->len, T_DETAIL, &detail);
+	tlv_get_uint(f->data, f->len, T_EXPECTED, &expected);
+	tlv_get_uint(f->data, f->len, T_GOT, &got);
+	tlv_get_str(f->data, f->len, T_TEXT, text, sizeof(text));
+	if (notice >= NOTICE_COUNT)
+		notice = NOTICE_WRONG_COMMAND;
+	h->result.by_board = 1;
+	if (notice == NOTICE_NONE)
+		h->result.local = 1;
+	/* A board that gives up on silence reports TIMEOUT; keep the phase's name
+	 * for it when we are still connecting. */
+	fail(h, now, (int)notice, (int)detail, (uint32_t)expected, (uint32_t)got, "board: %s%s%s",
+	     proto_detail_name((int)detail), *text ? ": " : "", text);
+}
+
+/* The reply codes each state accepts, and what they lead to. */
+static int expected_code(enum sess_host_state s)
+{
+	switch (s) {
+	case H_CONNECT: return FC_CONNECT_ACK;
+	case H_DOWNLOAD: return FC_DOWNLOAD_ACK;
+	case H_FILE_INFO: return FC_FILE_INFO_ACK;
+	case H_DATA:
+	case H_WAIT_DONE: return FC_DOWNLOAD_DONE;
+	case H_READBACK: return FC_READBACK_ACK;
+	case H_RB_DATA: return FC_READBACK_DATA;
+	case H_DISCONNECT: return FC_DISCONNECT_ACK;
+	default: return 0;
+	}
+}
+
+static int seen(const struct sess_host *h, int code)
+{
+	return h->seen_codes[(code >> 5) & 7] >> (code & 31) & 1;
+}
+
+static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
+{
+	int code = f->code;
+
+	if (code == FC_ERROR) {
+		on_error(h, f, now);
+		return;
+	}
+	if (h->state == H_DATA && h->windowed && code == FC_BOARD_STATUS) {
+		if (sendwin_on_report(&h->sw, f->seq, f->data, f->len, now) < 0)
+			fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
+			     "malformed BOARD_STATUS");
+		else if (sendwin_complete(&h->sw))
+			h->state = H_WAIT_DONE;
+		return;
+	}
+	if (h->state == H_RB_DATA && h->windowed && code == FC_RB_STATUS_QUERY) {
+		send_host_status(h, f->seq, now);
+		return;
+	}
+	if (h->state == H_RB_DATA && code == FC_READBACK_DONE) {
+		h->seen_codes[(code >> 5) & 7] |= 1u << (code & 31);
+		on_readback_done(h, now);
+		return;
+	}
+	if (code != expected_code(h->state)) {
+		/* Repeats of replies already handled, and status reports that
+		 * were overtaken, are harmless when frames may be resent. */
+		if (seen(h, code) || (h->windowed && (code == FC_BOARD_STATUS ||
+						      code == FC_READBACK_DATA ||
+						      code == FC_DOWNLOAD_DONE)))
+			return;
+		fail(h, now, NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE, (uint32_t)expected_code(h->state),
+		     (uint32_t)code, "got %s while waiting for %s", frame_code_name(code),
+		     frame_code_name(expected_code(h->state)));
+		return;
+	}
+	if (code != FC_READBACK_DATA)
+		h->seen_codes[(code >> 5) & 7] |= 1u << (code & 31);
+	switch (code) {
+	case FC_CONNECT_ACK: on_connect_ack(h, f, now); break;
+	case FC_DOWNLOAD_ACK: on_download_ack(h, now); break;
+	case FC_FILE_INFO_ACK: start_data(h, now); break;
+	case FC_DOWNLOAD_DONE: on_download_done(h, f, now); break;
+	case FC_READBACK_ACK: on_readback_ack(h, f, now); break;
+	case FC_READBACK_DATA: on_readback_data(h, f, now); break;
+	case FC_DISCONNECT_ACK:
+		h->disconnect_acked = 1;
+		h->state = H_END;
+		break;
+	}
+}
+
+void sess_host_input(struct sess_host *h, const uint8_t *buf, size_t len, uint64_t now)
+{
+	struct frame f;
+	int r;
+
+	if (h->state == H_END || h->state == H_IDLE)
+		return;
+	r = frame_decode(&f, buf, len, etype(h->cfg.ethertype));
+	if (r == -FRAME_E_ETHERTYPE || r == -FRAME_E_SHORT)
+		return; /* not ours at all */
+	if (len >= 12 && memcmp(buf + 6, h->cfg.board, 6) != 0)
+		return; /* another node's frame */
+	if (r < 0) {
+		h->frames_bad++;
+		h->crc_errors++;
+		/* The strict exchange stops at the first damaged frame; the
+		 * windowed one repairs it and names it only if the link dies. */
+		if (!h->windowed)
+			fail(h, now, NOTICE_FRAME_CRC, D_FRAME_CRC, 0, (uint32_t)-r,
+			     "damaged frame from the board: %s", frame_strerror(r));
+		return;
+	}
+	if (f.session != h->cfg.session_id)
+		return; /* left over from another session */
+	h->frames_rx++;
+	h->last_rx = now;
+	h->crc_errors = 0;
+	dispatch(h, &f, now);
+}
+
+static void send_data(struct sess_host *h, uint32_t seq, uint8_t flags, uint64_t now)
+{
+	uint64_t off = (uint64_t)(seq - 1) * h->block;
+	size_t len = h->cfg.size - off < h->block ? (size_t)(h->cfg.size - off) : h->block;
+	struct frame f = {
+		.version = FRAME_VERSION,
+		.flags = flags,
+		.session = h->cfg.session_id,
+		.seq = seq,
+		.code = FC_FILE_DATA,
+		.len = (uint16_t)len,
+	};
+	int n, r;
+
+	r = h->cfg.src->read(h->cfg.src->ctx, off, h->tx + FRAME_HDR_LEN, len);
+	if (r < 0) {
+		local_fail(h, now, r, "reading the file");
+		return;
+	}
+	memcpy(f.dst, h->cfg.board, 6);
+	memcpy(f.src, h->cfg.nic->mac, 6);
+	n = frame_seal(h->tx, sizeof(h->tx), &f, etype(h->cfg.ethertype));
+	if (n < 0 || nic_send(h->cfg.nic, h->tx, (size_t)n) < 0) {
+		/* A full send queue is congestion, not failure: the repair
+		 * mechanism or the next poll sends it again. */
+		return;
+	}
+	h->data_frames_sent++;
+	h->bytes_sent += len;
+	if (h->cfg.rate_bps)
+		h->pace_next = (h->pace_next > now ? h->pace_next : now) +
+			       (uint64_t)n * 8 * 1000000 / h->cfg.rate_bps;
+}
+
+static void poll_data(struct sess_host *h, uint64_t now)
+{
+	for (int i = 0; i < BATCH && h->state == H_DATA; i++) {
+		uint32_t seq;
+
+		if (h->cfg.rate_bps && h->pace_next > now)
+			return;
+		if (!h->windowed) {
+			if (h->strict_next > h->frames) {
+				h->state = H_WAIT_DONE;
+				h->last_progress = now;
+				return;
+			}
+			send_data(h, h->strict_next++, 0, now);
+			h->last_progress = now;
+			continue;
+		}
+		seq = sendwin_next(&h->sw);
+		if (seq) {
+			if (seq == h->sw.next - 1)
+				h->last_progress = now;
+			send_data(h, seq, seq == h->sw.next - 1 ? 0 : FRAME_FLAG_RETX, now);
+		}
+		if (sendwin_probe_due(&h->sw, now)) {
+			uint32_t id = sendwin_probe_sent(&h->sw, now);
+
+			send_frame(h, FC_STATUS_QUERY, id, FRAME_FLAG_ACKREQ, NULL, 0);
+		}
+		if (!seq)
+			return;
+	}
+}
+
+void sess_host_poll(struct sess_host *h, uint64_t now)
+{
+	uint64_t quiet;
+
+	if (h->state == H_END || h->state == H_IDLE)
+		return;
+	if (h->state == H_DATA)
+		poll_data(h, now);
+	if (h->state == H_END)
+		return;
+	/* Waiting for DOWNLOAD_DONE in the windowed exchange: ask again now
+	 * and then, since the board resends it on a status query. */
+	if (h->state == H_WAIT_DONE && h->windowed && h->frames &&
+	    now - h->sw.last_probe_us >= h->sw.rto_us) {
+		uint32_t id = sendwin_probe_sent(&h->sw, now);
+
+		send_frame(h, FC_STATUS_QUERY, id, FRAME_FLAG_ACKREQ, NULL, 0);
+	}
+	/* All read back: say so again until READBACK_DONE comes. */
+	if (h->state == H_RB_DATA && h->windowed && recvwin_complete(&h->rw) &&
+	    now - h->last_status_tx >= h->cfg.timeout_us / 30)
+		send_host_status(h, 0, now);
+	/* Resend the command a reply is owed to, a few times within the timer. */
+	if (h->cmd_len && (h->state == H_CONNECT || h->state == H_DOWNLOAD ||
+			   h->state == H_FILE_INFO || h->state == H_READBACK ||
+			   h->state == H_DISCONNECT) &&
+	    now - h->last_cmd_tx >= h->cfg.timeout_us / 3 && h->cmd_retx < 2) {
+		nic_send(h->cfg.nic, h->cmd, h->cmd_len);
+		h->last_cmd_tx = now;
+		h->cmd_retx++;
+	}
+	quiet = h->last_rx > h->last_progress ? h->last_rx : h->last_progress;
+	if (now - quiet < h->cfg.timeout_us)
+		return;
+	if (h->state == H_DISCONNECT) {
+		/* Everything was proven; only the goodbye went unanswered. */
+		hlog(h, "no DISCONNECT_ACK within the timeout");
+		h->state = H_END;
+		return;
+	}
+	if (h->crc_errors)
+		fail(h, now, NOTICE_FRAME_CRC, D_FRAME_CRC, 0, h->crc_errors,
+		     "only damaged frames from the board for %.1f s (%u with a bad CRC)",
+		     (double)h->cfg.timeout_us / 1e6, h->crc_errors);
+	else if (h->state == H_CONNECT)
+		fail(h, now, NOTICE_CONNECT_FAILED, D_SILENCE, 0, 0,
+		     "no CONNECT_ACK within %.1f s", (double)h->cfg.timeout_us / 1e6);
+	else
+		fail(h, now, NOTICE_TIMEOUT, D_SILENCE, 0, 0,
+		     "nothing from the board for %.1f s while waiting for %s",
+		     (double)h->cfg.timeout_us / 1e6, frame_code_name(expected_code(h->state)));
+}
+
+uint64_t sess_host_next_deadline(const struct sess_host *h)
+{
+	uint64_t quiet, d;
+
+	if (h->state == H_END || h->state == H_IDLE)
+		return SESS_NEVER;
+	quiet = h->last_rx > h->last_progress ? h->last_rx : h->last_progress;
+	d = quiet + h->cfg.timeout_us;
+	if (h->state == H_DATA) {
+		if (!h->windowed || h->sw.repair || h->sw.probe_wanted ||
+		    (h->sw.next <= h->sw.n && h->sw.next - 1 - h->sw.cum < h->sw.window))
+			return h->cfg.rate_bps ? h->pace_next : 0;
+		if (sendwin_deadline(&h->sw) < d)
+			d = sendwin_deadline(&h->sw);
+	}
+	if (h->state == H_RB_DATA && h->windowed && recvwin_complete(&h->rw) &&
+	    h->last_status_tx + h->cfg.timeout_us / 30 < d)
+		d = h->last_status_tx + h->cfg.timeout_us / 30;
+	if (h->state == H_WAIT_DONE && h->windowed && h->frames &&
+	    h->sw.last_probe_us + h->sw.rto_us < d)
+		d = h->sw.last_probe_us + h->sw.rto_us;
+	if (h->cmd_len && h->cmd_retx < 2 &&
+	    (h->state == H_CONNECT || h->state == H_DOWNLOAD || h->state == H_FILE_INFO ||
+	     h->state == H_READBACK || h->state == H_DISCONNECT) &&
+	    h->last_cmd_tx + h->cfg.timeout_us / 3 < d)
+		d = h->last_cmd_tx + h->cfg.timeout_us / 3;
+	return d;
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session — the host and board state machines.
+ *
+ * Shaped like picotls: the machines own no socket and no clock. The caller
+ * feeds every received frame to *_input() with the current time, calls
+ * *_poll() when *_next_deadline() has come, and sleeps until then otherwise.
+ * The machines send through the nic they were given and read and write file
+ * data through the source, sink and store callbacks below. Times are
+ * microseconds on any monotonic clock.
+ */
+#ifndef ETHDL_SESSION_H
+#define ETHDL_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "nic.h"
+#include "proto.h"
+#include "window.h"
+
+#define SESS_NEVER UINT64_MAX
+
+/** What went wrong, if anything. notice is one of the six (NOTICE_*), or
+ *  NOTICE_NONE with local != 0 for failures that are not protocol notices
+ *  (I/O on this side, or the board refusing with a detail such as D_STORAGE). */
+struct sess_result {
+	int notice;
+	int local;       /* 0, -errno of a local failure, or 1 for a board refusal */
+	int detail;      /* enum proto_detail */
+	int by_board;    /* the board detected it and sent ERROR */
+	uint32_t expected, got;
+	uint64_t offset; /* read-back: first differing byte */
+	uint64_t ndiff;  /* read-back: number of differing bytes */
+	char text[240];
+};
+
+/** Exit code for a result: 0, 11..16 for the notices, 1 otherwise. */
+int sess_exit_code(const struct sess_result *r);
+
+/** Where the host reads the file it downloads. */
+struct sess_source {
+	/** Read exactly len bytes at off into buf; 0 or -errno. */
+	int (*read)(void *ctx, uint64_t off, void *buf, size_t len);
+	void *ctx;
+};
+
+/** Verdict of a read-back sink when the read-back is complete. */
+struct sess_verdict {
+	int differs;
+	uint64_t first_diff, ndiff;
+	int has_crc; /* crc is the CRC32 of what was received */
+	uint32_t crc;
+};
+
+/** Where the host puts the bytes it reads back (compare, or save). */
+struct sess_sink {
+	/** Size of the read-back, announced before any write; 0 or -errno. */
+	int (*begin)(void *ctx, uint64_t size);
+	/** Bytes at off (each block exactly once, in any order); 0 or -errno. */
+	int (*write)(void *ctx, uint64_t off, const void *buf, size_t len);
+	/** All bytes received: fill v; 0 or -errno. */
+	int (*finish)(void *ctx, struct sess_verdict *v);
+	void *ctx;
+};
+
+/** The board's storage: one slot per file type. */
+struct board_store {
+	/** Size and CRC of what slot type holds; -ENOENT if nothing. */
+	int (*info)(void *ctx, int type, uint64_t *size, uint32_t *crc);
+	/** Start receiving size bytes for slot type (reserves the space). */
+	int (*begin)(void *ctx, int type, uint64_t size);
+	int (*write)(void *ctx, uint64_t off, const void *buf, size_t len);
+	/** Read back what begin/write have stored so far. */
+	int (*read_new)(void *ctx, uint64_t off, void *buf, size_t len);
+	/** Make the received file the slot's file, durably and atomically. */
+	int (*commit)(void *ctx, uint32_t crc);
+	/** Forget the received file; the slot keeps what it had. */
+	void (*abort)(void *ctx);
+	/** Read the slot's file. */
+	int (*read)(void *ctx, int type, uint64_t off, void *buf, size_t len);
+	void *ctx;
+};
+
+typedef void (*sess_log_fn)(void *ctx, const char *msg);
+
+enum sess_job { SESS_DOWNLOAD = 1, SESS_READBACK = 2 };
+
+struct sess_host_config {
+	struct nic *nic;
+	uint16_t ethertype;      /* 0 = default */
+	uint8_t board[6];
+	uint64_t timeout_us;     /* 0 = 3 s */
+	int job;                 /* enum sess_job */
+	int readback;            /* SESS_DOWNLOAD: read back and compare afterwards */
+	int type;                /* enum proto_file_type */
+	const char *name;        /* file name sent in FILE_INFO */
+	uint64_t size;           /* SESS_DOWNLOAD: file size and CRC32 */
+	uint32_t crc;
+	const struct sess_source *src;
+	const struct sess_sink *sink;
+	unsigned block;          /* wanted data bytes per frame; 0 = as many as fit */
+	unsigned window;         /* frames in flight; 0 = 1024 */
+	int strict;              /* offer no extensions: the exchange of the 15 codes only */
+	uint64_t rate_bps;       /* pace data frames to this many bits/s; 0 = no pacing */
+	uint32_t session_id;     /* nonzero, chosen at random by the caller */
+	sess_log_fn log;
+	void *log_ctx;
+};
+
+/** States of the host, in the order they are passed. */
+enum sess_host_state {
+	H_IDLE,
+	H_CONNECT,    /* CONNECT sent, waiting for CONNECT_ACK */
+	H_DOWNLOAD,   /* DOWNLOAD sent, waiting for DOWNLOAD_ACK */
+	H_FILE_INFO,  /* FILE_INFO sent, waiting for FILE_INFO_ACK */
+	H_DATA,       /* sending FILE_DATA */
+	H_WAIT_DONE,  /* all data sent, waiting for DOWNLOAD_DONE */
+	H_READBACK,   /* READBACK sent, waiting for READBACK_ACK */
+	H_RB_DATA,    /* receiving READBACK_DATA */
+	H_DISCONNECT, /* DISCONNECT sent, waiting for DISCONNECT_ACK */
+	H_END,        /* finished: result is final */
+};
+
+struct sess_identity {
+	char vendor[64], model[64], serial[64];
+	uint32_t caps;
+	unsigned window, block;
+	unsigned nslots;
+	struct {
+		int type;
+		uint64_t size;
+		uint32_t crc;
+	} slots[8];
+};
+
+struct sess_host {
+	struct sess_host_config cfg;
+	enum sess_host_state state;
+	struct sess_result result;
+	struct sess_identity board;
+	int windowed;            /* CAP_WINDOW in use */
+	unsigned block;          /* negotiated */
+	uint32_t frames;         /* data frames of the file */
+	uint64_t rb_size;        /* read-back size announced by the board */
+	uint32_t rb_crc;
+	uint32_t rb_frames;
+	/* timers */
+	uint64_t last_rx, last_progress, last_cmd_tx, started;
+	unsigned cmd_retx;
+	unsigned crc_errors;     /* frames with a bad CRC since the last good one */
+	uint32_t seen_codes[8];  /* bitmask of reply codes already handled */
+	/* download */
+	struct sendwin sw;
+	uint32_t strict_next;    /* strict: next seq to send */
+	uint64_t pace_next;      /* pacing: earliest time of the next data frame */
+	/* read-back */
+	struct recvwin rw;
+	uint32_t rb_expect;      /* strict: next seq expected */
+	int rb_begun;
+	int disconnect_acked;
+	uint64_t last_status_tx;
+	/* the last command, resent while waiting for its reply */
+	uint8_t cmd[FRAME_MIN_LEN + 600];
+	size_t cmd_len;
+	/* progress and statistics */
+	uint64_t bytes_sent, bytes_rb;
+	uint64_t data_frames_sent, frames_rx, frames_bad;
+	uint64_t t_data_start, t_data_end, t_rb_start, t_rb_end;
+	uint8_t tx[FRAME_BUF_MAX];
+};
+
+/** Set up h (caller-owned) from cfg (copied; the pointers in it must live as
+ *  long as h). Returns 0 or -errno. */
+int sess_host_init(struct sess_host *h, const struct sess_host_config *cfg);
+void sess_host_dispose(struct sess_host *h);
+/** Send CONNECT and start the timers. */
+void sess_host_start(struct sess_host *h, uint64_t now);
+/** Handle one received frame (raw bytes as the nic gave them). */
+void sess_host_input(struct sess_host *h, const uint8_t *buf, size_t len, uint64_t now);
+/** Send what is due and fire timers. */
+void sess_host_poll(struct sess_host *h, uint64_t now);
+/** When poll must next be called (now or earlier means at once). */
+uint64_t sess_host_next_deadline(const struct sess_host *h);
+static inline int sess_host_done(const struct sess_host *h)
+{
+	return h->state == H_END;
+}
+
+/* ---- board ---- */
+
+struct sess_board_config {
+	struct nic *nic;
+	uint16_t ethertype;
+	uint64_t timeout_us;
+	const char *vendor, *model, *serial;
+	const struct board_store *store;
+	unsigned window;         /* frames the board takes ahead; 0 = 1024 */
+	unsigned max_block;      /* 0 = as the MTU allows */
+	uint64_t max_file;       /* 0 = 4 GiB */
+	int strict;              /* advertise no extensions */
+	/* test hooks, so that every notice can be reached over a real link */
+	int silent;              /* hear everything, answer nothing */
+	unsigned silent_after;   /* stop answering after this many frames (0 = never) */
+	int corrupt_readback;    /* flip one byte of what is read back */
+	int flip_received;       /* flip one byte of what is stored (file CRC error) */
+	int wrong_reply;         /* answer DOWNLOAD with the wrong function code */
+	int skip_readback_seq;   /* leave out this READBACK_DATA sequence (0 = none) */
+	sess_log_fn log;
+	void *log_ctx;
+};
+
+enum sess_board_state {
+	B_IDLE,     /* no session */
+	B_READY,    /* connected: DOWNLOAD, READBACK or DISCONNECT may come */
+	B_DL_INFO,  /* DOWNLOAD acknowledged, FILE_INFO may come */
+	B_DL_DATA,  /* receiving FILE_DATA */
+	B_RB_DATA,  /* sending READBACK_DATA */
+};
+
+struct sess_board {
+	struct sess_board_config cfg;
+	enum sess_board_state state;
+	uint32_t session;
+	uint8_t host[6];
+	int windowed;
+	unsigned block;
+	uint64_t last_rx, last_progress;
+	uint64_t frames_rx, silent_count;
+	/* download */
+	int type;
+	uint64_t size;
+	uint32_t crc, frames;
+	struct recvwin rw;
+	uint32_t strict_next;
+	uint32_t run_crc;        /* CRC of the in-order prefix */
+	uint64_t run_len;
+	int store_open;
+	/* read-back */
+	struct sendwin sw;
+	uint32_t rb_strict_next;
+	uint64_t rb_size;
+	uint32_t rb_crc;
+	uint32_t rb_frames;
+	/* last reply, resent when its command comes again */
+	uint8_t last_cmd;
+	uint8_t reply[FRAME_MIN_LEN + 600];
+	size_t reply_len;
+	/* statistics of the current or last session */
+	uint64_t sessions, downloads_ok, downloads_failed;
+	uint8_t tx[FRAME_BUF_MAX];
+};
+
+int sess_board_init(struct sess_board *b, const struct sess_board_config *cfg);
+void sess_board_dispose(struct sess_board *b);
+void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint64_t now);
+void sess_board_poll(struct sess_board *b, uint64_t now);
+uint64_t sess_board_next_deadline(const struct sess_board *b);
+
+/** Default block size for an MTU. */
+unsigned sess_block_for_mtu(unsigned mtu);
+
+#endif
