@@ -49,6 +49,7 @@ static void show_usage(FILE *f)
 		"Fault injection (tests):\n"
 		"      --drop P --corrupt P --duplicate P --reorder P   probabilities, both ways\n"
 		"      --seed N           seed of the fault generator (default 1)\n"
+		"      --impair-on DIR    apply them to frames sent (tx), received (rx) or both\n"
 		"      --silent           hear everything, answer nothing\n"
 		"      --silent-after N   stop answering after N frames\n"
 		"      --corrupt-readback flip one byte of what is sent back\n"
@@ -85,7 +86,7 @@ static void log_line(void *ctx, const char *msg)
 enum {
 	O_VENDOR = 256, O_MODEL, O_SERIAL, O_TIMEOUT, O_STRICT, O_WINDOW, O_MAX_BLOCK, O_MAX_FILE,
 	O_ETHERTYPE, O_CAPTURE, O_ONCE, O_DROP, O_CORRUPT, O_DUPLICATE, O_REORDER, O_SEED,
-	O_SILENT, O_SILENT_AFTER, O_CORRUPT_RB, O_FLIP, O_WRONG_REPLY, O_SKIP_RB, O_VERSION,
+	O_IMPAIR_ON, O_SILENT, O_SILENT_AFTER, O_CORRUPT_RB, O_FLIP, O_WRONG_REPLY, O_SKIP_RB, O_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -107,6 +108,7 @@ static const struct option long_opts[] = {
 	{ "duplicate", required_argument, NULL, O_DUPLICATE },
 	{ "reorder", required_argument, NULL, O_REORDER },
 	{ "seed", required_argument, NULL, O_SEED },
+	{ "impair-on", required_argument, NULL, O_IMPAIR_ON },
 	{ "silent", no_argument, NULL, O_SILENT },
 	{ "silent-after", required_argument, NULL, O_SILENT_AFTER },
 	{ "corrupt-readback", no_argument, NULL, O_CORRUPT_RB },
@@ -193,6 +195,12 @@ int main(int argc, char **argv)
 			ns.impair.seed = strtoull(optarg, &end, 0);
 			if (errno || *end || end == optarg)
 				return usage_error("invalid seed `%s'", optarg);
+			break;
+		case O_IMPAIR_ON:
+			ns.impair.on_tx = !strcmp(optarg, "tx") || !strcmp(optarg, "both");
+			ns.impair.on_rx = !strcmp(optarg, "rx") || !strcmp(optarg, "both");
+			if (!ns.impair.on_tx && !ns.impair.on_rx)
+				return usage_error("invalid direction `%s' (tx, rx or both)", optarg);
 			break;
 		case O_SILENT: cfg.silent = 1; break;
 		case O_SILENT_AFTER:
