@@ -112,15 +112,16 @@ struct nic *open_nic(const char *prog, const struct nic_setup *s)
 int wait_input(struct nic *n, uint64_t deadline)
 {
 	struct pollfd pfd = { .fd = nic_fd(n), .events = POLLIN };
-	uint64_t now = mono_us();
-	int ms, r;
+	uint64_t now = mono_us(), wait;
+	struct timespec ts;
+	int r;
 
-	if (deadline <= now)
+	if (deadline <= now || pfd.fd < 0)
 		return 1;
-	if (pfd.fd < 0)
-		return 1;
-	ms = deadline - now > 1000000 ? 1000 : (int)((deadline - now + 999) / 1000);
-	r = poll(&pfd, 1, ms);
+	wait = deadline - now > 1000000 ? 1000000 : deadline - now;
+	ts.tv_sec = (time_t)(wait / 1000000);
+	ts.tv_nsec = (long)(wait % 1000000) * 1000;
+	r = ppoll(&pfd, 1, &ts, NULL);
 	if (r < 0)
 		return errno == EINTR ? -1 : 1;
 	return r > 0;

@@ -60,20 +60,36 @@ static void drop_download(struct sess_board *b)
 		b->cfg.store->abort(b->cfg.store->ctx);
 		b->store_open = 0;
 	}
+	b->partial = 0;
 	recvwin_dispose(&b->rw);
 }
 
-static void end_session(struct sess_board *b, const char *why)
+/* End the session. A windowed download cut off by silence, a reconnect or a
+ * goodbye is kept aside (never in place of the slot's file) so that the same
+ * file can resume where it stopped; anything that went wrong is discarded. */
+static void end_session_keep(struct sess_board *b, const char *why, int keep)
 {
 	if (b->state == B_IDLE)
 		return;
-	if (b->state == B_DL_DATA || b->state == B_DL_INFO)
-		b->downloads_failed += b->store_open;
-	drop_download(b);
+	if (keep && b->state == B_DL_DATA && b->resumable && b->store_open && b->rw.have &&
+	    !recvwin_complete(&b->rw)) {
+		b->partial = 1;
+		blog(b, "keeping %u of %u frames of %s to resume", b->rw.have, b->frames,
+		     proto_type_name(b->type));
+	} else {
+		if (b->state == B_DL_DATA || b->state == B_DL_INFO)
+			b->downloads_failed += b->store_open;
+		drop_download(b);
+	}
 	sendwin_dispose(&b->sw);
 	blog(b, "session %08x ended: %s", b->session, why);
 	b->state = B_IDLE;
 	b->reply_len = 0;
+}
+
+static void end_session(struct sess_board *b, const char *why)
+{
+	end_session_keep(b, why, 0);
 }
 
 /* Tell the host what went wrong, then drop the session. */
@@ -119,7 +135,7 @@ int sess_board_init(struct sess_board *b, const struct sess_board_config *cfg)
 void sess_board_dispose(struct sess_board *b)
 {
 	end_session(b, "shutdown");
-	recvwin_dispose(&b->rw);
+	drop_download(b);
 	sendwin_dispose(&b->sw);
 }
 
@@ -153,12 +169,13 @@ static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now
 				nic_send(b->cfg.nic, b->reply, b->reply_len);
 			return;
 		}
-		end_session(b, "host reconnected");
+		end_session_keep(b, "host reconnected", 1);
 	}
 	tlv_get_uint(f->data, f->len, T_CAPS, &caps);
 	b->session = f->session;
 	memcpy(b->host, f->src, 6);
 	b->windowed = !b->cfg.strict && (caps & CAP_WINDOW);
+	b->resumable = b->windowed && (caps & CAP_RESUME);
 	b->state = B_READY;
 	b->last_rx = now;
 	b->last_progress = now;
@@ -168,7 +185,7 @@ static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now
 	tlv_put_str(&w, T_VENDOR, b->cfg.vendor);
 	tlv_put_str(&w, T_MODEL, b->cfg.model);
 	tlv_put_str(&w, T_SERIAL, b->cfg.serial);
-	tlv_put_u32(&w, T_CAPS, b->cfg.strict ? 0 : CAP_WINDOW);
+	tlv_put_u32(&w, T_CAPS, b->cfg.strict ? 0 : CAP_WINDOW | CAP_RESUME);
 	tlv_put_u16(&w, T_BLOCK, (uint16_t)board_max_block(b));
 	tlv_put_u16(&w, T_WINDOW, (uint16_t)(b->cfg.window > 65535 ? 65535 : b->cfg.window));
 	for (int t = 1; t < FT_COUNT; t++) {
@@ -222,7 +239,7 @@ static void finish_download(struct sess_board *b);
 static void on_file_info(struct sess_board *b, const struct frame *f)
 {
 	uint64_t type, size, frames, crc, block;
-	uint8_t d[16];
+	uint8_t d[320];
 	struct tlv_writer w;
 	int r;
 
@@ -249,6 +266,22 @@ static void on_file_info(struct sess_board *b, const struct frame *f)
 		       (unsigned long long)b->cfg.max_file);
 		return;
 	}
+	if (b->partial && b->resumable && size == b->size && (uint32_t)crc == b->crc &&
+	    block == b->block) {
+		/* The same file again: go on from what was kept. */
+		b->partial = 0;
+		b->strict_next = 1;
+		tlv_writer_init(&w, d, sizeof(d));
+		tlv_put_u32(&w, T_RESUME, b->rw.have);
+		recvwin_report(&b->rw, &w);
+		reply(b, FC_FILE_INFO, FC_FILE_INFO_ACK, 0, d, w.len);
+		b->state = B_DL_DATA;
+		blog(b, "resuming %s: %u of %u frames already here", proto_type_name(b->type),
+		     b->rw.have, b->frames);
+		return;
+	}
+	if (b->partial)
+		drop_download(b);
 	r = b->cfg.store->begin(b->cfg.store->ctx, b->type, size);
 	if (r < 0) {
 		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "cannot store %llu bytes: %s",
@@ -471,7 +504,7 @@ static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 
 	if (code == FC_DISCONNECT) {
 		send_frame(b, FC_DISCONNECT_ACK, 0, 0, NULL, 0);
-		end_session(b, "disconnect");
+		end_session_keep(b, "disconnect", 1);
 		return;
 	}
 	if (code == FC_ERROR) {
@@ -637,9 +670,16 @@ void sess_board_poll(struct sess_board *b, uint64_t now)
 	if (b->state == B_IDLE)
 		return;
 	quiet = b->last_rx > b->last_progress ? b->last_rx : b->last_progress;
-	if (now - quiet >= b->cfg.timeout_us)
-		refuse(b, NOTICE_TIMEOUT, D_SILENCE, 0, 0, "nothing from the host for %.1f s",
-		       (double)b->cfg.timeout_us / 1e6);
+	if (now - quiet >= b->cfg.timeout_us) {
+		uint8_t d[128];
+		size_t l = sess_error_tlv(d, sizeof(d), NOTICE_TIMEOUT, D_SILENCE, 0, 0,
+					  "nothing from the host for the timeout");
+
+		send_frame(b, FC_ERROR, 0, 0, d, l);
+		blog(b, "error TIMEOUT: nothing from the host for %.1f s",
+		     (double)b->cfg.timeout_us / 1e6);
+		end_session_keep(b, "TIMEOUT", 1);
+	}
 }
 
 uint64_t sess_board_next_deadline(const struct sess_board *b)

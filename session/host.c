@@ -124,7 +124,7 @@ void sess_host_start(struct sess_host *h, uint64_t now)
 	struct tlv_writer w;
 
 	tlv_writer_init(&w, d, sizeof(d));
-	tlv_put_u32(&w, T_CAPS, h->cfg.strict ? 0 : CAP_WINDOW);
+	tlv_put_u32(&w, T_CAPS, h->cfg.strict ? 0 : CAP_WINDOW | CAP_RESUME);
 	tlv_put_u16(&w, T_BLOCK, (uint16_t)sess_block_for_mtu(h->cfg.nic->mtu));
 	tlv_put_u16(&w, T_WINDOW, (uint16_t)(h->cfg.window > 65535 ? 65535 : h->cfg.window));
 	h->started = now;
@@ -206,8 +206,9 @@ static void on_connect_ack(struct sess_host *h, const struct frame *f, uint64_t 
 	send_cmd(h, FC_DOWNLOAD, d, w.len, H_DOWNLOAD, now);
 }
 
-static void start_data(struct sess_host *h, uint64_t now)
+static void start_data(struct sess_host *h, const struct frame *f, uint64_t now)
 {
+	uint64_t resume = 0;
 	int r;
 
 	h->t_data_start = now;
@@ -223,6 +224,18 @@ static void start_data(struct sess_host *h, uint64_t now)
 		if (r < 0) {
 			local_fail(h, now, r, "window");
 			return;
+		}
+		/* The board kept part of this file from a cut-off session. */
+		if (tlv_get_uint(f->data, f->len, T_RESUME, &resume) && resume &&
+		    tlv_find(f->data, f->len, T_CUM, 0, &(size_t){ 0 })) {
+			if (sendwin_on_report(&h->sw, 0, f->data, f->len, now) < 0) {
+				fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
+				     "malformed resume status in FILE_INFO_ACK");
+				return;
+			}
+			h->resumed = (uint32_t)resume;
+			hlog(h, "resuming: the board holds %llu of %u frames",
+			     (unsigned long long)resume, h->frames);
 		}
 	}
 	h->state = H_DATA;
@@ -499,7 +512,7 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 	switch (code) {
 	case FC_CONNECT_ACK: on_connect_ack(h, f, now); break;
 	case FC_DOWNLOAD_ACK: on_download_ack(h, now); break;
-	case FC_FILE_INFO_ACK: start_data(h, now); break;
+	case FC_FILE_INFO_ACK: start_data(h, f, now); break;
 	case FC_DOWNLOAD_DONE: on_download_done(h, f, now); break;
 	case FC_READBACK_ACK: on_readback_ack(h, f, now); break;
 	case FC_READBACK_DATA: on_readback_data(h, f, now); break;
@@ -570,7 +583,8 @@ static void send_data(struct sess_host *h, uint32_t seq, uint8_t flags, uint64_t
 	h->data_frames_sent++;
 	h->bytes_sent += len;
 	if (h->cfg.rate_bps)
-		h->pace_next = (h->pace_next > now ? h->pace_next : now) +
+		/* Up to 1 ms of credit, so a coarse sleep does not lower the rate. */
+		h->pace_next = (h->pace_next + 1000 > now ? h->pace_next : now - 1000) +
 			       (uint64_t)n * 8 * 1000000 / h->cfg.rate_bps;
 }
 

@@ -142,6 +142,7 @@ struct sess_host {
 	struct sess_identity board;
 	int windowed;            /* CAP_WINDOW in use */
 	unsigned block;          /* negotiated */
+	uint32_t resumed;        /* frames the board already held (resume) */
 	uint32_t frames;         /* data frames of the file */
 	uint64_t rb_size;        /* read-back size announced by the board */
 	uint32_t rb_crc;
@@ -237,6 +238,8 @@ struct sess_board {
 	uint32_t run_crc;        /* CRC of the in-order prefix */
 	uint64_t run_len;
 	int store_open;
+	int resumable;           /* CAP_RESUME in use */
+	int partial;             /* a cut-off download is kept for resuming */
 	/* read-back */
 	struct sendwin sw;
 	uint32_t rb_strict_next;

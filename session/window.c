@@ -164,6 +164,8 @@ uint32_t sendwin_next(struct sendwin *s)
 			return q;
 		}
 	}
+	while (s->next <= s->n && bitmap_get(&s->acked, s->next))
+		s->next++; /* the receiver already has it (resume) */
 	if (s->next <= s->n && s->next - 1 - s->cum < s->window) {
 		s->sent_new++;
 		if (++s->since_probe >= s->probe_every || s->next == s->n)
