@@ -342,6 +342,7 @@ static void report(const struct opts *o, const struct sess_host *h, const char *
 		json_object_set_new(j, "readback", json_boolean(h->cfg.job == SESS_READBACK || h->cfg.readback));
 		json_object_set_new(j, "data_frames_sent", json_integer((json_int_t)h->data_frames_sent));
 		json_object_set_new(j, "attempts", json_integer(attempts));
+		json_object_set_new(j, "resumed_frames", json_integer((json_int_t)h->resumed));
 		json_object_set_new(j, "exchange", json_string(h->windowed ? "windowed" : "strict"));
 		s = json_dumps(j, JSON_COMPACT);
 		if (s)
