@@ -132,6 +132,8 @@ struct frame {
 /** CRC32, IEEE 802.3 (reflected 0xEDB88320), init and final xor 0xFFFFFFFF.
  *  Continue a running value by passing the previous result as crc; start with 0. */
 uint32_t frame_crc32(uint32_t crc, const void *buf, size_t len);
+/** The portable slice-by-8 version (what frame_crc32 uses without PCLMULQDQ). */
+uint32_t frame_crc32_sliced(uint32_t crc, const void *buf, size_t len);
 /** The byte-at-a-time table version: the reference the fast one is tested against. */
 uint32_t frame_crc32_bytewise(uint32_t crc, const void *buf, size_t len);
 
