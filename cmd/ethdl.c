@@ -204,28 +204,57 @@ static void log_stderr(void *ctx, const char *msg)
 	fprintf(stderr, PROG ": %s\n", msg);
 }
 
+/* The file being downloaded, read ahead 1 MiB at a time: data frames ask for
+ * it block by block, mostly in order. */
+#define READAHEAD (1u << 20)
+
 struct file_src {
 	int fd;
+	uint8_t *buf;
+	uint64_t buf_off;
+	size_t buf_len;
 };
 
-static int src_read(void *ctx, uint64_t off, void *buf, size_t len)
+static int pread_all(int fd, uint8_t *p, size_t len, uint64_t off, size_t *got)
 {
-	struct file_src *s = ctx;
-	uint8_t *p = buf;
-
+	*got = 0;
 	while (len) {
-		ssize_t n = pread(s->fd, p, len, (off_t)off);
+		ssize_t n = pread(fd, p, len, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
 		if (n == 0)
-			return -EIO; /* the file shrank under us */
+			break;
 		p += n;
 		len -= (size_t)n;
 		off += (uint64_t)n;
+		*got += (size_t)n;
 	}
+	return 0;
+}
+
+static int src_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	struct file_src *s = ctx;
+	size_t got;
+	int r;
+
+	if (off < s->buf_off || off + len > s->buf_off + s->buf_len) {
+		if (len > READAHEAD) {
+			r = pread_all(s->fd, buf, len, off, &got);
+			return r < 0 ? r : got == len ? 0 : -EIO;
+		}
+		r = pread_all(s->fd, s->buf, READAHEAD, off, &got);
+		if (r < 0)
+			return r;
+		s->buf_off = off;
+		s->buf_len = got;
+		if (got < len)
+			return -EIO; /* the file shrank under us */
+	}
+	memcpy(buf, s->buf + (off - s->buf_off), len);
 	return 0;
 }
 
@@ -386,7 +415,7 @@ static int need_target(const struct opts *o)
 static int cmd_download(int argc, char **argv)
 {
 	struct opts o;
-	struct file_src src = { .fd = -1 };
+	struct file_src src = { .fd = -1, .buf = NULL };
 	struct sess_source source = { .read = src_read, .ctx = &src };
 	struct rb_compare *cmp = NULL;
 	struct sess_sink sink;
@@ -424,7 +453,8 @@ static int cmd_download(int argc, char **argv)
 	if (open_board_nic(&o, &nic))
 		goto out;
 	cmp = malloc(sizeof(*cmp));
-	if (!cmp)
+	src.buf = malloc(READAHEAD);
+	if (!cmp || !src.buf)
 		goto out;
 	do {
 		uint64_t t0 = mono_us();
@@ -470,6 +500,7 @@ static int cmd_download(int argc, char **argv)
 	sess_host_dispose(&h);
 out:
 	free(cmp);
+	free(src.buf);
 	nic_close(nic);
 	close(src.fd);
 	return ret;

@@ -10,11 +10,17 @@
 
 #include "store_dir.h"
 
+#define WBUF_SIZE (1u << 20)
+
 struct store_dir {
 	char dir[PATH_MAX - 32];
 	int part_fd;
 	int part_type;
 	int read_fd[FT_COUNT];
+	/* Blocks that arrive in order are gathered and written 1 MiB at a time. */
+	uint8_t *wbuf;
+	uint64_t wbuf_off;
+	size_t wbuf_len;
 };
 
 static void slot_path(const struct store_dir *s, int type, const char *ext, char *out, size_t cap)
@@ -159,8 +165,19 @@ static int st_info(void *ctx, int type, uint64_t *size, uint32_t *crc)
 	return r;
 }
 
+static int flush_part(struct store_dir *s)
+{
+	int r = 0;
+
+	if (s->wbuf_len && s->part_fd >= 0)
+		r = pwrite_full(s->part_fd, s->wbuf, s->wbuf_len, s->wbuf_off);
+	s->wbuf_len = 0;
+	return r;
+}
+
 static void close_part(struct store_dir *s)
 {
+	s->wbuf_len = 0;
 	if (s->part_fd >= 0)
 		close(s->part_fd);
 	s->part_fd = -1;
@@ -195,15 +212,33 @@ static int st_begin(void *ctx, int type, uint64_t size)
 static int st_write(void *ctx, uint64_t off, const void *buf, size_t len)
 {
 	struct store_dir *s = ctx;
+	int r;
 
-	return s->part_fd < 0 ? -EBADF : pwrite_full(s->part_fd, buf, len, off);
+	if (s->part_fd < 0)
+		return -EBADF;
+	if (s->wbuf_len && (off != s->wbuf_off + s->wbuf_len || s->wbuf_len + len > WBUF_SIZE)) {
+		r = flush_part(s);
+		if (r < 0)
+			return r;
+	}
+	if (len > WBUF_SIZE)
+		return pwrite_full(s->part_fd, buf, len, off);
+	if (!s->wbuf_len)
+		s->wbuf_off = off;
+	memcpy(s->wbuf + s->wbuf_len, buf, len);
+	s->wbuf_len += len;
+	return 0;
 }
 
 static int st_read_new(void *ctx, uint64_t off, void *buf, size_t len)
 {
 	struct store_dir *s = ctx;
+	int r;
 
-	return s->part_fd < 0 ? -EBADF : pread_full(s->part_fd, buf, len, off);
+	if (s->part_fd < 0)
+		return -EBADF;
+	r = flush_part(s);
+	return r < 0 ? r : pread_full(s->part_fd, buf, len, off);
 }
 
 static int st_commit(void *ctx, uint32_t crc)
@@ -215,10 +250,11 @@ static int st_commit(void *ctx, uint32_t crc)
 
 	if (s->part_fd < 0)
 		return -EBADF;
+	r = flush_part(s);
 	slot_path(s, type, "part", part, sizeof(part));
 	slot_path(s, type, "bin", bin, sizeof(bin));
 	slot_path(s, type, "prev", prev, sizeof(prev));
-	if (fsync(s->part_fd) < 0 || fstat(s->part_fd, &st) < 0)
+	if (!r && (fsync(s->part_fd) < 0 || fstat(s->part_fd, &st) < 0))
 		r = -errno;
 	close_part(s);
 	if (r)
@@ -291,6 +327,11 @@ int store_dir_open(struct board_store *st, const char *dir)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->wbuf = malloc(WBUF_SIZE);
+	if (!s->wbuf) {
+		free(s);
+		return -ENOMEM;
+	}
 	strcpy(s->dir, dir);
 	s->part_fd = -1;
 	for (int t = 0; t < FT_COUNT; t++) {
@@ -323,6 +364,7 @@ void store_dir_close(struct board_store *st)
 	for (int t = 0; t < FT_COUNT; t++)
 		if (s->read_fd[t] >= 0)
 			close(s->read_fd[t]);
+	free(s->wbuf);
 	free(s);
 	st->ctx = NULL;
 }
