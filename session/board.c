@@ -165,6 +165,7 @@ static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now
 			return;
 		}
 		if (f->session == b->session) {
+			b->last_rx = now; /* the host is there: the timer restarts */
 			if (b->last_cmd == FC_CONNECT && b->reply_len)
 				nic_send(b->cfg.nic, b->reply, b->reply_len);
 			return;

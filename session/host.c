@@ -539,8 +539,10 @@ void sess_host_input(struct sess_host *h, const uint8_t *buf, size_t len, uint64
 		h->frames_bad++;
 		h->crc_errors++;
 		/* The strict exchange stops at the first damaged frame; the
-		 * windowed one repairs it and names it only if the link dies. */
-		if (!h->windowed)
+		 * windowed one repairs it and names it only if the link dies.
+		 * While connecting, a host that offers the window does not know
+		 * yet which it is: CONNECT is resent, so it waits for the timer. */
+		if (!h->windowed && (h->cfg.strict || h->state != H_CONNECT))
 			fail(h, now, NOTICE_FRAME_CRC, D_FRAME_CRC, 0, (uint32_t)-r,
 			     "damaged frame from the board: %s", frame_strerror(r));
 		return;

@@ -1,0 +1,309 @@
+# SPDX-License-Identifier: MIT
+# Helpers for ethdl integration tests over a veth pair between two network
+# namespaces that the test creates itself (never the machine's interfaces).
+#
+# Source it, then:
+#   it_init BUILD_DIR        check root and `ip netns`, exit 77 to skip; set
+#                            ETHDL, ETHDL_BOARD, IT_WORK; install the trap
+#   it_net_up                namespaces + veth pair host<->board with fixed MACs
+#   board_start DIR [flags]  ethdl-board in the board namespace, waits for "listening"
+#   board_stop               SIGTERM, checks that it exits 0
+#   host CMD...              run a command in the host namespace
+#   assert_eq / assert_rc / assert_match / assert_same_file / pass / fail
+#   now_ms                   monotonic-enough milliseconds for timing
+#
+# Everything made here (namespaces, board process, work directory) is
+# removed on every exit path by it_cleanup, run from the EXIT/INT/TERM trap.
+
+IT_SKIP=77
+IT_FAILS=0
+IT_PASSES=0
+IT_BOARD_PID=
+IT_NS_H=
+IT_NS_B=
+IT_WORK=
+IT_KEEP=${IT_KEEP:-0}      # 1: keep the work directory (for debugging)
+
+# Interface names live inside the namespaces only, so fixed names are safe.
+IT_IF_H=ethdlh0
+IT_IF_B=ethdlb0
+# Locally administered, fixed so that captures recorded here are reproducible.
+IT_MAC_H=02:e7:d1:00:00:01
+IT_MAC_B=02:e7:d1:00:00:02
+IT_MAC_NOBODY=02:e7:d1:00:00:99
+
+it_log() { printf '%s\n' "$*" >&2; }
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+pass() {
+	IT_PASSES=$((IT_PASSES + 1))
+	printf 'PASS: %s\n' "$*"
+}
+
+fail() {
+	IT_FAILS=$((IT_FAILS + 1))
+	printf 'FAIL: %s\n' "$*"
+}
+
+# assert_eq WHAT EXPECTED GOT
+assert_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+		return 0
+	fi
+	fail "$1: expected '$2', got '$3'"
+	return 1
+}
+
+# it_diag: after a failure, what the last command and the board said.
+# IT_LAST_ERR names the last command's stderr file (set by the test).
+it_diag() {
+	if [ -n "${IT_LAST_ERR:-}" ] && [ -s "$IT_LAST_ERR" ]; then
+		sed 's/^/      host: /' "$IT_LAST_ERR" | tail -8
+	fi
+	if [ -n "${IT_BOARD_LOG:-}" ] && [ -s "$IT_BOARD_LOG" ]; then
+		tail -8 "$IT_BOARD_LOG" | sed 's/^/      board: /'
+	fi
+	if [ -n "${IT_BOARD_PID:-}" ] && ! kill -0 "$IT_BOARD_PID" 2>/dev/null; then
+		echo "      board process $IT_BOARD_PID is gone"
+	fi
+}
+
+# assert_rc WHAT EXPECTED_RC GOT_RC
+assert_rc() {
+	if [ "$2" -eq "$3" ]; then
+		pass "$1 (exit $3)"
+		return 0
+	fi
+	fail "$1: expected exit $2, got $3"
+	it_diag
+	return 1
+}
+
+# assert_match WHAT REGEX TEXT
+assert_match() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then
+		pass "$1"
+		return 0
+	fi
+	fail "$1: /$2/ not found in: $(printf '%s' "$3" | head -c 400)"
+	return 1
+}
+
+# assert_same_file WHAT EXPECTED_FILE GOT_FILE
+assert_same_file() {
+	if [ -f "$3" ] && cmp -s -- "$2" "$3"; then
+		pass "$1"
+		return 0
+	fi
+	if [ ! -f "$3" ]; then
+		fail "$1: $3 does not exist"
+	else
+		fail "$1: $(cmp -- "$2" "$3" 2>&1 | head -1)"
+	fi
+	return 1
+}
+
+# assert_between WHAT LOW HIGH VALUE (integers)
+assert_between() {
+	if [ "$4" -ge "$2" ] && [ "$4" -le "$3" ]; then
+		pass "$1 ($4 in $2..$3)"
+		return 0
+	fi
+	fail "$1: $4 not in $2..$3"
+	return 1
+}
+
+it_cleanup() {
+	local rc=$?
+
+	trap - EXIT INT TERM
+	if [ -n "$IT_BOARD_PID" ]; then
+		kill -TERM "$IT_BOARD_PID" 2>/dev/null
+		wait "$IT_BOARD_PID" 2>/dev/null
+		IT_BOARD_PID=
+	fi
+	# Deleting a namespace deletes the veth end in it, and so the pair.
+	[ -n "$IT_NS_H" ] && ip netns del "$IT_NS_H" 2>/dev/null
+	[ -n "$IT_NS_B" ] && ip netns del "$IT_NS_B" 2>/dev/null
+	IT_NS_H=
+	IT_NS_B=
+	if [ -n "$IT_WORK" ] && [ -d "$IT_WORK" ]; then
+		if [ "$IT_KEEP" = 1 ]; then
+			it_log "work directory kept: $IT_WORK"
+		else
+			rm -rf -- "$IT_WORK"
+		fi
+	fi
+	exit "$rc"
+}
+
+it_on_signal() {
+	it_log "interrupted"
+	exit 130
+}
+
+# it_init BUILD_DIR: skip (77) unless root with working `ip netns`.
+it_init() {
+	local build=$1
+
+	if [ -z "$build" ]; then
+		it_log "usage: $0 BUILD_DIR"
+		exit 2
+	fi
+	ETHDL=$build/cmd/ethdl
+	ETHDL_BOARD=$build/cmd/ethdl-board
+	if [ ! -x "$ETHDL" ] || [ ! -x "$ETHDL_BOARD" ]; then
+		it_log "no ethdl binaries in $build/cmd"
+		exit 1
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		it_log "SKIP: needs root (network namespaces)"
+		exit $IT_SKIP
+	fi
+	if ! command -v ip >/dev/null || ! ip netns list >/dev/null 2>&1; then
+		it_log "SKIP: ip netns is not available"
+		exit $IT_SKIP
+	fi
+	IT_PYTHON=$(command -v python3 || true)
+	trap it_cleanup EXIT
+	trap it_on_signal INT TERM
+	IT_WORK=$(mktemp -d "${TMPDIR:-/tmp}/ethdl-it.XXXXXX") || exit 1
+}
+
+# it_net_up: two namespaces joined by a veth pair, names unique to this run.
+it_net_up() {
+	local sfx
+
+	sfx=$$-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+	IT_NS_H=ethdl-h-$sfx
+	IT_NS_B=ethdl-b-$sfx
+	if ! ip netns add "$IT_NS_H"; then
+		IT_NS_H=
+		it_log "SKIP: cannot create a network namespace"
+		exit $IT_SKIP
+	fi
+	ip netns add "$IT_NS_B" || { IT_NS_B=; exit 1; }
+	# Created straight inside the namespaces: no name ever appears outside.
+	ip link add "$IT_IF_H" netns "$IT_NS_H" address "$IT_MAC_H" type veth \
+		peer name "$IT_IF_B" netns "$IT_NS_B" address "$IT_MAC_B" || exit 1
+	ip -n "$IT_NS_H" link set lo up || exit 1
+	ip -n "$IT_NS_B" link set lo up || exit 1
+	ip -n "$IT_NS_H" link set "$IT_IF_H" up || exit 1
+	ip -n "$IT_NS_B" link set "$IT_IF_B" up || exit 1
+	# IPv6 would send router/neighbour solicitations; keep the link quiet.
+	ip netns exec "$IT_NS_H" sysctl -qw "net.ipv6.conf.$IT_IF_H.disable_ipv6=1" 2>/dev/null
+	ip netns exec "$IT_NS_B" sysctl -qw "net.ipv6.conf.$IT_IF_B.disable_ipv6=1" 2>/dev/null
+	# Wait for carrier on both ends.
+	local i
+	for i in $(seq 50); do
+		if ip -n "$IT_NS_H" link show "$IT_IF_H" | grep -q LOWER_UP &&
+		   ip -n "$IT_NS_B" link show "$IT_IF_B" | grep -q LOWER_UP; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	it_log "veth pair did not come up"
+	exit 1
+}
+
+# host CMD...: run in the host namespace.
+host() {
+	ip netns exec "$IT_NS_H" "$@"
+}
+
+# ethdl_h ARGS...: the host tool on the host end of the pair.
+ethdl_h() {
+	ip netns exec "$IT_NS_H" "$ETHDL" "$@"
+}
+
+# board_start DIR [flags...]: start ethdl-board on the board end; its stderr
+# goes to $IT_BOARD_LOG. Waits until it says "listening".
+board_start() {
+	local dir=$1 i
+
+	shift
+	mkdir -p -- "$dir"
+	IT_BOARD_N=$(( ${IT_BOARD_N:-0} + 1 ))
+	IT_BOARD_LOG=$IT_WORK/board.$IT_BOARD_N.log
+	# `ip netns exec` execs the command: $! is the board itself.
+	ip netns exec "$IT_NS_B" "$ETHDL_BOARD" -i "$IT_IF_B" -d "$dir" "$@" \
+		2>"$IT_BOARD_LOG" &
+	IT_BOARD_PID=$!
+	for i in $(seq 100); do
+		if grep -q listening "$IT_BOARD_LOG" 2>/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$IT_BOARD_PID" 2>/dev/null; then
+			wait "$IT_BOARD_PID"
+			fail "ethdl-board $* exited at start ($?): $(cat "$IT_BOARD_LOG")"
+			IT_BOARD_PID=
+			return 1
+		fi
+		sleep 0.05
+	done
+	fail "ethdl-board $* did not say listening within 5 s: $(cat "$IT_BOARD_LOG")"
+	return 1
+}
+
+# board_stop: SIGTERM the board and check that it exits 0.
+board_stop() {
+	local rc pid=$IT_BOARD_PID
+
+	[ -n "$pid" ] || return 0
+	IT_BOARD_PID=
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "ethdl-board exits 0 on SIGTERM (got $rc): $(tail -5 "$IT_BOARD_LOG")"
+		return 1
+	fi
+	return 0
+}
+
+# json_get FIELD < JSON-LINE: print the field of the last JSON line (empty
+# if the line does not parse, which json_ok reports).
+json_get() {
+	"$IT_PYTHON" -c '
+import json, sys
+lines = [l for l in sys.stdin.read().splitlines() if l.strip()]
+v = json.loads(lines[-1]).get(sys.argv[1], "")
+print(json.dumps(v) if isinstance(v, (dict, list, bool)) else v)
+' "$1" 2>/dev/null
+}
+
+# json_ok < TEXT: every non-empty line is a JSON object.
+json_ok() {
+	"$IT_PYTHON" -c '
+import json, sys
+n = 0
+for l in sys.stdin.read().splitlines():
+    if l.strip():
+        if not isinstance(json.loads(l), dict):
+            raise SystemExit(1)
+        n += 1
+raise SystemExit(0 if n else 1)
+' 2>/dev/null
+}
+
+# gen_file PATH SIZE SEED: deterministic content (same bytes on every run).
+gen_file() {
+	"$IT_PYTHON" -c '
+import random, sys
+path, size, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+r = random.Random(seed)
+with open(path, "wb") as f:
+    left = size
+    while left:
+        n = min(left, 1 << 20)
+        f.write(r.randbytes(n))
+        left -= n
+' "$1" "$2" "$3"
+}
+
+it_summary() {
+	printf '%d passed, %d failed\n' "$IT_PASSES" "$IT_FAILS"
+	[ "$IT_FAILS" -eq 0 ]
+}
