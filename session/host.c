@@ -497,9 +497,12 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 	}
 	if (code != expected_code(h->state)) {
 		/* Repeats of replies already handled, and status reports that
-		 * were overtaken, are harmless when frames may be resent. */
+		 * were overtaken, are harmless when frames may be resent. So is
+		 * a board's read-back status query while READBACK_ACK was lost
+		 * (READBACK is resent) or after the read-back is over. */
 		if (seen(h, code) || (h->windowed && (code == FC_BOARD_STATUS ||
 						      code == FC_READBACK_DATA ||
+						      code == FC_RB_STATUS_QUERY ||
 						      code == FC_DOWNLOAD_DONE)))
 			return;
 		fail(h, now, NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE, (uint32_t)expected_code(h->state),
