@@ -639,7 +639,7 @@ void sess_host_poll(struct sess_host *h, uint64_t now)
 	/* Waiting for DOWNLOAD_DONE in the windowed exchange: ask again now
 	 * and then, since the board resends it on a status query. */
 	if (h->state == H_WAIT_DONE && h->windowed && h->frames &&
-	    now - h->sw.last_probe_us >= h->sw.rto_us) {
+	    now >= sendwin_deadline(&h->sw)) {
 		uint32_t id = sendwin_probe_sent(&h->sw, now);
 
 		send_frame(h, FC_STATUS_QUERY, id, FRAME_FLAG_ACKREQ, NULL, 0);
@@ -698,8 +698,8 @@ uint64_t sess_host_next_deadline(const struct sess_host *h)
 	    h->last_status_tx + h->cfg.timeout_us / 30 < d)
 		d = h->last_status_tx + h->cfg.timeout_us / 30;
 	if (h->state == H_WAIT_DONE && h->windowed && h->frames &&
-	    h->sw.last_probe_us + h->sw.rto_us < d)
-		d = h->sw.last_probe_us + h->sw.rto_us;
+	    sendwin_deadline(&h->sw) < d)
+		d = sendwin_deadline(&h->sw);
 	if (h->cmd_len && h->cmd_retx < 2 &&
 	    (h->state == H_CONNECT || h->state == H_DOWNLOAD || h->state == H_FILE_INFO ||
 	     h->state == H_READBACK || h->state == H_DISCONNECT) &&

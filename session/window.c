@@ -129,6 +129,7 @@ int sendwin_on_report(struct sendwin *s, uint32_t id, const uint8_t *data, size_
 		s->cum++;
 	if (high > s->high)
 		s->high = (uint32_t)high;
+	s->stalls = 0;
 
 	if (id && id <= s->probe_id && s->probe_id - id < SENDWIN_PROBES) {
 		const struct sendwin_probe *p = &s->probes[id % SENDWIN_PROBES];
@@ -181,7 +182,7 @@ int sendwin_probe_due(const struct sendwin *s, uint64_t now)
 		return 0;
 	if (s->probe_wanted)
 		return 1;
-	return now - s->last_probe_us >= s->rto_us;
+	return now >= sendwin_deadline(s);
 }
 
 uint32_t sendwin_probe_sent(struct sendwin *s, uint64_t now)
@@ -193,6 +194,8 @@ uint32_t sendwin_probe_sent(struct sendwin *s, uint64_t now)
 	p->id = s->probe_id;
 	p->hw = s->next - 1;
 	p->sent_us = now;
+	if (!s->probe_wanted)
+		s->stalls++;
 	s->last_probe_us = now;
 	s->since_probe = 0;
 	s->probe_wanted = 0;
@@ -200,7 +203,12 @@ uint32_t sendwin_probe_sent(struct sendwin *s, uint64_t now)
 	return s->probe_id;
 }
 
+/* One RTO after the last probe; doubled for each probe in a row that was
+ * sent only because nothing came, up to 250 ms (or the RTO, if longer). */
 uint64_t sendwin_deadline(const struct sendwin *s)
 {
-	return s->last_probe_us + s->rto_us;
+	uint64_t wait = s->rto_us << (s->stalls < 6 ? s->stalls : 6);
+	uint64_t cap = s->rto_us > 250000 ? s->rto_us : 250000;
+
+	return s->last_probe_us + (wait < cap ? wait : cap);
 }

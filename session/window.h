@@ -84,6 +84,7 @@ struct sendwin {
 	uint32_t probe_id; /* last probe id used */
 	struct sendwin_probe probes[SENDWIN_PROBES];
 	uint64_t last_probe_us;
+	unsigned stalls;   /* probes in a row sent for lack of news: the timer backs off */
 	uint64_t rto_us;
 	uint64_t srtt_us;
 	/* statistics */
