@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target: the host and board state machines fed arbitrary frames.
+ * The input is a list of records; each becomes one frame for the board or
+ * the host, built with a valid CRC and the current session id (so the
+ * fuzzer reaches deep states) or passed raw, and advances the fake clock so
+ * that the timers fire too. What the machines send is drained and dropped.
+ *
+ * record: dir u8 (bit 0 host/board, bit 1 raw, bit 2 wrong session),
+ *         code u8, seq u8, flags u8, dt u8 (x 50 ms), len u8, data[len]
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame.h"
+#include "nic.h"
+#include "session.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define SLOT_MAX 65536
+
+struct mem_store {
+	uint8_t slot[FT_COUNT][SLOT_MAX];
+	uint64_t size[FT_COUNT];
+	int has[FT_COUNT];
+	uint8_t part[SLOT_MAX];
+	uint64_t part_size;
+	int part_type, open;
+};
+
+static struct mem_store ms;
+
+static int ms_info(void *ctx, int type, uint64_t *size, uint32_t *crc)
+{
+	(void)ctx;
+	if (type < 1 || type >= FT_COUNT || !ms.has[type])
+		return -ENOENT;
+	*size = ms.size[type];
+	*crc = frame_crc32(0, ms.slot[type], ms.size[type]);
+	return 0;
+}
+
+static int ms_begin(void *ctx, int type, uint64_t size)
+{
+	(void)ctx;
+	if (size > SLOT_MAX)
+		return -ENOSPC;
+	ms.part_type = type;
+	ms.part_size = size;
+	ms.open = 1;
+	return 0;
+}
+
+static int ms_write(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+	(void)ctx;
+	if (!ms.open || off > ms.part_size || len > ms.part_size - off)
+		abort(); /* the board must never write outside what it announced */
+	memcpy(ms.part + off, buf, len);
+	return 0;
+}
+
+static int ms_read_new(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	(void)ctx;
+	if (!ms.open || off > ms.part_size || len > ms.part_size - off)
+		abort();
+	memcpy(buf, ms.part + off, len);
+	return 0;
+}
+
+static int ms_commit(void *ctx, uint32_t crc)
+{
+	(void)ctx;
+	if (!ms.open || frame_crc32(0, ms.part, ms.part_size) != crc)
+		abort(); /* a commit must come only after the CRC matched */
+	memcpy(ms.slot[ms.part_type], ms.part, ms.part_size);
+	ms.size[ms.part_type] = ms.part_size;
+	ms.has[ms.part_type] = 1;
+	ms.open = 0;
+	return 0;
+}
+
+static void ms_abort(void *ctx)
+{
+	(void)ctx;
+	ms.open = 0;
+}
+
+static int ms_read(void *ctx, int type, uint64_t off, void *buf, size_t len)
+{
+	(void)ctx;
+	if (type < 1 || type >= FT_COUNT || !ms.has[type] || off > ms.size[type] ||
+	    len > ms.size[type] - off)
+		abort();
+	memcpy(buf, ms.slot[type] + off, len);
+	return 0;
+}
+
+static uint8_t file[5000];
+
+static int src_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	(void)ctx;
+	if (off > sizeof(file) || len > sizeof(file) - off)
+		abort();
+	memcpy(buf, file + off, len);
+	return 0;
+}
+
+static int sink_begin(void *ctx, uint64_t size)
+{
+	(void)ctx;
+	return size > (1u << 20) ? -EFBIG : 0;
+}
+
+static int sink_write(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+	(void)ctx;
+	(void)off;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+static int sink_finish(void *ctx, struct sess_verdict *v)
+{
+	(void)ctx;
+	memset(v, 0, sizeof(*v));
+	return 0;
+}
+
+static const uint8_t mac_h[6] = { 2, 0, 0, 0, 0, 1 }, mac_b[6] = { 2, 0, 0, 0, 0, 2 };
+
+static void drain(struct nic *n)
+{
+	const uint8_t *b;
+	size_t l;
+
+	while (nic_recv(n, &b, &l) == 1)
+		;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct sess_host h;
+	static struct sess_board b;
+	static uint8_t buf[FRAME_BUF_MAX];
+	struct board_store store = { ms_info, ms_begin, ms_write, ms_read_new, ms_commit,
+				     ms_abort, ms_read, NULL };
+	struct sess_source src = { src_read, NULL };
+	struct sess_sink sink = { sink_begin, sink_write, sink_finish, NULL };
+	struct nic *hn, *hp, *bn, *bp;
+	uint64_t now = 1000000;
+	size_t off = 0;
+
+	memset(&ms, 0, sizeof(ms));
+	for (size_t i = 0; i < sizeof(file); i++)
+		file[i] = (uint8_t)(i * 7);
+	ms.has[FT_CONFIG] = 1;
+	ms.size[FT_CONFIG] = 3000;
+	if (nic_loop_pair(&hn, &hp, mac_h, mac_b, 1500, 0) < 0)
+		return 0;
+	if (nic_loop_pair(&bn, &bp, mac_b, mac_h, 1500, 0) < 0) {
+		nic_close(hn);
+		nic_close(hp);
+		return 0;
+	}
+	struct sess_host_config hc = {
+		.nic = hn, .job = SESS_DOWNLOAD, .readback = 1, .type = FT_CONFIG,
+		.size = sizeof(file), .crc = frame_crc32(0, file, sizeof(file)),
+		.src = &src, .sink = &sink, .session_id = 0x11223344, .window = 8,
+	};
+	struct sess_board_config bc = { .nic = bn, .store = &store, .window = 8 };
+
+	memcpy(hc.board, mac_b, 6);
+	sess_host_init(&h, &hc);
+	sess_board_init(&b, &bc);
+	sess_host_start(&h, now);
+
+	while (size - off >= 6) {
+		const uint8_t *r = data + off;
+		size_t len = r[5] < size - off - 6 ? r[5] : size - off - 6;
+		int to_host = r[0] & 1, raw = r[0] & 2, wrong = r[0] & 4;
+		struct frame f = {
+			.version = FRAME_VERSION, .flags = r[3], .seq = r[2], .code = r[1],
+			.len = (uint16_t)len, .data = r + 6,
+		};
+		int n;
+
+		off += 6 + len;
+		now += (uint64_t)r[4] * 50000;
+		memcpy(f.dst, to_host ? mac_h : mac_b, 6);
+		memcpy(f.src, to_host ? mac_b : mac_h, 6);
+		f.session = wrong ? 0x55555555u : to_host ? h.cfg.session_id
+				    : (b.state == B_IDLE ? 0x11223344u : b.session);
+		if (raw) {
+			n = (int)len;
+			memcpy(buf, r + 6, len);
+		} else {
+			n = frame_encode(buf, sizeof(buf), &f, FRAME_ETHERTYPE_DEFAULT);
+		}
+		if (n > 0) {
+			if (to_host)
+				sess_host_input(&h, buf, (size_t)n, now);
+			else
+				sess_board_input(&b, buf, (size_t)n, now);
+		}
+		sess_host_poll(&h, now);
+		sess_board_poll(&b, now);
+		drain(hp);
+		drain(bp);
+	}
+	sess_host_dispose(&h);
+	sess_board_dispose(&b);
+	nic_close(hn);
+	nic_close(hp);
+	nic_close(bn);
+	nic_close(bp);
+	return 0;
+}
