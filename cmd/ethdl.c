@@ -394,6 +394,38 @@ static void report(const struct opts *o, const struct sess_host *h, const char *
 		*r->text ? ": " : "", r->text);
 }
 
+/* The session settings every command takes from the options. */
+static void host_config(const struct opts *o, struct nic *nic, int job,
+			struct sess_host_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->nic = nic;
+	cfg->ethertype = o->ethertype;
+	memcpy(cfg->board, o->board, 6);
+	cfg->timeout_us = (uint64_t)(o->timeout * 1e6);
+	cfg->job = job;
+	cfg->type = o->type;
+	cfg->block = o->block;
+	cfg->window = o->window;
+	cfg->strict = o->strict;
+	cfg->session_id = random_session();
+	cfg->log = o->verbose ? log_stderr : NULL;
+}
+
+/* A session that ended for lack of an answer is worth running again: the
+ * next one resumes where the board stopped. */
+static int retry(const struct opts *o, const struct sess_host *h, int attempt)
+{
+	int n = h->result.notice;
+
+	if (!sess_exit_code(&h->result) || attempt > o->retries || interrupted ||
+	    (n != NOTICE_TIMEOUT && n != NOTICE_CONNECT_FAILED && n != NOTICE_FRAME_CRC))
+		return 0;
+	fprintf(stderr, PROG ": %s, trying again (%d of %ld)\n", frame_notice_name(n), attempt,
+		o->retries);
+	return 1;
+}
+
 static int open_board_nic(const struct opts *o, struct nic **nic)
 {
 	struct nic_setup ns = { .ifname = o->ifname, .ethertype = o->ethertype,
@@ -461,40 +493,22 @@ static int cmd_download(int argc, char **argv)
 
 		rb_compare_init(cmp, src.fd, size);
 		sink = rb_compare_sink(cmp);
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.nic = nic;
-		cfg.ethertype = o.ethertype;
-		memcpy(cfg.board, o.board, 6);
-		cfg.timeout_us = (uint64_t)(o.timeout * 1e6);
-		cfg.job = SESS_DOWNLOAD;
+		host_config(&o, nic, SESS_DOWNLOAD, &cfg);
 		cfg.readback = o.readback;
-		cfg.type = o.type;
 		cfg.name = strrchr(o.file, '/') ? strrchr(o.file, '/') + 1 : o.file;
 		cfg.size = size;
 		cfg.crc = crc;
 		cfg.src = &source;
 		cfg.sink = &sink;
-		cfg.block = o.block;
-		cfg.window = o.window;
-		cfg.strict = o.strict;
 		cfg.rate_bps = (uint64_t)o.rate;
-		cfg.session_id = random_session();
-		cfg.log = o.verbose ? log_stderr : NULL;
 		if (sess_host_init(&h, &cfg) < 0)
 			goto out;
 		run_session(&h, nic, !o.json && isatty(STDERR_FILENO));
 		secs = (double)(mono_us() - t0) / 1e6;
 		ret = sess_exit_code(&h.result);
-		attempt++;
-		if (ret && attempt <= o.retries && !interrupted &&
-		    (h.result.notice == NOTICE_TIMEOUT || h.result.notice == NOTICE_CONNECT_FAILED ||
-		     h.result.notice == NOTICE_FRAME_CRC)) {
-			fprintf(stderr, PROG ": %s: %s, trying again (%d of %ld)\n", o.file,
-				frame_notice_name(h.result.notice), attempt, o.retries);
-			sess_host_dispose(&h);
-			continue;
-		}
-		break;
+		if (!retry(&o, &h, ++attempt))
+			break;
+		sess_host_dispose(&h);
 	} while (1);
 	report(&o, &h, o.file, size, secs, attempt);
 	sess_host_dispose(&h);
@@ -535,33 +549,17 @@ static int cmd_readback(int argc, char **argv)
 		uint64_t t0 = mono_us();
 
 		sink = rb_save_sink(&save);
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.nic = nic;
-		cfg.ethertype = o.ethertype;
-		memcpy(cfg.board, o.board, 6);
-		cfg.timeout_us = (uint64_t)(o.timeout * 1e6);
-		cfg.job = SESS_READBACK;
-		cfg.type = o.type;
+		host_config(&o, nic, SESS_READBACK, &cfg);
 		cfg.sink = &sink;
-		cfg.block = o.block;
-		cfg.window = o.window;
-		cfg.strict = o.strict;
-		cfg.session_id = random_session();
-		cfg.log = o.verbose ? log_stderr : NULL;
 		sess_host_init(&h, &cfg);
 		run_session(&h, nic, !o.json && isatty(STDERR_FILENO));
 		secs = (double)(mono_us() - t0) / 1e6;
 		ret = sess_exit_code(&h.result);
-		attempt++;
-		if (ret && attempt <= o.retries && !interrupted &&
-		    (h.result.notice == NOTICE_TIMEOUT || h.result.notice == NOTICE_CONNECT_FAILED ||
-		     h.result.notice == NOTICE_FRAME_CRC)) {
-			sess_host_dispose(&h);
-			rb_save_dispose(&save);
-			rb_save_init(&save, o.output);
-			continue;
-		}
-		break;
+		if (!retry(&o, &h, ++attempt))
+			break;
+		sess_host_dispose(&h);
+		rb_save_dispose(&save);
+		rb_save_init(&save, o.output);
 	} while (1);
 	if (ret == 0 && rb_save_commit(&save) < 0) {
 		fprintf(stderr, PROG ": cannot write `%s': %s\n", o.output, strerror(errno));
