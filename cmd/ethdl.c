@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "fileio.h"
 #include "frame.h"
 #include "readback.h"
 #include "session.h"
@@ -215,26 +216,6 @@ struct file_src {
 	size_t buf_len;
 };
 
-static int pread_all(int fd, uint8_t *p, size_t len, uint64_t off, size_t *got)
-{
-	*got = 0;
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-		*got += (size_t)n;
-	}
-	return 0;
-}
-
 static int src_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
 	struct file_src *s = ctx;
@@ -242,11 +223,9 @@ static int src_read(void *ctx, uint64_t off, void *buf, size_t len)
 	int r;
 
 	if (off < s->buf_off || off + len > s->buf_off + s->buf_len) {
-		if (len > READAHEAD) {
-			r = pread_all(s->fd, buf, len, off, &got);
-			return r < 0 ? r : got == len ? 0 : -EIO;
-		}
-		r = pread_all(s->fd, s->buf, READAHEAD, off, &got);
+		if (len > READAHEAD)
+			return fio_pread_exact(s->fd, buf, len, off);
+		r = fio_pread(s->fd, s->buf, READAHEAD, off, &got);
 		if (r < 0)
 			return r;
 		s->buf_off = off;

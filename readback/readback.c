@@ -6,50 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "readback.h"
-
-static int pread_full(int fd, void *buf, size_t len, uint64_t off, size_t *got)
-{
-	uint8_t *p = buf;
-
-	*got = 0;
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-		*got += (size_t)n;
-	}
-	return 0;
-}
 
 int rb_file_crc(int fd, uint64_t *size, uint32_t *crc)
 {
-	uint8_t buf[1 << 16];
-	uint64_t off = 0;
-	uint32_t c = 0;
-
-	for (;;) {
-		size_t got;
-		int r = pread_full(fd, buf, sizeof(buf), off, &got);
-
-		if (r < 0)
-			return r;
-		if (!got)
-			break;
-		c = frame_crc32(c, buf, got);
-		off += got;
-	}
-	*size = off;
-	*crc = c;
-	return 0;
+	return fio_crc(fd, size, crc);
 }
 
 void rb_compare_init(struct rb_compare *c, int fd, uint64_t file_size)
@@ -86,7 +48,7 @@ static int cmp_write(void *ctx, uint64_t off, const void *buf, size_t len)
 
 	if (len > sizeof(c->scratch))
 		return -EINVAL;
-	r = pread_full(c->fd, c->scratch, len, off, &got);
+	r = fio_pread(c->fd, c->scratch, len, off, &got);
 	if (r < 0)
 		return r;
 	c->received += len;
@@ -160,20 +122,8 @@ static int save_begin(void *ctx, uint64_t size)
 static int save_write(void *ctx, uint64_t off, const void *buf, size_t len)
 {
 	struct rb_save *s = ctx;
-	const uint8_t *p = buf;
 
-	while (len) {
-		ssize_t n = pwrite(s->fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
+	return fio_pwrite(s->fd, buf, len, off);
 }
 
 static int save_finish(void *ctx, struct sess_verdict *v)

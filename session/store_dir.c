@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "store_dir.h"
 
 #define WBUF_SIZE (1u << 20)
@@ -26,44 +27,6 @@ struct store_dir {
 static void slot_path(const struct store_dir *s, int type, const char *ext, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s/%s.%s", s->dir, proto_type_name(type), ext);
-}
-
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO; /* shorter than it should be */
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
-static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
 }
 
 static int fsync_dir(const struct store_dir *s)
@@ -91,7 +54,7 @@ static int write_meta(const struct store_dir *s, int type, const struct stat *st
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	if (pwrite_full(fd, text, (size_t)n, 0) < 0 || fsync(fd) < 0)
+	if (fio_pwrite(fd, text, (size_t)n, 0) < 0 || fsync(fd) < 0)
 		r = -errno;
 	close(fd);
 	if (!r && rename(tmp, path) < 0)
@@ -99,25 +62,6 @@ static int write_meta(const struct store_dir *s, int type, const struct stat *st
 	if (r)
 		unlink(tmp);
 	return r;
-}
-
-static int crc_of_fd(int fd, uint64_t size, uint32_t *crc)
-{
-	static uint8_t buf[1 << 16];
-	uint64_t off = 0;
-	uint32_t c = 0;
-
-	while (off < size) {
-		size_t n = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
-		int r = pread_full(fd, buf, n, off);
-
-		if (r < 0)
-			return r;
-		c = frame_crc32(c, buf, n);
-		off += n;
-	}
-	*crc = c;
-	return 0;
 }
 
 static int st_info(void *ctx, int type, uint64_t *size, uint32_t *crc)
@@ -158,7 +102,7 @@ static int st_info(void *ctx, int type, uint64_t *size, uint32_t *crc)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = crc_of_fd(fd, *size, crc);
+	r = fio_crc(fd, size, crc);
 	close(fd);
 	if (r == 0)
 		write_meta(s, type, &st, *crc);
@@ -170,7 +114,7 @@ static int flush_part(struct store_dir *s)
 	int r = 0;
 
 	if (s->wbuf_len && s->part_fd >= 0)
-		r = pwrite_full(s->part_fd, s->wbuf, s->wbuf_len, s->wbuf_off);
+		r = fio_pwrite(s->part_fd, s->wbuf, s->wbuf_len, s->wbuf_off);
 	s->wbuf_len = 0;
 	return r;
 }
@@ -222,7 +166,7 @@ static int st_write(void *ctx, uint64_t off, const void *buf, size_t len)
 			return r;
 	}
 	if (len > WBUF_SIZE)
-		return pwrite_full(s->part_fd, buf, len, off);
+		return fio_pwrite(s->part_fd, buf, len, off);
 	if (!s->wbuf_len)
 		s->wbuf_off = off;
 	memcpy(s->wbuf + s->wbuf_len, buf, len);
@@ -238,7 +182,7 @@ static int st_read_new(void *ctx, uint64_t off, void *buf, size_t len)
 	if (s->part_fd < 0)
 		return -EBADF;
 	r = flush_part(s);
-	return r < 0 ? r : pread_full(s->part_fd, buf, len, off);
+	return r < 0 ? r : fio_pread_exact(s->part_fd, buf, len, off);
 }
 
 static int st_commit(void *ctx, uint32_t crc)
@@ -307,7 +251,7 @@ static int st_read(void *ctx, int type, uint64_t off, void *buf, size_t len)
 		if (s->read_fd[type] < 0)
 			return -errno;
 	}
-	return pread_full(s->read_fd[type], buf, len, off);
+	return fio_pread_exact(s->read_fd[type], buf, len, off);
 }
 
 int store_dir_open(struct board_store *st, const char *dir)
