@@ -64,16 +64,28 @@ int parse_num(const char *s, double *v)
 	if (errno || end == s || *v < 0)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': *v *= 1e3; end++; break;
-	case 'm': case 'M': *v *= 1e6; end++; break;
-	case 'g': case 'G': *v *= 1e9; end++; break;
+	case 'k':
+	case 'K':
+		*v *= 1e3;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		*v *= 1e6;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		*v *= 1e9;
+		end++;
+		break;
 	}
 	return *end ? -1 : 0;
 }
 
 struct nic *open_nic(const char *prog, const struct nic_setup *s)
 {
-	struct nic_config cfg = { .ethertype = s->ethertype, .buffer_bytes = s->buffer_bytes };
+	struct nic_config cfg = {.ethertype = s->ethertype, .buffer_bytes = s->buffer_bytes};
 	char errbuf[NIC_ERRBUF_SIZE] = "";
 	struct nic *n, *w;
 	const struct nic_impair *ip = &s->impair;
@@ -111,7 +123,7 @@ struct nic *open_nic(const char *prog, const struct nic_setup *s)
 
 int wait_input(struct nic *n, uint64_t deadline)
 {
-	struct pollfd pfd = { .fd = nic_fd(n), .events = POLLIN };
+	struct pollfd pfd = {.fd = nic_fd(n), .events = POLLIN};
 	uint64_t now = mono_us(), wait;
 	struct timespec ts;
 	int r;

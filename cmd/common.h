@@ -22,7 +22,7 @@ int parse_num(const char *s, double *v);
 struct nic_setup {
 	const char *ifname;
 	uint16_t ethertype;
-	const char *capture;      /* pcap file for every frame, or NULL */
+	const char *capture;	  /* pcap file for every frame, or NULL */
 	struct nic_impair impair; /* applied when any probability is set */
 	unsigned buffer_bytes;
 };

@@ -84,50 +84,72 @@ static void log_line(void *ctx, const char *msg)
 }
 
 enum {
-	O_VENDOR = 256, O_MODEL, O_SERIAL, O_TIMEOUT, O_STRICT, O_WINDOW, O_MAX_BLOCK, O_MAX_FILE,
-	O_ETHERTYPE, O_CAPTURE, O_ONCE, O_DROP, O_CORRUPT, O_DUPLICATE, O_REORDER, O_SEED,
-	O_IMPAIR_ON, O_SILENT, O_SILENT_AFTER, O_CORRUPT_RB, O_FLIP, O_WRONG_REPLY, O_SKIP_RB, O_VERSION,
+	O_VENDOR = 256,
+	O_MODEL,
+	O_SERIAL,
+	O_TIMEOUT,
+	O_STRICT,
+	O_WINDOW,
+	O_MAX_BLOCK,
+	O_MAX_FILE,
+	O_ETHERTYPE,
+	O_CAPTURE,
+	O_ONCE,
+	O_DROP,
+	O_CORRUPT,
+	O_DUPLICATE,
+	O_REORDER,
+	O_SEED,
+	O_IMPAIR_ON,
+	O_SILENT,
+	O_SILENT_AFTER,
+	O_CORRUPT_RB,
+	O_FLIP,
+	O_WRONG_REPLY,
+	O_SKIP_RB,
+	O_VERSION,
 };
 
 static const struct option long_opts[] = {
-	{ "interface", required_argument, NULL, 'i' },
-	{ "dir", required_argument, NULL, 'd' },
-	{ "vendor", required_argument, NULL, O_VENDOR },
-	{ "model", required_argument, NULL, O_MODEL },
-	{ "serial", required_argument, NULL, O_SERIAL },
-	{ "timeout", required_argument, NULL, O_TIMEOUT },
-	{ "strict", no_argument, NULL, O_STRICT },
-	{ "window", required_argument, NULL, O_WINDOW },
-	{ "max-block", required_argument, NULL, O_MAX_BLOCK },
-	{ "max-file", required_argument, NULL, O_MAX_FILE },
-	{ "ethertype", required_argument, NULL, O_ETHERTYPE },
-	{ "capture", required_argument, NULL, O_CAPTURE },
-	{ "once", no_argument, NULL, O_ONCE },
-	{ "drop", required_argument, NULL, O_DROP },
-	{ "corrupt", required_argument, NULL, O_CORRUPT },
-	{ "duplicate", required_argument, NULL, O_DUPLICATE },
-	{ "reorder", required_argument, NULL, O_REORDER },
-	{ "seed", required_argument, NULL, O_SEED },
-	{ "impair-on", required_argument, NULL, O_IMPAIR_ON },
-	{ "silent", no_argument, NULL, O_SILENT },
-	{ "silent-after", required_argument, NULL, O_SILENT_AFTER },
-	{ "corrupt-readback", no_argument, NULL, O_CORRUPT_RB },
-	{ "flip-received", no_argument, NULL, O_FLIP },
-	{ "wrong-reply", no_argument, NULL, O_WRONG_REPLY },
-	{ "skip-readback-seq", required_argument, NULL, O_SKIP_RB },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "version", no_argument, NULL, O_VERSION },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"interface", required_argument, NULL, 'i'},
+	{"dir", required_argument, NULL, 'd'},
+	{"vendor", required_argument, NULL, O_VENDOR},
+	{"model", required_argument, NULL, O_MODEL},
+	{"serial", required_argument, NULL, O_SERIAL},
+	{"timeout", required_argument, NULL, O_TIMEOUT},
+	{"strict", no_argument, NULL, O_STRICT},
+	{"window", required_argument, NULL, O_WINDOW},
+	{"max-block", required_argument, NULL, O_MAX_BLOCK},
+	{"max-file", required_argument, NULL, O_MAX_FILE},
+	{"ethertype", required_argument, NULL, O_ETHERTYPE},
+	{"capture", required_argument, NULL, O_CAPTURE},
+	{"once", no_argument, NULL, O_ONCE},
+	{"drop", required_argument, NULL, O_DROP},
+	{"corrupt", required_argument, NULL, O_CORRUPT},
+	{"duplicate", required_argument, NULL, O_DUPLICATE},
+	{"reorder", required_argument, NULL, O_REORDER},
+	{"seed", required_argument, NULL, O_SEED},
+	{"impair-on", required_argument, NULL, O_IMPAIR_ON},
+	{"silent", no_argument, NULL, O_SILENT},
+	{"silent-after", required_argument, NULL, O_SILENT_AFTER},
+	{"corrupt-readback", no_argument, NULL, O_CORRUPT_RB},
+	{"flip-received", no_argument, NULL, O_FLIP},
+	{"wrong-reply", no_argument, NULL, O_WRONG_REPLY},
+	{"skip-readback-seq", required_argument, NULL, O_SKIP_RB},
+	{"verbose", no_argument, NULL, 'v'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"version", no_argument, NULL, O_VERSION},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 int main(int argc, char **argv)
 {
-	struct sess_board_config cfg = { .vendor = "ethdl", .model = "board-emulator", .serial = "0001" };
-	struct nic_setup ns = { .impair = { .seed = 1, .on_tx = 1, .on_rx = 1 },
-				.buffer_bytes = 32u << 20 };
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sess_board_config cfg = {
+		.vendor = "ethdl", .model = "board-emulator", .serial = "0001"};
+	struct nic_setup ns = {.impair = {.seed = 1, .on_tx = 1, .on_rx = 1},
+			       .buffer_bytes = 32u << 20};
+	struct sigaction sa = {.sa_handler = on_signal};
 	struct board_store store;
 	struct sess_board *b = NULL;
 	struct nic *nic = NULL;
@@ -200,7 +222,8 @@ int main(int argc, char **argv)
 			ns.impair.on_tx = !strcmp(optarg, "tx") || !strcmp(optarg, "both");
 			ns.impair.on_rx = !strcmp(optarg, "rx") || !strcmp(optarg, "both");
 			if (!ns.impair.on_tx && !ns.impair.on_rx)
-				return usage_error("invalid direction `%s' (tx, rx or both)", optarg);
+				return usage_error("invalid direction `%s' (tx, rx or both)",
+						   optarg);
 			break;
 		case O_SILENT: cfg.silent = 1; break;
 		case O_SILENT_AFTER:
@@ -264,7 +287,8 @@ int main(int argc, char **argv)
 		while ((r = nic_recv(nic, &buf, &len)) == 1)
 			sess_board_input(b, buf, len, now);
 		if (r < 0) {
-			fprintf(stderr, PROG ": receive failed on %s: %s\n", nic->name, nic_strerror(r));
+			fprintf(stderr, PROG ": receive failed on %s: %s\n", nic->name,
+				nic_strerror(r));
 			goto out;
 		}
 		sess_board_poll(b, now);

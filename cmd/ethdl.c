@@ -30,36 +30,35 @@ static void on_signal(int sig)
 
 static void show_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: " PROG " <command> [options]\n"
-		"\n"
-		"Commands:\n"
-		"  list                                   interfaces: name, MAC, MTU, state\n"
-		"  download -i IF -b MAC [-t TYPE] [--no-readback] FILE\n"
-		"                                         download FILE, read it back, compare\n"
-		"  readback -i IF -b MAC [-t TYPE] -o OUT read a board's file into OUT\n"
-		"\n"
-		"Options:\n"
-		"  -i, --interface IF     Ethernet interface the board is on\n"
-		"  -b, --board MAC        the board's MAC address\n"
-		"  -t, --type TYPE        config (default), algorithm, parameter, redundancy\n"
-		"  -o, --output OUT       readback: where to save the board's file\n"
-		"      --no-readback      download only: skip read-back and compare\n"
-		"      --timeout S        the session timer in seconds (default 3)\n"
-		"      --retries N        run a failed session again up to N times (default 0)\n"
-		"      --strict           use only the 15 base function codes (no window)\n"
-		"      --block BYTES      data bytes per frame (default: as the MTU allows)\n"
-		"      --window N         frames in flight (default 1024)\n"
-		"      --rate BPS         pace data frames to BPS bits/s (k, M, G suffixes)\n"
-		"      --ethertype HEX    EtherType (default 88b5)\n"
-		"      --json             one JSON object per line instead of prose\n"
-		"      --capture FILE     write every frame sent and received to a pcap file\n"
-		"  -v, --verbose          log the exchange to stderr\n"
-		"      --version          print the version\n"
-		"  -h, --help             this text\n"
-		"\n"
-		"Exit codes: 0 ok, 1 other error, 2 usage, 11 connect failed, 12 frame CRC,\n"
-		"13 file CRC, 14 timeout, 15 read-back mismatch, 16 wrong command.\n");
+	fprintf(f, "Usage: " PROG " <command> [options]\n"
+		   "\n"
+		   "Commands:\n"
+		   "  list                                   interfaces: name, MAC, MTU, state\n"
+		   "  download -i IF -b MAC [-t TYPE] [--no-readback] FILE\n"
+		   "                                         download FILE, read it back, compare\n"
+		   "  readback -i IF -b MAC [-t TYPE] -o OUT read a board's file into OUT\n"
+		   "\n"
+		   "Options:\n"
+		   "  -i, --interface IF     Ethernet interface the board is on\n"
+		   "  -b, --board MAC        the board's MAC address\n"
+		   "  -t, --type TYPE        config (default), algorithm, parameter, redundancy\n"
+		   "  -o, --output OUT       readback: where to save the board's file\n"
+		   "      --no-readback      download only: skip read-back and compare\n"
+		   "      --timeout S        the session timer in seconds (default 3)\n"
+		   "      --retries N        run a failed session again up to N times (default 0)\n"
+		   "      --strict           use only the 15 base function codes (no window)\n"
+		   "      --block BYTES      data bytes per frame (default: as the MTU allows)\n"
+		   "      --window N         frames in flight (default 1024)\n"
+		   "      --rate BPS         pace data frames to BPS bits/s (k, M, G suffixes)\n"
+		   "      --ethertype HEX    EtherType (default 88b5)\n"
+		   "      --json             one JSON object per line instead of prose\n"
+		   "      --capture FILE     write every frame sent and received to a pcap file\n"
+		   "  -v, --verbose          log the exchange to stderr\n"
+		   "      --version          print the version\n"
+		   "  -h, --help             this text\n"
+		   "\n"
+		   "Exit codes: 0 ok, 1 other error, 2 usage, 11 connect failed, 12 frame CRC,\n"
+		   "13 file CRC, 14 timeout, 15 read-back mismatch, 16 wrong command.\n");
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -98,29 +97,38 @@ static int parse_type(const char *s)
 }
 
 enum {
-	O_NO_READBACK = 256, O_TIMEOUT, O_RETRIES, O_STRICT, O_BLOCK, O_WINDOW, O_RATE,
-	O_ETHERTYPE, O_JSON, O_CAPTURE, O_VERSION,
+	O_NO_READBACK = 256,
+	O_TIMEOUT,
+	O_RETRIES,
+	O_STRICT,
+	O_BLOCK,
+	O_WINDOW,
+	O_RATE,
+	O_ETHERTYPE,
+	O_JSON,
+	O_CAPTURE,
+	O_VERSION,
 };
 
 static const struct option long_opts[] = {
-	{ "interface", required_argument, NULL, 'i' },
-	{ "board", required_argument, NULL, 'b' },
-	{ "type", required_argument, NULL, 't' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "no-readback", no_argument, NULL, O_NO_READBACK },
-	{ "timeout", required_argument, NULL, O_TIMEOUT },
-	{ "retries", required_argument, NULL, O_RETRIES },
-	{ "strict", no_argument, NULL, O_STRICT },
-	{ "block", required_argument, NULL, O_BLOCK },
-	{ "window", required_argument, NULL, O_WINDOW },
-	{ "rate", required_argument, NULL, O_RATE },
-	{ "ethertype", required_argument, NULL, O_ETHERTYPE },
-	{ "json", no_argument, NULL, O_JSON },
-	{ "capture", required_argument, NULL, O_CAPTURE },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, O_VERSION },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"interface", required_argument, NULL, 'i'},
+	{"board", required_argument, NULL, 'b'},
+	{"type", required_argument, NULL, 't'},
+	{"output", required_argument, NULL, 'o'},
+	{"no-readback", no_argument, NULL, O_NO_READBACK},
+	{"timeout", required_argument, NULL, O_TIMEOUT},
+	{"retries", required_argument, NULL, O_RETRIES},
+	{"strict", no_argument, NULL, O_STRICT},
+	{"block", required_argument, NULL, O_BLOCK},
+	{"window", required_argument, NULL, O_WINDOW},
+	{"rate", required_argument, NULL, O_RATE},
+	{"ethertype", required_argument, NULL, O_ETHERTYPE},
+	{"json", no_argument, NULL, O_JSON},
+	{"capture", required_argument, NULL, O_CAPTURE},
+	{"verbose", no_argument, NULL, 'v'},
+	{"version", no_argument, NULL, O_VERSION},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 /* Returns -1 to go on, else an exit code. */
@@ -147,12 +155,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 't':
 			o->type = parse_type(optarg);
 			if (!o->type)
-				return usage_error("invalid file type `%s' (config, algorithm, parameter, redundancy)", optarg);
+				return usage_error("invalid file type `%s' (config, algorithm, "
+						   "parameter, redundancy)",
+						   optarg);
 			break;
 		case 'o': o->output = optarg; break;
 		case O_NO_READBACK: o->readback = 0; break;
 		case O_TIMEOUT:
-			if (parse_num(optarg, &o->timeout) < 0 || o->timeout <= 0 || o->timeout > 3600)
+			if (parse_num(optarg, &o->timeout) < 0 || o->timeout <= 0 ||
+			    o->timeout > 3600)
 				return usage_error("invalid timeout `%s'", optarg);
 			break;
 		case O_RETRIES:
@@ -174,13 +185,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_RATE:
 			if (parse_num(optarg, &o->rate) < 0 || o->rate < 1000)
-				return usage_error("invalid rate `%s' (bits/s, at least 1k)", optarg);
+				return usage_error("invalid rate `%s' (bits/s, at least 1k)",
+						   optarg);
 			break;
 		case O_ETHERTYPE:
 			errno = 0;
 			v = (double)strtoul(optarg, &end, 16);
 			if (errno || *end || end == optarg || v < 0x600 || v > 0xFFFF)
-				return usage_error("invalid EtherType `%s' (hex, 0600..ffff)", optarg);
+				return usage_error("invalid EtherType `%s' (hex, 0600..ffff)",
+						   optarg);
 			o->ethertype = (uint16_t)v;
 			break;
 		case O_JSON: o->json = 1; break;
@@ -297,12 +310,13 @@ static void run_session(struct sess_host *h, struct nic *nic, int show_progress)
 	if (!sess_host_done(h)) {
 		/* Interrupted: still say goodbye. */
 		uint8_t buf[FRAME_MIN_LEN];
-		struct frame f = { .session = h->cfg.session_id, .code = FC_DISCONNECT };
+		struct frame f = {.session = h->cfg.session_id, .code = FC_DISCONNECT};
 		int n;
 
 		memcpy(f.dst, h->cfg.board, 6);
 		memcpy(f.src, nic->mac, 6);
-		n = frame_encode(buf, sizeof(buf), &f, h->cfg.ethertype ? h->cfg.ethertype : FRAME_ETHERTYPE_DEFAULT);
+		n = frame_encode(buf, sizeof(buf), &f,
+				 h->cfg.ethertype ? h->cfg.ethertype : FRAME_ETHERTYPE_DEFAULT);
 		if (n > 0)
 			nic_send(nic, buf, (size_t)n);
 	}
@@ -347,11 +361,14 @@ static void report(const struct opts *o, const struct sess_host *h, const char *
 			json_object_set_new(j, "offset", json_integer((json_int_t)r->offset));
 			json_object_set_new(j, "differing", json_integer((json_int_t)r->ndiff));
 		}
-		json_object_set_new(j, "readback", json_boolean(h->cfg.job == SESS_READBACK || h->cfg.readback));
-		json_object_set_new(j, "data_frames_sent", json_integer((json_int_t)h->data_frames_sent));
+		json_object_set_new(j, "readback",
+				    json_boolean(h->cfg.job == SESS_READBACK || h->cfg.readback));
+		json_object_set_new(j, "data_frames_sent",
+				    json_integer((json_int_t)h->data_frames_sent));
 		json_object_set_new(j, "attempts", json_integer(attempts));
 		json_object_set_new(j, "resumed_frames", json_integer((json_int_t)h->resumed));
-		json_object_set_new(j, "exchange", json_string(h->windowed ? "windowed" : "strict"));
+		json_object_set_new(j, "exchange",
+				    json_string(h->windowed ? "windowed" : "strict"));
 		s = json_dumps(j, JSON_COMPACT);
 		if (s)
 			puts(s);
@@ -369,8 +386,8 @@ static void report(const struct opts *o, const struct sess_host *h, const char *
 						   : "stored, CRC checked (no read-back)");
 		return;
 	}
-	fprintf(stderr, "%s: %s: %s%s%s\n", PROG, file, r->notice ? frame_notice_name(r->notice) : "error",
-		*r->text ? ": " : "", r->text);
+	fprintf(stderr, "%s: %s: %s%s%s\n", PROG, file,
+		r->notice ? frame_notice_name(r->notice) : "error", *r->text ? ": " : "", r->text);
 }
 
 /* The session settings every command takes from the options. */
@@ -407,8 +424,8 @@ static int retry(const struct opts *o, const struct sess_host *h, int attempt)
 
 static int open_board_nic(const struct opts *o, struct nic **nic)
 {
-	struct nic_setup ns = { .ifname = o->ifname, .ethertype = o->ethertype,
-				.capture = o->capture };
+	struct nic_setup ns = {
+		.ifname = o->ifname, .ethertype = o->ethertype, .capture = o->capture};
 
 	*nic = open_nic(PROG, &ns);
 	return *nic ? 0 : 1;
@@ -426,8 +443,8 @@ static int need_target(const struct opts *o)
 static int cmd_download(int argc, char **argv)
 {
 	struct opts o;
-	struct file_src src = { .fd = -1, .buf = NULL };
-	struct sess_source source = { .read = src_read, .ctx = &src };
+	struct file_src src = {.fd = -1, .buf = NULL};
+	struct sess_source source = {.read = src_read, .ctx = &src};
 	struct rb_compare *cmp = NULL;
 	struct sess_sink sink;
 	struct sess_host h;
@@ -567,7 +584,8 @@ static int cmd_list(int argc, char **argv)
 		return usage_error("unexpected argument `%s'", o.file);
 	n = nic_list(info, 64, errbuf);
 	if (n < 0) {
-		fprintf(stderr, PROG ": cannot list interfaces: %s\n", *errbuf ? errbuf : nic_strerror(n));
+		fprintf(stderr, PROG ": cannot list interfaces: %s\n",
+			*errbuf ? errbuf : nic_strerror(n));
 		return 1;
 	}
 	if (n > 64)
@@ -584,10 +602,10 @@ static int cmd_list(int argc, char **argv)
 			 info[i].up ? (info[i].carrier ? ",carrier" : ",no-carrier") : "",
 			 info[i].ethernet ? "" : ",not-ethernet");
 		if (o.json) {
-			json_t *j = json_pack("{s:s, s:s, s:i, s:b, s:b, s:b}", "name", info[i].name,
-					      "mac", mac, "mtu", (int)info[i].mtu, "up", info[i].up,
-					      "carrier", info[i].carrier, "ethernet",
-					      info[i].ethernet);
+			json_t *j =
+				json_pack("{s:s, s:s, s:i, s:b, s:b, s:b}", "name", info[i].name,
+					  "mac", mac, "mtu", (int)info[i].mtu, "up", info[i].up,
+					  "carrier", info[i].carrier, "ethernet", info[i].ethernet);
 			char *s = json_dumps(j, JSON_COMPACT);
 
 			if (s)
@@ -606,14 +624,14 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *description;
 } commands[] = {
-	{ "list", cmd_list, "interfaces: name, MAC, MTU, state" },
-	{ "download", cmd_download, "download a file, read it back and compare" },
-	{ "readback", cmd_readback, "read a board's file back into a local file" },
+	{"list", cmd_list, "interfaces: name, MAC, MTU, state"},
+	{"download", cmd_download, "download a file, read it back and compare"},
+	{"readback", cmd_readback, "read a board's file back into a local file"},
 };
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

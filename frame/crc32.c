@@ -16,7 +16,7 @@
  * Takes and returns the inverted running state; len >= 64 and a multiple of 16.
  */
 __attribute__((target("pclmul,sse4.1"))) static uint32_t crc32_clmul(uint32_t state,
-									 const uint8_t *p, size_t len)
+								     const uint8_t *p, size_t len)
 {
 	const __m128i k512 = _mm_set_epi64x(0x01c6e41596, 0x0154442bd4);
 	const __m128i k128 = _mm_set_epi64x(0x00ccaa009e, 0x01751997d0);
@@ -32,11 +32,11 @@ __attribute__((target("pclmul,sse4.1"))) static uint32_t crc32_clmul(uint32_t st
 	p += 64;
 	len -= 64;
 	/* Four lanes, each folded 512 bits forward onto the next block. */
-#define FOLD(x, k, next)                                                        \
-	do {                                                                    \
-		__m128i lo_ = _mm_clmulepi64_si128((x), (k), 0x00);             \
-		(x) = _mm_clmulepi64_si128((x), (k), 0x11);                     \
-		(x) = _mm_xor_si128(_mm_xor_si128((x), lo_), (next));           \
+#define FOLD(x, k, next)                                                                           \
+	do {                                                                                       \
+		__m128i lo_ = _mm_clmulepi64_si128((x), (k), 0x00);                                \
+		(x) = _mm_clmulepi64_si128((x), (k), 0x11);                                        \
+		(x) = _mm_xor_si128(_mm_xor_si128((x), lo_), (next));                              \
 	} while (0)
 	while (len >= 64) {
 		FOLD(a, k512, _mm_loadu_si128((const __m128i *)p));

@@ -6,16 +6,26 @@
 int frame_code_known(int code)
 {
 	switch (code) {
-	case FC_CONNECT: case FC_DOWNLOAD: case FC_FILE_INFO: case FC_FILE_DATA:
-	case FC_READBACK: case FC_DISCONNECT:
-	case FC_CONNECT_ACK: case FC_DOWNLOAD_ACK: case FC_FILE_INFO_ACK:
-	case FC_DOWNLOAD_DONE: case FC_READBACK_ACK: case FC_READBACK_DATA:
-	case FC_READBACK_DONE: case FC_DISCONNECT_ACK: case FC_ERROR:
-	case FC_STATUS_QUERY: case FC_HOST_STATUS: case FC_BOARD_STATUS:
-	case FC_RB_STATUS_QUERY:
-		return 1;
-	default:
-		return 0;
+	case FC_CONNECT:
+	case FC_DOWNLOAD:
+	case FC_FILE_INFO:
+	case FC_FILE_DATA:
+	case FC_READBACK:
+	case FC_DISCONNECT:
+	case FC_CONNECT_ACK:
+	case FC_DOWNLOAD_ACK:
+	case FC_FILE_INFO_ACK:
+	case FC_DOWNLOAD_DONE:
+	case FC_READBACK_ACK:
+	case FC_READBACK_DATA:
+	case FC_READBACK_DONE:
+	case FC_DISCONNECT_ACK:
+	case FC_ERROR:
+	case FC_STATUS_QUERY:
+	case FC_HOST_STATUS:
+	case FC_BOARD_STATUS:
+	case FC_RB_STATUS_QUERY: return 1;
+	default: return 0;
 	}
 }
 
@@ -53,7 +63,7 @@ const char *frame_code_name(int code)
 const char *frame_notice_name(int notice)
 {
 	static const char *const names[NOTICE_COUNT] = {
-		"NONE", "CONNECT_FAILED", "FRAME_CRC", "FILE_CRC",
+		"NONE",	   "CONNECT_FAILED",	"FRAME_CRC",	 "FILE_CRC",
 		"TIMEOUT", "READBACK_MISMATCH", "WRONG_COMMAND",
 	};
 	return notice >= 0 && notice < NOTICE_COUNT ? names[notice] : "?";

@@ -30,27 +30,27 @@
 #include <stdint.h>
 
 #define FRAME_ETHERTYPE_DEFAULT 0x88B5u
-#define FRAME_VERSION           1u
-#define FRAME_START0            0xEBu
-#define FRAME_START1            0x90u
-#define FRAME_END0              0x90u
-#define FRAME_END1              0xEBu
+#define FRAME_VERSION		1u
+#define FRAME_START0		0xEBu
+#define FRAME_START1		0x90u
+#define FRAME_END0		0x90u
+#define FRAME_END1		0xEBu
 
-#define FRAME_ETH_LEN   14u /* dst, src, EtherType */
-#define FRAME_HDR_LEN   29u /* Ethernet header + ethdl header, up to data */
-#define FRAME_TRL_LEN   6u  /* CRC32 + end flag */
-#define FRAME_OVERHEAD  21u /* ethdl bytes per frame beyond the data, inside the MTU */
-#define FRAME_MIN_LEN   60u /* Ethernet minimum without FCS */
-#define FRAME_MAX_DATA  65500u
+#define FRAME_ETH_LEN  14u /* dst, src, EtherType */
+#define FRAME_HDR_LEN  29u /* Ethernet header + ethdl header, up to data */
+#define FRAME_TRL_LEN  6u  /* CRC32 + end flag */
+#define FRAME_OVERHEAD 21u /* ethdl bytes per frame beyond the data, inside the MTU */
+#define FRAME_MIN_LEN  60u /* Ethernet minimum without FCS */
+#define FRAME_MAX_DATA 65500u
 /** Largest data length that fits an MTU (the MTU counts bytes after the Ethernet header). */
-#define FRAME_DATA_FOR_MTU(mtu) ((mtu) > FRAME_OVERHEAD ? (mtu) - FRAME_OVERHEAD : 0u)
+#define FRAME_DATA_FOR_MTU(mtu) ((mtu) > FRAME_OVERHEAD ? (mtu)-FRAME_OVERHEAD : 0u)
 /** Buffer size that holds any frame. */
 #define FRAME_BUF_MAX (FRAME_HDR_LEN + FRAME_MAX_DATA + FRAME_TRL_LEN)
 
 /* Flags (the pad area of the source design). */
 #define FRAME_FLAG_ACKREQ 0x01u /* sender asks for a block status report */
 #define FRAME_FLAG_GROUP  0x02u /* sent to a group address */
-#define FRAME_FLAG_RETX   0x04u /* a retransmission */
+#define FRAME_FLAG_RETX	  0x04u /* a retransmission */
 
 /* Function codes: 6 from the host, 9 from the board, then the extensions. */
 enum frame_code {
@@ -73,9 +73,9 @@ enum frame_code {
 
 	/* Extensions, negotiated by capability bits. Host side 0x20..0x3F,
 	 * board side 0xA0..0xBF; codes not listed here are reserved. */
-	FC_STATUS_QUERY = 0x20, /* host asks for a block status report */
-	FC_HOST_STATUS = 0x21,  /* host's block status report during read-back */
-	FC_BOARD_STATUS = 0xA0, /* board's block status report during download */
+	FC_STATUS_QUERY = 0x20,	   /* host asks for a block status report */
+	FC_HOST_STATUS = 0x21,	   /* host's block status report during read-back */
+	FC_BOARD_STATUS = 0xA0,	   /* board's block status report during download */
 	FC_RB_STATUS_QUERY = 0xA1, /* board asks the host for read-back status */
 };
 
@@ -85,7 +85,8 @@ enum frame_code {
 #define FC_EXT_BOARD_LAST  0xBFu
 
 /* Capability bits, exchanged in CONNECT and CONNECT_ACK. */
-#define CAP_WINDOW 0x00000001u /* windowed sending with block status reports and selective repair */
+#define CAP_WINDOW 0x00000001u /* windowed sending with block status reports and selective repair  \
+				*/
 #define CAP_RESUME 0x00000002u /* board keeps a partial download and reports what it has */
 
 /* The six error notices. */
@@ -103,16 +104,16 @@ enum frame_notice {
 /* Why decode refused a buffer. */
 enum frame_err {
 	FRAME_OK = 0,
-	FRAME_E_SHORT = 1,       /* shorter than the smallest possible frame */
-	FRAME_E_ETHERTYPE = 2,   /* not our EtherType */
-	FRAME_E_START = 3,       /* start flag is not EB 90 */
-	FRAME_E_VERSION = 4,     /* version we do not speak */
-	FRAME_E_LENGTH = 5,      /* data length runs past the end of the buffer */
-	FRAME_E_CRC = 6,         /* CRC32 does not match */
-	FRAME_E_END = 7,         /* end flag is not 90 EB */
-	FRAME_E_CODE = 8,        /* function code unknown */
-	FRAME_E_NOSPACE = 9,     /* encode: buffer too small */
-	FRAME_E_TOOLONG = 10,    /* encode: data longer than FRAME_MAX_DATA */
+	FRAME_E_SHORT = 1,     /* shorter than the smallest possible frame */
+	FRAME_E_ETHERTYPE = 2, /* not our EtherType */
+	FRAME_E_START = 3,     /* start flag is not EB 90 */
+	FRAME_E_VERSION = 4,   /* version we do not speak */
+	FRAME_E_LENGTH = 5,    /* data length runs past the end of the buffer */
+	FRAME_E_CRC = 6,       /* CRC32 does not match */
+	FRAME_E_END = 7,       /* end flag is not 90 EB */
+	FRAME_E_CODE = 8,      /* function code unknown */
+	FRAME_E_NOSPACE = 9,   /* encode: buffer too small */
+	FRAME_E_TOOLONG = 10,  /* encode: data longer than FRAME_MAX_DATA */
 };
 #define FRAME_ERR_COUNT 11
 

@@ -8,30 +8,30 @@
 
 /* TLV types. Integers are big endian; a receiver skips types it does not know. */
 enum proto_tlv {
-	T_CAPS = 1,     /* u32 capability bits (CAP_*) */
-	T_WINDOW = 2,   /* u16 frames the sender of this TLV can take ahead */
-	T_BLOCK = 3,    /* u16 data bytes per FILE_DATA / READBACK_DATA frame */
-	T_VENDOR = 4,   /* string */
-	T_MODEL = 5,    /* string */
-	T_SERIAL = 6,   /* string */
-	T_SLOT = 7,     /* 13 bytes, repeated: file type u8, size u64, CRC32 u32 */
-	T_TYPE = 8,     /* u8 file type (enum proto_file_type) */
-	T_SIZE = 9,     /* u64 file size in bytes */
-	T_FRAMES = 10,  /* u32 number of data frames */
-	T_CRC = 11,     /* u32 CRC32 of the whole file */
-	T_NAME = 12,    /* string, the host's file name (informational) */
-	T_NOTICE = 13,  /* u8 enum frame_notice (0 = not a notice: see T_DETAIL) */
-	T_DETAIL = 14,  /* u16 enum proto_detail */
+	T_CAPS = 1,	 /* u32 capability bits (CAP_*) */
+	T_WINDOW = 2,	 /* u16 frames the sender of this TLV can take ahead */
+	T_BLOCK = 3,	 /* u16 data bytes per FILE_DATA / READBACK_DATA frame */
+	T_VENDOR = 4,	 /* string */
+	T_MODEL = 5,	 /* string */
+	T_SERIAL = 6,	 /* string */
+	T_SLOT = 7,	 /* 13 bytes, repeated: file type u8, size u64, CRC32 u32 */
+	T_TYPE = 8,	 /* u8 file type (enum proto_file_type) */
+	T_SIZE = 9,	 /* u64 file size in bytes */
+	T_FRAMES = 10,	 /* u32 number of data frames */
+	T_CRC = 11,	 /* u32 CRC32 of the whole file */
+	T_NAME = 12,	 /* string, the host's file name (informational) */
+	T_NOTICE = 13,	 /* u8 enum frame_notice (0 = not a notice: see T_DETAIL) */
+	T_DETAIL = 14,	 /* u16 enum proto_detail */
 	T_EXPECTED = 15, /* u32 what the sender of ERROR expected (code or sequence) */
-	T_GOT = 16,     /* u32 what it got */
-	T_TEXT = 17,    /* string, human-readable */
-	T_CUM = 18,     /* u32 every sequence <= CUM has been received */
-	T_HIGH = 19,    /* u32 highest sequence received */
-	T_BASE = 20,    /* u32 sequence of bit 0 of T_BITMAP */
-	T_BITMAP = 21,  /* bytes: bit i (LSB first) set = sequence BASE + i received */
-	T_HAVE = 22,    /* u32 number of distinct data frames received */
-	T_RESUME = 23,  /* u32 frames the board already holds of this file (resume) */
-	T_OFFSET = 24,  /* u64 a byte offset (first difference) */
+	T_GOT = 16,	 /* u32 what it got */
+	T_TEXT = 17,	 /* string, human-readable */
+	T_CUM = 18,	 /* u32 every sequence <= CUM has been received */
+	T_HIGH = 19,	 /* u32 highest sequence received */
+	T_BASE = 20,	 /* u32 sequence of bit 0 of T_BITMAP */
+	T_BITMAP = 21,	 /* bytes: bit i (LSB first) set = sequence BASE + i received */
+	T_HAVE = 22,	 /* u32 number of distinct data frames received */
+	T_RESUME = 23,	 /* u32 frames the board already holds of this file (resume) */
+	T_OFFSET = 24,	 /* u64 a byte offset (first difference) */
 };
 
 enum proto_file_type {
@@ -46,16 +46,16 @@ enum proto_file_type {
 enum proto_detail {
 	D_NONE = 0,
 	D_UNEXPECTED_CODE = 1, /* T_EXPECTED / T_GOT are function codes */
-	D_SEQUENCE = 2,        /* T_EXPECTED / T_GOT are sequence numbers */
+	D_SEQUENCE = 2,	       /* T_EXPECTED / T_GOT are sequence numbers */
 	D_BAD_FIELD = 3,       /* a required TLV missing or out of range */
 	D_FRAME_CRC = 4,       /* a frame failed its CRC */
-	D_FILE_CRC = 5,        /* T_EXPECTED / T_GOT are file CRCs */
-	D_SILENCE = 6,         /* nothing heard for the timeout */
-	D_BUSY = 7,            /* board is in a session with another host */
-	D_NO_FILE = 8,         /* read-back of a slot that holds nothing */
-	D_STORAGE = 9,         /* board could not store the file (no space, I/O) */
-	D_TOO_BIG = 10,        /* file larger than the board accepts */
-	D_SIZE = 11,           /* sizes differ: T_EXPECTED / T_GOT are sizes (low 32 bits) */
+	D_FILE_CRC = 5,	       /* T_EXPECTED / T_GOT are file CRCs */
+	D_SILENCE = 6,	       /* nothing heard for the timeout */
+	D_BUSY = 7,	       /* board is in a session with another host */
+	D_NO_FILE = 8,	       /* read-back of a slot that holds nothing */
+	D_STORAGE = 9,	       /* board could not store the file (no space, I/O) */
+	D_TOO_BIG = 10,	       /* file larger than the board accepts */
+	D_SIZE = 11,	       /* sizes differ: T_EXPECTED / T_GOT are sizes (low 32 bits) */
 };
 #define D_COUNT 12
 
@@ -75,11 +75,18 @@ static inline const char *proto_type_name(int t)
 static inline const char *proto_detail_name(int d)
 {
 	static const char *const names[D_COUNT] = {
-		"none", "unexpected function code", "sequence out of order",
-		"bad or missing field", "frame CRC error", "file CRC error",
-		"nothing heard for the timeout", "board busy with another host",
-		"no such file on the board", "board storage failed",
-		"file too big for the board", "sizes differ",
+		"none",
+		"unexpected function code",
+		"sequence out of order",
+		"bad or missing field",
+		"frame CRC error",
+		"file CRC error",
+		"nothing heard for the timeout",
+		"board busy with another host",
+		"no such file on the board",
+		"board storage failed",
+		"file too big for the board",
+		"sizes differ",
 	};
 	return d >= 0 && d < D_COUNT ? names[d] : "?";
 }

@@ -132,7 +132,7 @@ static int sink_finish(void *ctx, struct sess_verdict *v)
 	return 0;
 }
 
-static const uint8_t mac_h[6] = { 2, 0, 0, 0, 0, 1 }, mac_b[6] = { 2, 0, 0, 0, 0, 2 };
+static const uint8_t mac_h[6] = {2, 0, 0, 0, 0, 1}, mac_b[6] = {2, 0, 0, 0, 0, 2};
 
 static void drain(struct nic *n)
 {
@@ -148,10 +148,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct sess_host h;
 	static struct sess_board b;
 	static uint8_t buf[FRAME_BUF_MAX];
-	struct board_store store = { ms_info, ms_begin, ms_write, ms_read_new, ms_commit,
-				     ms_abort, ms_read, NULL };
-	struct sess_source src = { src_read, NULL };
-	struct sess_sink sink = { sink_begin, sink_write, sink_finish, NULL };
+	struct board_store store = {ms_info,   ms_begin, ms_write, ms_read_new,
+				    ms_commit, ms_abort, ms_read,  NULL};
+	struct sess_source src = {src_read, NULL};
+	struct sess_sink sink = {sink_begin, sink_write, sink_finish, NULL};
 	struct nic *hn, *hp, *bn, *bp;
 	uint64_t now = 1000000;
 	size_t off = 0;
@@ -169,11 +169,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	struct sess_host_config hc = {
-		.nic = hn, .job = SESS_DOWNLOAD, .readback = 1, .type = FT_CONFIG,
-		.size = sizeof(file), .crc = frame_crc32(0, file, sizeof(file)),
-		.src = &src, .sink = &sink, .session_id = 0x11223344, .window = 8,
+		.nic = hn,
+		.job = SESS_DOWNLOAD,
+		.readback = 1,
+		.type = FT_CONFIG,
+		.size = sizeof(file),
+		.crc = frame_crc32(0, file, sizeof(file)),
+		.src = &src,
+		.sink = &sink,
+		.session_id = 0x11223344,
+		.window = 8,
 	};
-	struct sess_board_config bc = { .nic = bn, .store = &store, .window = 8 };
+	struct sess_board_config bc = {.nic = bn, .store = &store, .window = 8};
 
 	memcpy(hc.board, mac_b, 6);
 	sess_host_init(&h, &hc);
@@ -185,8 +192,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len = r[5] < size - off - 6 ? r[5] : size - off - 6;
 		int to_host = r[0] & 1, raw = r[0] & 2, wrong = r[0] & 4;
 		struct frame f = {
-			.version = FRAME_VERSION, .flags = r[3], .seq = r[2], .code = r[1],
-			.len = (uint16_t)len, .data = r + 6,
+			.version = FRAME_VERSION,
+			.flags = r[3],
+			.seq = r[2],
+			.code = r[1],
+			.len = (uint16_t)len,
+			.data = r + 6,
 		};
 		int n;
 
@@ -194,8 +205,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		now += (uint64_t)r[4] * 50000;
 		memcpy(f.dst, to_host ? mac_h : mac_b, 6);
 		memcpy(f.src, to_host ? mac_b : mac_h, 6);
-		f.session = wrong ? 0x55555555u : to_host ? h.cfg.session_id
-				    : (b.state == B_IDLE ? 0x11223344u : b.session);
+		f.session = wrong     ? 0x55555555u
+			    : to_host ? h.cfg.session_id
+				      : (b.state == B_IDLE ? 0x11223344u : b.session);
 		if (raw) {
 			n = (int)len;
 			memcpy(buf, r + 6, len);

@@ -128,10 +128,10 @@ static void file_close(struct nic *n)
 }
 
 static const struct nic_ops file_ops = {
-    .send = file_send,
-    .recv = file_recv,
-    .join = file_join,
-    .close = file_close,
+	.send = file_send,
+	.recv = file_recv,
+	.join = file_join,
+	.close = file_close,
 };
 
 int nic_file_open(struct nic **out, const char *path, char *errbuf)
@@ -267,11 +267,11 @@ static void capture_close(struct nic *n)
 }
 
 static const struct nic_ops capture_ops = {
-    .send = capture_send,
-    .recv = capture_recv,
-    .fd = capture_fd,
-    .join = capture_join,
-    .close = capture_close,
+	.send = capture_send,
+	.recv = capture_recv,
+	.fd = capture_fd,
+	.join = capture_join,
+	.close = capture_close,
 };
 
 int nic_capture_wrap(struct nic **out, struct nic *inner, const char *path, char *errbuf)

@@ -120,7 +120,8 @@ static int judge(struct impair_priv *ip, struct dir *d, uint8_t *frame, size_t l
 		corrupt(ip, frame, len);
 		ip->st.corrupted++;
 	}
-	if (ip->p.now_us && chance(ip, ip->p.delay) && hold(d, frame, len, now(ip) + ip->p.delay_us + 1)) {
+	if (ip->p.now_us && chance(ip, ip->p.delay) &&
+	    hold(d, frame, len, now(ip) + ip->p.delay_us + 1)) {
 		ip->st.delayed++;
 		return 1;
 	}

@@ -112,11 +112,11 @@ static void live_close(struct nic *n)
 }
 
 static const struct nic_ops live_ops = {
-    .send = live_send,
-    .recv = live_recv,
-    .fd = live_fd,
-    .join = live_join,
-    .close = live_close,
+	.send = live_send,
+	.recv = live_recv,
+	.fd = live_fd,
+	.join = live_join,
+	.close = live_close,
 };
 
 static int have_net_raw(void)
@@ -213,15 +213,11 @@ out:
 static int pcap_err_to_nic(int r)
 {
 	switch (r) {
-	case PCAP_ERROR_NO_SUCH_DEVICE:
-		return -NIC_E_NODEV;
+	case PCAP_ERROR_NO_SUCH_DEVICE: return -NIC_E_NODEV;
 	case PCAP_ERROR_PERM_DENIED:
-	case PCAP_ERROR_PROMISC_PERM_DENIED:
-		return -NIC_E_PERM;
-	case PCAP_ERROR_IFACE_NOT_UP:
-		return -NIC_E_DOWN;
-	default:
-		return -NIC_E_IO;
+	case PCAP_ERROR_PROMISC_PERM_DENIED: return -NIC_E_PERM;
+	case PCAP_ERROR_IFACE_NOT_UP: return -NIC_E_DOWN;
+	default: return -NIC_E_IO;
 	}
 }
 

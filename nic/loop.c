@@ -14,9 +14,9 @@ struct loop_queue {
 };
 
 struct loop_priv {
-	struct loop_queue *in;  /* frames for this end */
+	struct loop_queue *in;	/* frames for this end */
 	struct loop_queue *out; /* frames for the peer */
-	uint8_t *cur;           /* frame handed out by the last recv */
+	uint8_t *cur;		/* frame handed out by the last recv */
 };
 
 static int loop_send(struct nic *n, const uint8_t *buf, size_t len)

@@ -23,21 +23,21 @@
 enum nic_err {
 	NIC_OK = 0,
 	NIC_E_NODEV = 1,     /* no such interface */
-	NIC_E_DOWN = 2,      /* interface is administratively down */
+	NIC_E_DOWN = 2,	     /* interface is administratively down */
 	NIC_E_NOCARRIER = 3, /* interface up but no carrier */
-	NIC_E_PERM = 4,      /* missing CAP_NET_RAW */
+	NIC_E_PERM = 4,	     /* missing CAP_NET_RAW */
 	NIC_E_NOTETHER = 5,  /* not an Ethernet interface */
-	NIC_E_MTU = 6,       /* MTU too small for the protocol */
-	NIC_E_IO = 7,        /* send or receive failed */
-	NIC_E_FILE = 8,      /* capture file could not be opened, read or written */
+	NIC_E_MTU = 6,	     /* MTU too small for the protocol */
+	NIC_E_IO = 7,	     /* send or receive failed */
+	NIC_E_FILE = 8,	     /* capture file could not be opened, read or written */
 	NIC_E_NOMEM = 9,
-	NIC_E_INVAL = 10,    /* bad argument */
-	NIC_E_FULL = 11,     /* loop queue full (frame dropped) */
+	NIC_E_INVAL = 10, /* bad argument */
+	NIC_E_FULL = 11,  /* loop queue full (frame dropped) */
 };
 #define NIC_ERR_COUNT 12
 
 #define NIC_ERRBUF_SIZE 256
-#define NIC_MIN_MTU     576 /* smaller than this is refused */
+#define NIC_MIN_MTU	576 /* smaller than this is refused */
 
 struct nic;
 
@@ -71,9 +71,9 @@ struct nic {
 
 /** Options for nic_open(). Zero is a sensible default for every field. */
 struct nic_config {
-	uint16_t ethertype;     /* 0 = FRAME_ETHERTYPE_DEFAULT; used by the live BPF filter */
-	unsigned buffer_bytes;  /* live: kernel capture buffer; 0 = 4 MiB */
-	int promisc;            /* live: receive frames for any destination */
+	uint16_t ethertype;    /* 0 = FRAME_ETHERTYPE_DEFAULT; used by the live BPF filter */
+	unsigned buffer_bytes; /* live: kernel capture buffer; 0 = 4 MiB */
+	int promisc;	       /* live: receive frames for any destination */
 };
 
 /**
@@ -122,11 +122,11 @@ int nic_live_open(struct nic **out, const char *ifname, const struct nic_config 
 struct nic_info {
 	char name[64];
 	uint8_t mac[6];
-	int has_mac;    /* 0 for interfaces without a link-layer address */
+	int has_mac; /* 0 for interfaces without a link-layer address */
 	unsigned mtu;
-	int up;         /* IFF_UP */
-	int carrier;    /* IFF_RUNNING / carrier */
-	int ethernet;   /* ARPHRD_ETHER (loopback reported as 0 but listed) */
+	int up;	      /* IFF_UP */
+	int carrier;  /* IFF_RUNNING / carrier */
+	int ethernet; /* ARPHRD_ETHER (loopback reported as 0 but listed) */
 };
 /** Fill up to cap entries; returns the number of interfaces found (may be > cap) or -err. */
 int nic_list(struct nic_info *out, int cap, char *errbuf);
@@ -150,15 +150,15 @@ int nic_capture_wrap(struct nic **out, struct nic *inner, const char *path, char
 
 /* ---- impair ---- */
 struct nic_impair {
-	double drop;      /* probability a frame is dropped */
-	double corrupt;   /* probability one byte past the Ethernet header is flipped */
+	double drop;	  /* probability a frame is dropped */
+	double corrupt;	  /* probability one byte past the Ethernet header is flipped */
 	double duplicate; /* probability a frame is delivered twice */
-	double reorder;   /* probability a frame is held back and delivered after the next one */
-	double delay;     /* probability a frame is held for delay_us */
+	double reorder;	  /* probability a frame is held back and delivered after the next one */
+	double delay;	  /* probability a frame is held for delay_us */
 	uint64_t delay_us;
 	uint64_t seed;
-	int on_tx;        /* apply to frames sent */
-	int on_rx;        /* apply to frames received */
+	int on_tx; /* apply to frames sent */
+	int on_rx; /* apply to frames received */
 	/* Clock for delay; NULL means no frame is delayed. */
 	uint64_t (*now_us)(void *ctx);
 	void *clock_ctx;

@@ -15,7 +15,7 @@
 struct rb_compare {
 	int fd;
 	uint64_t file_size;
-	uint64_t size;       /* announced read-back size */
+	uint64_t size;	     /* announced read-back size */
 	uint64_t first_diff; /* UINT64_MAX while none */
 	uint64_t ndiff;
 	uint64_t received;

@@ -160,8 +160,8 @@ static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now
 						  "in a session with another host");
 
 			if (!muted(b))
-				sess_send(b->cfg.nic, b->cfg.ethertype, b->tx, sizeof(b->tx), f->src,
-					  f->session, 0, FC_ERROR, 0, e, l);
+				sess_send(b->cfg.nic, b->cfg.ethertype, b->tx, sizeof(b->tx),
+					  f->src, f->session, 0, FC_ERROR, 0, e, l);
 			return;
 		}
 		if (f->session == b->session) {
@@ -255,8 +255,9 @@ static void on_file_info(struct sess_board *b, const struct frame *f)
 	}
 	if ((int)type != b->type || block == 0 || block > board_max_block(b) ||
 	    frames != (size + block - 1) / block) {
-		refuse(b, NOTICE_WRONG_COMMAND, D_BAD_FIELD, (uint32_t)((size + block - 1) / (block ? block : 1)),
-		       (uint32_t)frames, "FILE_INFO inconsistent: type %u, %llu bytes, %llu frames of %llu",
+		refuse(b, NOTICE_WRONG_COMMAND, D_BAD_FIELD,
+		       (uint32_t)((size + block - 1) / (block ? block : 1)), (uint32_t)frames,
+		       "FILE_INFO inconsistent: type %u, %llu bytes, %llu frames of %llu",
 		       (unsigned)type, (unsigned long long)size, (unsigned long long)frames,
 		       (unsigned long long)block);
 		return;
@@ -342,8 +343,8 @@ static void finish_download(struct sess_board *b)
 
 	r = stored_crc(b, &crc);
 	if (r < 0) {
-		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "reading back the received file: %s",
-		       strerror(-r));
+		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r,
+		       "reading back the received file: %s", strerror(-r));
 		return;
 	}
 	if (crc != b->crc) {
@@ -456,9 +457,11 @@ static void on_readback(struct sess_board *b, const struct frame *f, uint64_t no
 	if (b->windowed) {
 		sendwin_dispose(&b->sw);
 		r = sendwin_init(&b->sw, b->rb_frames,
-				 window && window < b->cfg.window ? (uint32_t)window : b->cfg.window);
+				 window && window < b->cfg.window ? (uint32_t)window
+								  : b->cfg.window);
 		if (r < 0) {
-			refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "no memory for the window");
+			refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r,
+			       "no memory for the window");
 			return;
 		}
 	}
@@ -557,8 +560,7 @@ static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 		else
 			unexpected(b, f, FC_HOST_STATUS);
 		break;
-	case B_IDLE:
-		break;
+	case B_IDLE: break;
 	}
 }
 

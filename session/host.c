@@ -227,7 +227,7 @@ static void start_data(struct sess_host *h, const struct frame *f, uint64_t now)
 		}
 		/* The board kept part of this file from a cut-off session. */
 		if (tlv_get_uint(f->data, f->len, T_RESUME, &resume) && resume &&
-		    tlv_find(f->data, f->len, T_CUM, 0, &(size_t){ 0 })) {
+		    tlv_find(f->data, f->len, T_CUM, 0, &(size_t){0})) {
 			if (sendwin_on_report(&h->sw, 0, f->data, f->len, now) < 0) {
 				fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
 				     "malformed resume status in FILE_INFO_ACK");
@@ -304,9 +304,11 @@ static void on_readback_ack(struct sess_host *h, const struct frame *f, uint64_t
 	}
 	tlv_get_uint(f->data, f->len, T_BLOCK, &block);
 	if (block == 0 || block > h->block || frames != (size + block - 1) / block) {
-		fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, (uint32_t)((size + block - 1) / (block ? block : 1)),
-		     (uint32_t)frames, "READBACK_ACK frame count %llu does not fit %llu bytes in %llu-byte blocks",
-		     (unsigned long long)frames, (unsigned long long)size, (unsigned long long)block);
+		fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD,
+		     (uint32_t)((size + block - 1) / (block ? block : 1)), (uint32_t)frames,
+		     "READBACK_ACK frame count %llu does not fit %llu bytes in %llu-byte blocks",
+		     (unsigned long long)frames, (unsigned long long)size,
+		     (unsigned long long)block);
 		return;
 	}
 	h->rb_size = size;
@@ -500,13 +502,13 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 		 * were overtaken, are harmless when frames may be resent. So is
 		 * a board's read-back status query while READBACK_ACK was lost
 		 * (READBACK is resent) or after the read-back is over. */
-		if (seen(h, code) || (h->windowed && (code == FC_BOARD_STATUS ||
-						      code == FC_READBACK_DATA ||
-						      code == FC_RB_STATUS_QUERY ||
-						      code == FC_DOWNLOAD_DONE)))
+		if (seen(h, code) ||
+		    (h->windowed && (code == FC_BOARD_STATUS || code == FC_READBACK_DATA ||
+				     code == FC_RB_STATUS_QUERY || code == FC_DOWNLOAD_DONE)))
 			return;
-		fail(h, now, NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE, (uint32_t)expected_code(h->state),
-		     (uint32_t)code, "got %s while waiting for %s", frame_code_name(code),
+		fail(h, now, NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE,
+		     (uint32_t)expected_code(h->state), (uint32_t)code,
+		     "got %s while waiting for %s", frame_code_name(code),
 		     frame_code_name(expected_code(h->state)));
 		return;
 	}
@@ -649,9 +651,9 @@ void sess_host_poll(struct sess_host *h, uint64_t now)
 	    now - h->last_status_tx >= h->cfg.timeout_us / 30)
 		send_host_status(h, 0, now);
 	/* Resend the command a reply is owed to, a few times within the timer. */
-	if (h->cmd_len && (h->state == H_CONNECT || h->state == H_DOWNLOAD ||
-			   h->state == H_FILE_INFO || h->state == H_READBACK ||
-			   h->state == H_DISCONNECT) &&
+	if (h->cmd_len &&
+	    (h->state == H_CONNECT || h->state == H_DOWNLOAD || h->state == H_FILE_INFO ||
+	     h->state == H_READBACK || h->state == H_DISCONNECT) &&
 	    now - h->last_cmd_tx >= h->cfg.timeout_us / 3 && h->cmd_retx < 2) {
 		nic_send(h->cfg.nic, h->cmd, h->cmd_len);
 		h->last_cmd_tx = now;
@@ -671,8 +673,8 @@ void sess_host_poll(struct sess_host *h, uint64_t now)
 		     "only damaged frames from the board for %.1f s (%u with a bad CRC)",
 		     (double)h->cfg.timeout_us / 1e6, h->crc_errors);
 	else if (h->state == H_CONNECT)
-		fail(h, now, NOTICE_CONNECT_FAILED, D_SILENCE, 0, 0,
-		     "no CONNECT_ACK within %.1f s", (double)h->cfg.timeout_us / 1e6);
+		fail(h, now, NOTICE_CONNECT_FAILED, D_SILENCE, 0, 0, "no CONNECT_ACK within %.1f s",
+		     (double)h->cfg.timeout_us / 1e6);
 	else
 		fail(h, now, NOTICE_TIMEOUT, D_SILENCE, 0, 0,
 		     "nothing from the board for %.1f s while waiting for %s",
@@ -697,8 +699,7 @@ uint64_t sess_host_next_deadline(const struct sess_host *h)
 	if (h->state == H_RB_DATA && h->windowed && recvwin_complete(&h->rw) &&
 	    h->last_status_tx + h->cfg.timeout_us / 30 < d)
 		d = h->last_status_tx + h->cfg.timeout_us / 30;
-	if (h->state == H_WAIT_DONE && h->windowed && h->frames &&
-	    sendwin_deadline(&h->sw) < d)
+	if (h->state == H_WAIT_DONE && h->windowed && h->frames && sendwin_deadline(&h->sw) < d)
 		d = sendwin_deadline(&h->sw);
 	if (h->cmd_len && h->cmd_retx < 2 &&
 	    (h->state == H_CONNECT || h->state == H_DOWNLOAD || h->state == H_FILE_INFO ||

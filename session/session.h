@@ -27,12 +27,12 @@
  *  (I/O on this side, or the board refusing with a detail such as D_STORAGE). */
 struct sess_result {
 	int notice;
-	int local;       /* 0, -errno of a local failure, or 1 for a board refusal */
-	int detail;      /* enum proto_detail */
-	int by_board;    /* the board detected it and sent ERROR */
+	int local;    /* 0, -errno of a local failure, or 1 for a board refusal */
+	int detail;   /* enum proto_detail */
+	int by_board; /* the board detected it and sent ERROR */
 	uint32_t expected, got;
 	uint64_t offset; /* read-back: first differing byte */
-	uint64_t ndiff;  /* read-back: number of differing bytes */
+	uint64_t ndiff;	 /* read-back: number of differing bytes */
 	char text[240];
 };
 
@@ -89,22 +89,22 @@ enum sess_job { SESS_DOWNLOAD = 1, SESS_READBACK = 2 };
 
 struct sess_host_config {
 	struct nic *nic;
-	uint16_t ethertype;      /* 0 = default */
+	uint16_t ethertype; /* 0 = default */
 	uint8_t board[6];
-	uint64_t timeout_us;     /* 0 = 3 s */
-	int job;                 /* enum sess_job */
-	int readback;            /* SESS_DOWNLOAD: read back and compare afterwards */
-	int type;                /* enum proto_file_type */
-	const char *name;        /* file name sent in FILE_INFO */
-	uint64_t size;           /* SESS_DOWNLOAD: file size and CRC32 */
+	uint64_t timeout_us; /* 0 = 3 s */
+	int job;	     /* enum sess_job */
+	int readback;	     /* SESS_DOWNLOAD: read back and compare afterwards */
+	int type;	     /* enum proto_file_type */
+	const char *name;    /* file name sent in FILE_INFO */
+	uint64_t size;	     /* SESS_DOWNLOAD: file size and CRC32 */
 	uint32_t crc;
 	const struct sess_source *src;
 	const struct sess_sink *sink;
-	unsigned block;          /* wanted data bytes per frame; 0 = as many as fit */
-	unsigned window;         /* frames in flight; 0 = 1024 */
-	int strict;              /* offer no extensions: the exchange of the 15 codes only */
-	uint64_t rate_bps;       /* pace data frames to this many bits/s; 0 = no pacing */
-	uint32_t session_id;     /* nonzero, chosen at random by the caller */
+	unsigned block;	     /* wanted data bytes per frame; 0 = as many as fit */
+	unsigned window;     /* frames in flight; 0 = 1024 */
+	int strict;	     /* offer no extensions: the exchange of the 15 codes only */
+	uint64_t rate_bps;   /* pace data frames to this many bits/s; 0 = no pacing */
+	uint32_t session_id; /* nonzero, chosen at random by the caller */
 	sess_log_fn log;
 	void *log_ctx;
 };
@@ -115,12 +115,12 @@ enum sess_host_state {
 	H_CONNECT,    /* CONNECT sent, waiting for CONNECT_ACK */
 	H_DOWNLOAD,   /* DOWNLOAD sent, waiting for DOWNLOAD_ACK */
 	H_FILE_INFO,  /* FILE_INFO sent, waiting for FILE_INFO_ACK */
-	H_DATA,       /* sending FILE_DATA */
+	H_DATA,	      /* sending FILE_DATA */
 	H_WAIT_DONE,  /* all data sent, waiting for DOWNLOAD_DONE */
 	H_READBACK,   /* READBACK sent, waiting for READBACK_ACK */
 	H_RB_DATA,    /* receiving READBACK_DATA */
 	H_DISCONNECT, /* DISCONNECT sent, waiting for DISCONNECT_ACK */
-	H_END,        /* finished: result is final */
+	H_END,	      /* finished: result is final */
 };
 
 struct sess_identity {
@@ -140,25 +140,25 @@ struct sess_host {
 	enum sess_host_state state;
 	struct sess_result result;
 	struct sess_identity board;
-	int windowed;            /* CAP_WINDOW in use */
-	unsigned block;          /* negotiated */
-	uint32_t resumed;        /* frames the board already held (resume) */
-	uint32_t frames;         /* data frames of the file */
-	uint64_t rb_size;        /* read-back size announced by the board */
+	int windowed;	  /* CAP_WINDOW in use */
+	unsigned block;	  /* negotiated */
+	uint32_t resumed; /* frames the board already held (resume) */
+	uint32_t frames;  /* data frames of the file */
+	uint64_t rb_size; /* read-back size announced by the board */
 	uint32_t rb_crc;
 	uint32_t rb_frames;
 	/* timers */
 	uint64_t last_rx, last_progress, last_cmd_tx, started;
 	unsigned cmd_retx;
-	unsigned crc_errors;     /* frames with a bad CRC since the last good one */
-	uint32_t seen_codes[8];  /* bitmask of reply codes already handled */
+	unsigned crc_errors;	/* frames with a bad CRC since the last good one */
+	uint32_t seen_codes[8]; /* bitmask of reply codes already handled */
 	/* download */
 	struct sendwin sw;
-	uint32_t strict_next;    /* strict: next seq to send */
-	uint64_t pace_next;      /* pacing: earliest time of the next data frame */
+	uint32_t strict_next; /* strict: next seq to send */
+	uint64_t pace_next;   /* pacing: earliest time of the next data frame */
 	/* read-back */
 	struct recvwin rw;
-	uint32_t rb_expect;      /* strict: next seq expected */
+	uint32_t rb_expect; /* strict: next seq expected */
 	int rb_begun;
 	int disconnect_acked;
 	uint64_t last_status_tx;
@@ -197,27 +197,27 @@ struct sess_board_config {
 	uint64_t timeout_us;
 	const char *vendor, *model, *serial;
 	const struct board_store *store;
-	unsigned window;         /* frames the board takes ahead; 0 = 1024 */
-	unsigned max_block;      /* 0 = as the MTU allows */
-	uint64_t max_file;       /* 0 = 4 GiB */
-	int strict;              /* advertise no extensions */
+	unsigned window;    /* frames the board takes ahead; 0 = 1024 */
+	unsigned max_block; /* 0 = as the MTU allows */
+	uint64_t max_file;  /* 0 = 4 GiB */
+	int strict;	    /* advertise no extensions */
 	/* test hooks, so that every notice can be reached over a real link */
-	int silent;              /* hear everything, answer nothing */
-	unsigned silent_after;   /* stop answering after this many frames (0 = never) */
-	int corrupt_readback;    /* flip one byte of what is read back */
-	int flip_received;       /* flip one byte of what is stored (file CRC error) */
-	int wrong_reply;         /* answer DOWNLOAD with the wrong function code */
-	int skip_readback_seq;   /* leave out this READBACK_DATA sequence (0 = none) */
+	int silent;	       /* hear everything, answer nothing */
+	unsigned silent_after; /* stop answering after this many frames (0 = never) */
+	int corrupt_readback;  /* flip one byte of what is read back */
+	int flip_received;     /* flip one byte of what is stored (file CRC error) */
+	int wrong_reply;       /* answer DOWNLOAD with the wrong function code */
+	int skip_readback_seq; /* leave out this READBACK_DATA sequence (0 = none) */
 	sess_log_fn log;
 	void *log_ctx;
 };
 
 enum sess_board_state {
-	B_IDLE,     /* no session */
-	B_READY,    /* connected: DOWNLOAD, READBACK or DISCONNECT may come */
-	B_DL_INFO,  /* DOWNLOAD acknowledged, FILE_INFO may come */
-	B_DL_DATA,  /* receiving FILE_DATA */
-	B_RB_DATA,  /* sending READBACK_DATA */
+	B_IDLE,	   /* no session */
+	B_READY,   /* connected: DOWNLOAD, READBACK or DISCONNECT may come */
+	B_DL_INFO, /* DOWNLOAD acknowledged, FILE_INFO may come */
+	B_DL_DATA, /* receiving FILE_DATA */
+	B_RB_DATA, /* sending READBACK_DATA */
 };
 
 struct sess_board {
@@ -235,11 +235,11 @@ struct sess_board {
 	uint32_t crc, frames;
 	struct recvwin rw;
 	uint32_t strict_next;
-	uint32_t run_crc;        /* CRC of the in-order prefix */
+	uint32_t run_crc; /* CRC of the in-order prefix */
 	uint64_t run_len;
 	int store_open;
-	int resumable;           /* CAP_RESUME in use */
-	int partial;             /* a cut-off download is kept for resuming */
+	int resumable; /* CAP_RESUME in use */
+	int partial;   /* a cut-off download is kept for resuming */
 	/* read-back */
 	struct sendwin sw;
 	uint32_t rb_strict_next;

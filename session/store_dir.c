@@ -87,8 +87,8 @@ static int st_info(void *ctx, int type, uint64_t *size, uint32_t *crc)
 		close(fd);
 		if (n > 0) {
 			text[n] = '\0';
-			if (sscanf(text, "size %llu\ncrc %x\nino %llu\nmtime %lld.%ld", &msize, &mcrc,
-				   &mino, &msec, &mnsec) == 5 &&
+			if (sscanf(text, "size %llu\ncrc %x\nino %llu\nmtime %lld.%ld", &msize,
+				   &mcrc, &mino, &msec, &mnsec) == 5 &&
 			    msize == (unsigned long long)st.st_size &&
 			    mino == (unsigned long long)st.st_ino && msec == st.st_mtim.tv_sec &&
 			    mnsec == st.st_mtim.tv_nsec) {

@@ -103,8 +103,7 @@ static void rtt_sample(struct sendwin *s, uint64_t rtt)
 		s->rto_us = 500000;
 }
 
-int sendwin_on_report(struct sendwin *s, uint32_t id, const uint8_t *data, size_t len,
-		      uint64_t now)
+int sendwin_on_report(struct sendwin *s, uint32_t id, const uint8_t *data, size_t len, uint64_t now)
 {
 	uint64_t cum, high, base = 0;
 	const uint8_t *map = NULL;

@@ -60,23 +60,23 @@ void recvwin_report(const struct recvwin *r, struct tlv_writer *w);
 
 struct sendwin_probe {
 	uint32_t id;
-	uint32_t hw;       /* highest seq sent when the probe left */
+	uint32_t hw; /* highest seq sent when the probe left */
 	uint64_t sent_us;
 };
 
 struct sendwin {
 	struct bitmap acked;
 	uint32_t n;
-	uint32_t window;   /* frames allowed beyond cum */
-	uint32_t cum;      /* receiver reported every seq <= cum */
-	uint32_t high;     /* receiver's highest seq */
+	uint32_t window; /* frames allowed beyond cum */
+	uint32_t cum;	 /* receiver reported every seq <= cum */
+	uint32_t high;	 /* receiver's highest seq */
 	uint32_t acked_count;
-	uint32_t next;     /* next never-sent seq */
+	uint32_t next;	      /* next never-sent seq */
 	uint32_t since_probe; /* new frames sent since the last probe */
 	uint32_t probe_every;
 	/* repair */
 	uint32_t evidence; /* frames <= evidence and unacked are lost */
-	uint32_t gate;     /* a report must answer a probe >= gate to start a pass */
+	uint32_t gate;	   /* a report must answer a probe >= gate to start a pass */
 	uint32_t repair;   /* cursor of the pass in progress (0 = none) */
 	uint32_t repair_end;
 	int probe_wanted;
@@ -84,7 +84,7 @@ struct sendwin {
 	uint32_t probe_id; /* last probe id used */
 	struct sendwin_probe probes[SENDWIN_PROBES];
 	uint64_t last_probe_us;
-	unsigned stalls;   /* probes in a row sent for lack of news: the timer backs off */
+	unsigned stalls; /* probes in a row sent for lack of news: the timer backs off */
 	uint64_t rto_us;
 	uint64_t srtt_us;
 	/* statistics */

@@ -284,9 +284,9 @@ static void test_crc_vs_bitwise_random(void)
 /* ---- codes and names ---- */
 
 static const int base_codes[15] = {
-    FC_CONNECT,	     FC_DOWNLOAD,      FC_FILE_INFO,	 FC_FILE_DATA,	    FC_READBACK,
-    FC_DISCONNECT,   FC_CONNECT_ACK,   FC_DOWNLOAD_ACK,	 FC_FILE_INFO_ACK,  FC_DOWNLOAD_DONE,
-    FC_READBACK_ACK, FC_READBACK_DATA, FC_READBACK_DONE, FC_DISCONNECT_ACK, FC_ERROR,
+	FC_CONNECT,	 FC_DOWNLOAD,	   FC_FILE_INFO,     FC_FILE_DATA,	FC_READBACK,
+	FC_DISCONNECT,	 FC_CONNECT_ACK,   FC_DOWNLOAD_ACK,  FC_FILE_INFO_ACK,	FC_DOWNLOAD_DONE,
+	FC_READBACK_ACK, FC_READBACK_DATA, FC_READBACK_DONE, FC_DISCONNECT_ACK, FC_ERROR,
 };
 
 static void test_code_known(void)
@@ -350,8 +350,8 @@ static void test_code_names(void)
 static void test_notice_names(void)
 {
 	static const char *const want[] = {
-	    "CONNECT_FAILED", "FRAME_CRC",	   "FILE_CRC",
-	    "TIMEOUT",	      "READBACK_MISMATCH", "WRONG_COMMAND",
+		"CONNECT_FAILED", "FRAME_CRC",	       "FILE_CRC",
+		"TIMEOUT",	  "READBACK_MISMATCH", "WRONG_COMMAND",
 	};
 
 	for (int i = 1; i <= 6; i++)
@@ -424,9 +424,9 @@ static void test_roundtrip_all_codes(void)
 static void test_wire_golden(void)
 {
 	static const uint8_t want_head[29] = {
-	    0x02, 0x00, 0x5e, 0x10, 0x20, 0x01, 0x02, 0x00, 0x5e, 0x10,
-	    0x20, 0x02, 0x88, 0xB5, 0xEB, 0x90, 0x01, 0x05, 0xA1, 0xB2,
-	    0xC3, 0xD4, 0x01, 0x02, 0x03, 0x04, 0x04, 0x00, 0x03,
+		0x02, 0x00, 0x5e, 0x10, 0x20, 0x01, 0x02, 0x00, 0x5e, 0x10,
+		0x20, 0x02, 0x88, 0xB5, 0xEB, 0x90, 0x01, 0x05, 0xA1, 0xB2,
+		0xC3, 0xD4, 0x01, 0x02, 0x03, 0x04, 0x04, 0x00, 0x03,
 	};
 	const uint8_t data[3] = {'a', 'b', 'c'};
 	struct frame f = mkframe(FC_FILE_DATA, 3, data);
@@ -1216,47 +1216,47 @@ struct test_def {
 	}
 
 static const struct test_def tests[] = {
-    T(test_crc_check_value),
-    T(test_crc_empty),
-    T(test_crc_incremental),
-    T(test_crc_slice_vs_bytewise),
-    T(test_crc_table_bitwise),
-    T(test_crc_vs_bitwise_random),
-    T(test_code_known),
-    T(test_code_names),
-    T(test_notice_names),
-    T(test_strerror),
-    T(test_roundtrip_all_codes),
-    T(test_wire_golden),
-    T(test_min_length_pad),
-    T(test_version_zero_defaults),
-    T(test_ethertype_configurable),
-    T(test_decode_short),
-    T(test_decode_ethertype),
-    T(test_decode_start),
-    T(test_decode_version),
-    T(test_decode_length),
-    T(test_decode_length_over_max),
-    T(test_decode_bitflips),
-    T(test_decode_crc_fills_frame),
-    T(test_decode_end),
-    T(test_decode_unknown_code),
-    T(test_decode_trailing_bytes),
-    T(test_encode_nospace),
-    T(test_encode_toolong),
-    T(test_seal_equals_encode),
-    T(test_encode_in_place),
-    T(test_tlv_roundtrip),
-    T(test_tlv_nth),
-    T(test_tlv_overflow),
-    T(test_tlv_str_long),
-    T(test_tlv_valid_truncated),
-    T(test_tlv_find_bounds),
-    T(test_tlv_get_uint_width),
-    T(test_tlv_get_str),
-    T(test_decode_prefixes),
-    T(test_decode_random),
-    T(test_tlv_random),
+	T(test_crc_check_value),
+	T(test_crc_empty),
+	T(test_crc_incremental),
+	T(test_crc_slice_vs_bytewise),
+	T(test_crc_table_bitwise),
+	T(test_crc_vs_bitwise_random),
+	T(test_code_known),
+	T(test_code_names),
+	T(test_notice_names),
+	T(test_strerror),
+	T(test_roundtrip_all_codes),
+	T(test_wire_golden),
+	T(test_min_length_pad),
+	T(test_version_zero_defaults),
+	T(test_ethertype_configurable),
+	T(test_decode_short),
+	T(test_decode_ethertype),
+	T(test_decode_start),
+	T(test_decode_version),
+	T(test_decode_length),
+	T(test_decode_length_over_max),
+	T(test_decode_bitflips),
+	T(test_decode_crc_fills_frame),
+	T(test_decode_end),
+	T(test_decode_unknown_code),
+	T(test_decode_trailing_bytes),
+	T(test_encode_nospace),
+	T(test_encode_toolong),
+	T(test_seal_equals_encode),
+	T(test_encode_in_place),
+	T(test_tlv_roundtrip),
+	T(test_tlv_nth),
+	T(test_tlv_overflow),
+	T(test_tlv_str_long),
+	T(test_tlv_valid_truncated),
+	T(test_tlv_find_bounds),
+	T(test_tlv_get_uint_width),
+	T(test_tlv_get_str),
+	T(test_decode_prefixes),
+	T(test_decode_random),
+	T(test_tlv_random),
 };
 
 int main(void)

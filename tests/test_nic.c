@@ -437,12 +437,12 @@ static void test_impair_delay(void)
 static void test_impair_replay(void)
 {
 	struct nic_impair p = {
-	    .drop = 0.05,
-	    .corrupt = 0.05,
-	    .duplicate = 0.05,
-	    .reorder = 0.05,
-	    .seed = 77,
-	    .on_rx = 1,
+		.drop = 0.05,
+		.corrupt = 0.05,
+		.duplicate = 0.05,
+		.reorder = 0.05,
+		.seed = 77,
+		.on_rx = 1,
 	};
 
 	run_impair(&p, 5000, &out1);
@@ -771,16 +771,17 @@ static int in_ns;
 static int netns_init(void)
 {
 	static const char setup[] =
-	    "exec >/dev/null 2>&1;"
-	    "ip link add ethdl-ta type veth peer name ethdl-tb &&"
-	    "ip link set ethdl-ta up && ip link set ethdl-tb up &&"
-	    "ip link add ethdl-tc type veth peer name ethdl-td &&"
-	    "ip link set ethdl-tc up &&"
-	    "ip link add ethdl-te type veth peer name ethdl-tf &&"
-	    "ip link set ethdl-te mtu 500 && ip link set ethdl-te up && ip link set ethdl-tf up &&"
-	    "ip link add ethdl-tg type veth peer name ethdl-th &&"
-	    "ip link set ethdl-tg up && ip link set ethdl-th up &&"
-	    "tc qdisc add dev ethdl-tg root tbf rate 1mbit burst 1600 limit 4000";
+		"exec >/dev/null 2>&1;"
+		"ip link add ethdl-ta type veth peer name ethdl-tb &&"
+		"ip link set ethdl-ta up && ip link set ethdl-tb up &&"
+		"ip link add ethdl-tc type veth peer name ethdl-td &&"
+		"ip link set ethdl-tc up &&"
+		"ip link add ethdl-te type veth peer name ethdl-tf &&"
+		"ip link set ethdl-te mtu 500 && ip link set ethdl-te up && ip link set ethdl-tf "
+		"up &&"
+		"ip link add ethdl-tg type veth peer name ethdl-th &&"
+		"ip link set ethdl-tg up && ip link set ethdl-th up &&"
+		"tc qdisc add dev ethdl-tg root tbf rate 1mbit burst 1600 limit 4000";
 
 	home_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (home_ns < 0 || unshare(CLONE_NEWNET)) {
@@ -962,14 +963,9 @@ static void test_live_qdisc_full(void)
 	for (uint32_t i = 1; i <= 100; i++) {
 		len = make_frame(tx, MAC_OTHER, g->mac, i, 1400);
 		switch (nic_send(g, tx, len)) {
-		case 0:
-			sent++;
-			break;
-		case -NIC_E_FULL:
-			full++;
-			break;
-		default:
-			CU_FAIL("send failed");
+		case 0: sent++; break;
+		case -NIC_E_FULL: full++; break;
+		default: CU_FAIL("send failed");
 		}
 	}
 	CU_ASSERT(sent >= 2);
@@ -980,55 +976,55 @@ static void test_live_qdisc_full(void)
 /* ---- main ---- */
 
 static CU_TestInfo loop_tests[] = {
-    {"a to b and b to a, identical", test_loop_both_ways},
-    {"order is kept", test_loop_order},
-    {"full queue refuses", test_loop_full},
-    {"empty returns 0", test_loop_empty},
-    {"statistics", test_loop_stats},
-    CU_TEST_INFO_NULL,
+	{"a to b and b to a, identical", test_loop_both_ways},
+	{"order is kept", test_loop_order},
+	{"full queue refuses", test_loop_full},
+	{"empty returns 0", test_loop_empty},
+	{"statistics", test_loop_stats},
+	CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo impair_tests[] = {
-    {"drop 10%", test_impair_drop},
-    {"corrupt 5% is detected", test_impair_corrupt},
-    {"duplicate", test_impair_duplicate},
-    {"reorder is a permutation", test_impair_reorder},
-    {"delay on a fake clock", test_impair_delay},
-    {"same seed, same outcome", test_impair_replay},
-    {"on_tx and on_rx apart", test_impair_direction},
-    CU_TEST_INFO_NULL,
+	{"drop 10%", test_impair_drop},
+	{"corrupt 5% is detected", test_impair_corrupt},
+	{"duplicate", test_impair_duplicate},
+	{"reorder is a permutation", test_impair_reorder},
+	{"delay on a fake clock", test_impair_delay},
+	{"same seed, same outcome", test_impair_replay},
+	{"on_tx and on_rx apart", test_impair_direction},
+	CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo file_tests[] = {
-    {"capture, then replay identical", test_capture_replay},
-    {"empty capture", test_file_empty},
-    {"missing, garbage, unwritable", test_file_errors},
-    {"sent frames are kept", test_file_sent},
-    CU_TEST_INFO_NULL,
+	{"capture, then replay identical", test_capture_replay},
+	{"empty capture", test_file_empty},
+	{"missing, garbage, unwritable", test_file_errors},
+	{"sent frames are kept", test_file_sent},
+	CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo live_tests[] = {
-    {"list has lo", test_list_lo},
-    {"open refuses bad names", test_open_errors},
-    {"strerror names are distinct", test_strerror},
-    CU_TEST_INFO_NULL,
+	{"list has lo", test_list_lo},
+	{"open refuses bad names", test_open_errors},
+	{"strerror names are distinct", test_strerror},
+	CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo netns_tests[] = {
-    {"down, no carrier, MTU, permission", test_live_refusals},
-    {"traffic over veth", test_live_traffic},
-    {"EtherType and promiscuous options", test_live_config},
-    {"full qdisc", test_live_qdisc_full},
-    CU_TEST_INFO_NULL,
+	{"down, no carrier, MTU, permission", test_live_refusals},
+	{"traffic over veth", test_live_traffic},
+	{"EtherType and promiscuous options", test_live_config},
+	{"full qdisc", test_live_qdisc_full},
+	CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-    {"nic loop", NULL, NULL, NULL, NULL, loop_tests},
-    {"nic impair", NULL, NULL, NULL, NULL, impair_tests},
-    {"nic file", file_suite_init, file_suite_cleanup, NULL, NULL, file_tests},
-    {"nic live", NULL, NULL, NULL, NULL, live_tests},
-    {"nic live veth", netns_init, netns_cleanup, NULL, NULL, netns_tests},
-    CU_SUITE_INFO_NULL,
+	{"nic loop", NULL, NULL, NULL, NULL, loop_tests},
+	{"nic impair", NULL, NULL, NULL, NULL, impair_tests},
+	{"nic file", file_suite_init, file_suite_cleanup, NULL, NULL, file_tests},
+	{"nic live", NULL, NULL, NULL, NULL, live_tests},
+	{"nic live veth", netns_init, netns_cleanup, NULL, NULL, netns_tests},
+	CU_SUITE_INFO_NULL,
 };
 
 int main(void)

@@ -79,8 +79,8 @@ static int suite_init(void)
 
 static int suite_cleanup(void)
 {
-	static const char *const names[] = {"file.bin", "out.bin", "out.bin.part", "crc.bin",
-					    "big.bin", "empty.bin"};
+	static const char *const names[] = {"file.bin", "out.bin", "out.bin.part",
+					    "crc.bin",	"big.bin", "empty.bin"};
 	char path[128];
 
 	if (file_fd >= 0)
@@ -417,27 +417,27 @@ static void test_file_crc(void)
 }
 
 static CU_TestInfo compare_tests[] = {
-    {"identical: no difference", test_compare_identical},
-    {"one byte differs: offset and count exact", test_compare_one_byte},
-    {"blocks out of order", test_compare_out_of_order},
-    {"read-back shorter than the file", test_compare_shorter},
-    {"read-back longer than the file", test_compare_longer},
-    {"empty file, empty read-back", test_compare_empty},
-    CU_TEST_INFO_NULL,
+	{"identical: no difference", test_compare_identical},
+	{"one byte differs: offset and count exact", test_compare_one_byte},
+	{"blocks out of order", test_compare_out_of_order},
+	{"read-back shorter than the file", test_compare_shorter},
+	{"read-back longer than the file", test_compare_longer},
+	{"empty file, empty read-back", test_compare_empty},
+	CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo save_tests[] = {
-    {"writes path.part, commit renames", test_save_commit},
-    {"dispose without commit leaves no file", test_save_dispose},
-    {"errors", test_save_errors},
-    {"rb_file_crc", test_file_crc},
-    CU_TEST_INFO_NULL,
+	{"writes path.part, commit renames", test_save_commit},
+	{"dispose without commit leaves no file", test_save_dispose},
+	{"errors", test_save_errors},
+	{"rb_file_crc", test_file_crc},
+	CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-    {"readback compare", suite_init, suite_cleanup, NULL, NULL, compare_tests},
-    {"readback save", suite_init, suite_cleanup, NULL, NULL, save_tests},
-    CU_SUITE_INFO_NULL,
+	{"readback compare", suite_init, suite_cleanup, NULL, NULL, compare_tests},
+	{"readback save", suite_init, suite_cleanup, NULL, NULL, save_tests},
+	CU_SUITE_INFO_NULL,
 };
 
 int main(void)

@@ -50,12 +50,12 @@
 #include "session.h"
 #include "store_dir.h"
 
-#define CAPTURES ETHDL_SOURCE_DIR "/captures"
-#define FILE_SIZE 5000      /* captures/record.sh: SIZE */
-#define FILE_SEED 1         /* captures/record.sh: SEED */
+#define CAPTURES  ETHDL_SOURCE_DIR "/captures"
+#define FILE_SIZE 5000 /* captures/record.sh: SIZE */
+#define FILE_SEED 1    /* captures/record.sh: SEED */
 #define FILE_NAME "config-5000.bin"
-#define LOOP_MTU 1500       /* the veth MTU at recording time */
-#define GUARD 200000        /* polls per step before the test calls it a busy loop */
+#define LOOP_MTU  1500	 /* the veth MTU at recording time */
+#define GUARD	  200000 /* polls per step before the test calls it a busy loop */
 
 /* ---- the file every capture downloads ---- */
 
@@ -148,13 +148,14 @@ static int capture_load(const char *name, struct capture *c)
 		return -1;
 	}
 	while (pcap_next_ex(p, &h, &data) == 1)
-		flist_add(&c->all, (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec, data,
-			  h->caplen, 0);
+		flist_add(&c->all, (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec,
+			  data, h->caplen, 0);
 	pcap_close(p);
 	for (size_t i = 0; i < c->all.n && !found; i++) {
 		struct frame f;
 
-		if (frame_decode(&f, c->all.v[i].buf, c->all.v[i].len, FRAME_ETHERTYPE_DEFAULT) == 0 &&
+		if (frame_decode(&f, c->all.v[i].buf, c->all.v[i].len, FRAME_ETHERTYPE_DEFAULT) ==
+			    0 &&
 		    f.code == FC_CONNECT) {
 			memcpy(c->host_mac, f.src, 6);
 			memcpy(c->board_mac, f.dst, 6);
@@ -258,8 +259,8 @@ static int compare_exact(const char *what, const struct flist *want, const struc
  * the strict captures hold) are compared by compare_exact only. */
 static int compare_relaxed(const char *what, const struct flist *want, const struct flist *got)
 {
-	const struct flist *l[2] = { want, got };
-	size_t nctl[2] = { 0, 0 };
+	const struct flist *l[2] = {want, got};
+	size_t nctl[2] = {0, 0};
 	size_t *ctl[2];
 	const struct rec **data[2];
 	int ret = 0;
@@ -272,7 +273,8 @@ static int compare_relaxed(const char *what, const struct flist *want, const str
 		for (size_t i = 0; i < l[k]->n; i++) {
 			struct frame f;
 
-			if (frame_decode(&f, l[k]->v[i].buf, l[k]->v[i].len, FRAME_ETHERTYPE_DEFAULT))
+			if (frame_decode(&f, l[k]->v[i].buf, l[k]->v[i].len,
+					 FRAME_ETHERTYPE_DEFAULT))
 				continue;
 			if (is_data(f.code)) {
 				if (f.seq < 65536 && !data[k][f.seq])
@@ -297,7 +299,9 @@ static int compare_relaxed(const char *what, const struct flist *want, const str
 
 		if (!a != !b || (a && (a->len != b->len || memcmp(a->buf, b->buf, a->len) != 0))) {
 			fprintf(stderr, "\n  %s: data frame seq %zu %s\n", what, s,
-				!a ? "not recorded" : !b ? "missing" : "differs");
+				!a   ? "not recorded"
+				: !b ? "missing"
+				     : "differs");
 			ret = -1;
 		}
 	}
@@ -349,39 +353,40 @@ static void rm_dir(const char *dir)
 /* ---- what each capture is ---- */
 
 struct replay_case {
-	const char *name;     /* captures/NAME.pcap */
-	int exact;            /* compare byte for byte, in order */
-	int host_strict;      /* ethdl --strict */
-	int notice;           /* the host's result */
+	const char *name; /* captures/NAME.pcap */
+	int exact;	  /* compare byte for byte, in order */
+	int host_strict;  /* ethdl --strict */
+	int notice;	  /* the host's result */
 	int exit_code;
 	/* ethdl-board flags at recording time */
 	int silent;
 	unsigned silent_after;
 	int flip_received, corrupt_readback, wrong_reply;
-	double corrupt;       /* --corrupt P --impair-on tx --seed SEED */
+	double corrupt; /* --corrupt P --impair-on tx --seed SEED */
 	uint64_t seed;
 };
 
-#define CASE(n, ex, hs, no, ec) .name = n, .exact = ex, .host_strict = hs, .notice = no, .exit_code = ec
+#define CASE(n, ex, hs, no, ec)                                                                    \
+	.name = n, .exact = ex, .host_strict = hs, .notice = no, .exit_code = ec
 
-static const struct replay_case C_HAPPY_W = { CASE("happy_windowed", 0, 0, NOTICE_NONE, 0) };
+static const struct replay_case C_HAPPY_W = {CASE("happy_windowed", 0, 0, NOTICE_NONE, 0)};
 static const struct replay_case C_HAPPY_W_BOARD = {
-	CASE("happy_windowed_board", 0, 0, NOTICE_NONE, 0) };
-static const struct replay_case C_HAPPY_S = { CASE("happy_strict", 1, 1, NOTICE_NONE, 0) };
+	CASE("happy_windowed_board", 0, 0, NOTICE_NONE, 0)};
+static const struct replay_case C_HAPPY_S = {CASE("happy_strict", 1, 1, NOTICE_NONE, 0)};
 static const struct replay_case C_HAPPY_S_BOARD = {
-	CASE("happy_strict_board", 1, 1, NOTICE_NONE, 0) };
+	CASE("happy_strict_board", 1, 1, NOTICE_NONE, 0)};
 static const struct replay_case C_CONNECT = {
-	CASE("connect_failed", 1, 0, NOTICE_CONNECT_FAILED, 11), .silent = 1 };
-static const struct replay_case C_FRAME_CRC = {
-	CASE("frame_crc", 1, 1, NOTICE_FRAME_CRC, 12), .corrupt = 0.2, .seed = 4 };
-static const struct replay_case C_FILE_CRC = {
-	CASE("file_crc", 0, 0, NOTICE_FILE_CRC, 13), .flip_received = 1 };
-static const struct replay_case C_TIMEOUT = {
-	CASE("timeout", 0, 0, NOTICE_TIMEOUT, 14), .silent_after = 4 };
+	CASE("connect_failed", 1, 0, NOTICE_CONNECT_FAILED, 11), .silent = 1};
+static const struct replay_case C_FRAME_CRC = {CASE("frame_crc", 1, 1, NOTICE_FRAME_CRC, 12),
+					       .corrupt = 0.2, .seed = 4};
+static const struct replay_case C_FILE_CRC = {CASE("file_crc", 0, 0, NOTICE_FILE_CRC, 13),
+					      .flip_received = 1};
+static const struct replay_case C_TIMEOUT = {CASE("timeout", 0, 0, NOTICE_TIMEOUT, 14),
+					     .silent_after = 4};
 static const struct replay_case C_MISMATCH = {
-	CASE("readback_mismatch", 0, 0, NOTICE_READBACK_MISMATCH, 15), .corrupt_readback = 1 };
-static const struct replay_case C_WRONG = {
-	CASE("wrong_command", 1, 0, NOTICE_WRONG_COMMAND, 16), .wrong_reply = 1 };
+	CASE("readback_mismatch", 0, 0, NOTICE_READBACK_MISMATCH, 15), .corrupt_readback = 1};
+static const struct replay_case C_WRONG = {CASE("wrong_command", 1, 0, NOTICE_WRONG_COMMAND, 16),
+					   .wrong_reply = 1};
 
 static void collect(struct nic *n, struct flist *out, uint64_t t, int from_host)
 {
@@ -415,13 +420,17 @@ static void board_advance(struct sess_board *b, uint64_t *cur, uint64_t until, s
 static void replay_board(const struct replay_case *rc)
 {
 	struct capture c;
-	struct flist out = { 0 };
+	struct flist out = {0};
 	struct board_store store;
 	struct sess_board *b;
 	struct sess_board_config cfg = {
-		.vendor = "ethdl", .model = "board-emulator", .serial = "0001", /* ethdl-board defaults */
-		.silent = rc->silent, .silent_after = rc->silent_after,
-		.flip_received = rc->flip_received, .corrupt_readback = rc->corrupt_readback,
+		.vendor = "ethdl",
+		.model = "board-emulator",
+		.serial = "0001", /* ethdl-board defaults */
+		.silent = rc->silent,
+		.silent_after = rc->silent_after,
+		.flip_received = rc->flip_received,
+		.corrupt_readback = rc->corrupt_readback,
 		.wrong_reply = rc->wrong_reply,
 	};
 	struct nic *hn, *bn, *wrapped;
@@ -436,7 +445,7 @@ static void replay_board(const struct replay_case *rc)
 	CU_ASSERT_EQUAL_FATAL(nic_loop_pair(&hn, &bn, c.host_mac, c.board_mac, LOOP_MTU, 0), 0);
 	if (rc->corrupt > 0) {
 		/* The same seeded damage on the same sequence of frames sent. */
-		struct nic_impair p = { .corrupt = rc->corrupt, .seed = rc->seed, .on_tx = 1 };
+		struct nic_impair p = {.corrupt = rc->corrupt, .seed = rc->seed, .on_tx = 1};
 
 		CU_ASSERT_EQUAL_FATAL(nic_impair_wrap(&wrapped, bn, &p), 0);
 		bn = wrapped;
@@ -541,8 +550,8 @@ static void host_advance(struct sess_host *h, uint64_t *cur, uint64_t until, str
 static void replay_host(const struct replay_case *rc)
 {
 	struct capture c;
-	struct flist out = { 0 };
-	struct sess_source src = { .read = mem_read };
+	struct flist out = {0};
+	struct sess_source src = {.read = mem_read};
 	struct rb_compare *cmp;
 	struct sess_sink sink;
 	struct sess_host *h;
@@ -640,9 +649,11 @@ static void replay_host(const struct replay_case *rc)
 static void test_captures_sane(void)
 {
 	static const char *const names[] = {
-		"happy_windowed", "happy_windowed_board", "happy_strict", "happy_strict_board",
-		"connect_failed", "frame_crc", "file_crc", "timeout", "readback_mismatch",
-		"wrong_command",
+		"happy_windowed",    "happy_windowed_board",
+		"happy_strict",	     "happy_strict_board",
+		"connect_failed",    "frame_crc",
+		"file_crc",	     "timeout",
+		"readback_mismatch", "wrong_command",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -665,7 +676,8 @@ static void test_captures_sane(void)
 			struct frame f;
 			uint64_t v;
 
-			if (frame_decode(&f, c.host.v[k].buf, c.host.v[k].len, FRAME_ETHERTYPE_DEFAULT) ||
+			if (frame_decode(&f, c.host.v[k].buf, c.host.v[k].len,
+					 FRAME_ETHERTYPE_DEFAULT) ||
 			    f.code != FC_FILE_INFO)
 				continue;
 			saw_info = 1;
@@ -706,35 +718,35 @@ REPLAY(host, MISMATCH)
 REPLAY(host, WRONG)
 
 static CU_TestInfo capture_tests[] = {
-	{ "captures load, one session, file as regenerated", test_captures_sane },
+	{"captures load, one session, file as regenerated", test_captures_sane},
 	CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo board_tests[] = {
-	{ "happy path, windowed", test_board_HAPPY_W },
-	{ "happy path, windowed (board-side capture)", test_board_HAPPY_W_BOARD },
-	{ "happy path, strict", test_board_HAPPY_S },
-	{ "happy path, strict (board-side capture)", test_board_HAPPY_S_BOARD },
-	{ "connect failed (--silent)", test_board_CONNECT },
-	{ "frame CRC (--corrupt 0.2 --seed 4, strict)", test_board_FRAME_CRC },
-	{ "file CRC (--flip-received)", test_board_FILE_CRC },
-	{ "timeout (--silent-after 4)", test_board_TIMEOUT },
-	{ "read-back mismatch (--corrupt-readback)", test_board_MISMATCH },
-	{ "wrong command (--wrong-reply)", test_board_WRONG },
+	{"happy path, windowed", test_board_HAPPY_W},
+	{"happy path, windowed (board-side capture)", test_board_HAPPY_W_BOARD},
+	{"happy path, strict", test_board_HAPPY_S},
+	{"happy path, strict (board-side capture)", test_board_HAPPY_S_BOARD},
+	{"connect failed (--silent)", test_board_CONNECT},
+	{"frame CRC (--corrupt 0.2 --seed 4, strict)", test_board_FRAME_CRC},
+	{"file CRC (--flip-received)", test_board_FILE_CRC},
+	{"timeout (--silent-after 4)", test_board_TIMEOUT},
+	{"read-back mismatch (--corrupt-readback)", test_board_MISMATCH},
+	{"wrong command (--wrong-reply)", test_board_WRONG},
 	CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo host_tests[] = {
-	{ "happy path, windowed", test_host_HAPPY_W },
-	{ "happy path, windowed (board-side capture)", test_host_HAPPY_W_BOARD },
-	{ "happy path, strict", test_host_HAPPY_S },
-	{ "happy path, strict (board-side capture)", test_host_HAPPY_S_BOARD },
-	{ "connect failed", test_host_CONNECT },
-	{ "frame CRC", test_host_FRAME_CRC },
-	{ "file CRC", test_host_FILE_CRC },
-	{ "timeout", test_host_TIMEOUT },
-	{ "read-back mismatch", test_host_MISMATCH },
-	{ "wrong command", test_host_WRONG },
+	{"happy path, windowed", test_host_HAPPY_W},
+	{"happy path, windowed (board-side capture)", test_host_HAPPY_W_BOARD},
+	{"happy path, strict", test_host_HAPPY_S},
+	{"happy path, strict (board-side capture)", test_host_HAPPY_S_BOARD},
+	{"connect failed", test_host_CONNECT},
+	{"frame CRC", test_host_FRAME_CRC},
+	{"file CRC", test_host_FILE_CRC},
+	{"timeout", test_host_TIMEOUT},
+	{"read-back mismatch", test_host_MISMATCH},
+	{"wrong command", test_host_WRONG},
 	CU_TEST_INFO_NULL,
 };
 
@@ -745,9 +757,9 @@ static int suite_init(void)
 }
 
 static CU_SuiteInfo suites[] = {
-	{ "captures", suite_init, NULL, NULL, NULL, capture_tests },
-	{ "board replay", suite_init, NULL, NULL, NULL, board_tests },
-	{ "host replay", suite_init, NULL, NULL, NULL, host_tests },
+	{"captures", suite_init, NULL, NULL, NULL, capture_tests},
+	{"board replay", suite_init, NULL, NULL, NULL, board_tests},
+	{"host replay", suite_init, NULL, NULL, NULL, host_tests},
 	CU_SUITE_INFO_NULL,
 };
 

@@ -31,14 +31,14 @@
 #include "session.h"
 #include "store_dir.h"
 
-#define MTU       1500u
-#define BLOCK     1479u /* sess_block_for_mtu(MTU) */
-#define SEC       1000000ull
-#define MS        1000ull
-#define T0        (5 * SEC) /* every session starts at 5 s of fake time */
-#define STEP      100u      /* how far the clock moves when a machine is due at once */
-#define SID       0x5e5510a1u
-#define MIB       (1u << 20)
+#define MTU	  1500u
+#define BLOCK	  1479u /* sess_block_for_mtu(MTU) */
+#define SEC	  1000000ull
+#define MS	  1000ull
+#define T0	  (5 * SEC) /* every session starts at 5 s of fake time */
+#define STEP	  100u	    /* how far the clock moves when a machine is due at once */
+#define SID	  0x5e5510a1u
+#define MIB	  (1u << 20)
 #define PREV_SIZE 3000u
 #define MAX_STEPS 20000u /* the longest session here takes ~1500 */
 
@@ -67,9 +67,9 @@ struct tap_frame {
 };
 
 struct tap {
-	struct nic *inner;   /* owned */
-	struct nic *bypass;  /* borrowed: while set, sends go here instead of inner */
-	int corrupt_code;    /* damage sent frames with this function code ... */
+	struct nic *inner;     /* owned */
+	struct nic *bypass;    /* borrowed: while set, sends go here instead of inner */
+	int corrupt_code;      /* damage sent frames with this function code ... */
 	unsigned corrupt_left; /* ... this many of them */
 	struct tap_frame *log;
 	size_t n, cap;
@@ -311,12 +311,12 @@ struct opts {
 	int readback; /* download: read back and compare */
 	int host_strict, board_strict;
 	unsigned window, block;
-	int no_prev;        /* the board's slot starts empty */
-	int impair;         /* the board's end goes through imp */
+	int no_prev; /* the board's slot starts empty */
+	int impair;  /* the board's end goes through imp */
 	struct nic_impair imp;
-	int board_tap;      /* the board's end in a tap; with impair, sends bypass imp
-			     * until bt->bypass is cleared */
-	int capture;        /* capture the host's end even over the plain wiring */
+	int board_tap; /* the board's end in a tap; with impair, sends bypass imp
+			* until bt->bypass is cleared */
+	int capture;   /* capture the host's end even over the plain wiring */
 	uint32_t seed;
 };
 
@@ -668,8 +668,8 @@ static void assert_result(struct rig *r, int notice, int detail, int by_board, i
 	if (notice || res->local)
 		CU_ASSERT(res->text[0] != '\0');
 	if (res->notice != notice || res->detail != detail)
-		fprintf(stderr, "\n    result: notice %d detail %d: %s\n", res->notice,
-			res->detail, res->text);
+		fprintf(stderr, "\n    result: notice %d detail %d: %s\n", res->notice, res->detail,
+			res->text);
 }
 
 static uint32_t frames_of(size_t size, unsigned block)
@@ -679,8 +679,7 @@ static uint32_t frames_of(size_t size, unsigned block)
 
 /* ---- happy paths ---- */
 
-static void happy(size_t size, int host_strict, int board_strict, unsigned block,
-		  unsigned window)
+static void happy(size_t size, int host_strict, int board_strict, unsigned block, unsigned window)
 {
 	struct opts o = {.size = size,
 			 .readback = 1,
@@ -1005,8 +1004,8 @@ static void test_frame_crc_strict(void)
 {
 	/* Every frame from the board is damaged: the strict exchange stops at
 	 * the first one, at once. */
-	struct opts o = {.size = 10000, .host_strict = 1, .impair = 1, .imp = corrupt_all,
-			 .seed = 12};
+	struct opts o = {
+		.size = 10000, .host_strict = 1, .impair = 1, .imp = corrupt_all, .seed = 12};
 	struct rig *r = rig_open(&o);
 
 	rig_start(r);
@@ -1050,8 +1049,12 @@ static void test_frame_crc_windowed_mid(void)
 	/* Windowed, 8 frames in flight: the board's frames turn bad once the
 	 * data has started. The host repairs nothing (it hears nothing good),
 	 * and names the damage when the timer runs out. */
-	struct opts o = {.size = MIB, .window = 8, .impair = 1, .imp = corrupt_all,
-			 .board_tap = 1, .seed = 14};
+	struct opts o = {.size = MIB,
+			 .window = 8,
+			 .impair = 1,
+			 .imp = corrupt_all,
+			 .board_tap = 1,
+			 .seed = 14};
 	struct rig *r = rig_open(&o);
 	uint64_t t_switch, quiet;
 
@@ -1078,8 +1081,8 @@ static void test_frame_crc_readback_data(void)
 {
 	/* Strict: the download goes through, the first READBACK_DATA is
 	 * damaged: FRAME_CRC at once. */
-	struct opts o = {.size = 5 * BLOCK, .readback = 1, .host_strict = 1, .board_tap = 1,
-			 .seed = 15};
+	struct opts o = {
+		.size = 5 * BLOCK, .readback = 1, .host_strict = 1, .board_tap = 1, .seed = 15};
 	struct rig *r = rig_open(&o);
 
 	r->bt->corrupt_code = FC_READBACK_DATA;
@@ -1361,7 +1364,10 @@ static void test_board_sequence_gap(void)
 
 static void impaired(const struct nic_impair *imp, int readback, double max_ratio)
 {
-	struct opts o = {.size = MIB, .readback = readback, .impair = 1, .imp = *imp,
+	struct opts o = {.size = MIB,
+			 .readback = readback,
+			 .impair = 1,
+			 .imp = *imp,
 			 .seed = (uint32_t)imp->seed};
 	struct rig *r = rig_open(&o);
 	uint32_t frames = frames_of(MIB, BLOCK);
@@ -1383,7 +1389,8 @@ static void impaired(const struct nic_impair *imp, int readback, double max_rati
 	if (imp->drop > 0)
 		CU_ASSERT(r->h.data_frames_sent > frames);
 	if (getenv("ETHDL_TEST_VERBOSE"))
-		fprintf(stderr, "    %llu data frames for %u; %.3f s; dropped %llu dup %llu reord %llu\n",
+		fprintf(stderr,
+			"    %llu data frames for %u; %.3f s; dropped %llu dup %llu reord %llu\n",
 			(unsigned long long)r->h.data_frames_sent, frames,
 			(double)(r->t_end - T0) / 1e6, (unsigned long long)st.dropped,
 			(unsigned long long)st.duplicated, (unsigned long long)st.reordered);
@@ -1404,8 +1411,8 @@ static void test_impair_drop(void)
 static void test_impair_dup_reorder(void)
 {
 	for (uint64_t seed = 1; seed <= 3; seed++) {
-		struct nic_impair imp = {.duplicate = 0.05, .reorder = 0.05, .seed = seed,
-					 .on_tx = 1, .on_rx = 1};
+		struct nic_impair imp = {
+			.duplicate = 0.05, .reorder = 0.05, .seed = seed, .on_tx = 1, .on_rx = 1};
 
 		impaired(&imp, 1, 1.15);
 	}
@@ -1413,8 +1420,12 @@ static void test_impair_dup_reorder(void)
 
 static void test_impair_all(void)
 {
-	struct nic_impair imp = {.drop = 0.05, .duplicate = 0.05, .reorder = 0.05,
-				 .seed = 77, .on_tx = 1, .on_rx = 1};
+	struct nic_impair imp = {.drop = 0.05,
+				 .duplicate = 0.05,
+				 .reorder = 0.05,
+				 .seed = 77,
+				 .on_tx = 1,
+				 .on_rx = 1};
 
 	impaired(&imp, 1, 1.3);
 }
@@ -1510,8 +1521,9 @@ static void test_exit_codes(void)
 	CU_ASSERT_EQUAL(sess_exit_code(&(struct sess_result){.notice = NOTICE_WRONG_COMMAND}), 16);
 	/* local failures: -errno on this side, or a board refusal */
 	CU_ASSERT_EQUAL(sess_exit_code(&(struct sess_result){.local = -ENOSPC}), 1);
-	CU_ASSERT_EQUAL(sess_exit_code(&(struct sess_result){.local = 1, .by_board = 1,
-							      .detail = D_STORAGE}), 1);
+	CU_ASSERT_EQUAL(sess_exit_code(&(struct sess_result){
+				.local = 1, .by_board = 1, .detail = D_STORAGE}),
+			1);
 	CU_ASSERT_EQUAL(sess_exit_code(&(struct sess_result){.detail = D_NONE}), 0);
 }
 
@@ -1519,8 +1531,8 @@ static void test_exit_codes(void)
 
 static void test_replay(void)
 {
-	struct opts o = {.size = 5 * BLOCK + 17, .readback = 1, .host_strict = 1, .capture = 1,
-			 .seed = 24};
+	struct opts o = {
+		.size = 5 * BLOCK + 17, .readback = 1, .host_strict = 1, .capture = 1, .seed = 24};
 	struct rig *r = rig_open(&o);
 	struct sess_host *h2 = calloc(1, sizeof(*h2));
 	struct sess_host_config hc;
@@ -1542,7 +1554,7 @@ static void test_replay(void)
 	 * what it sends is kept, and must be what the first host sent. */
 	CU_ASSERT_EQUAL_FATAL(nic_file_open(&fn, r->pcap, errbuf), 0);
 	memcpy(fn->mac, MAC_H, 6); /* the capture starts with a frame to the board */
-	fn->mtu = MTU;             /* the host offers the block its MTU allows */
+	fn->mtu = MTU;		   /* the host offers the block its MTU allows */
 	rb_compare_init(cmp, r->src_fd, r->size);
 	sink = rb_compare_sink(cmp);
 	hc = r->h.cfg;
@@ -1561,7 +1573,8 @@ static void test_replay(void)
 			CU_ASSERT_PTR_NOT_NULL_FATAL(sent);
 			CU_ASSERT(slen == len && memcmp(sent, buf, len) == 0);
 			if (slen != len || memcmp(sent, buf, len))
-				fprintf(stderr, "\n    frame %zu: sent %s (%zu bytes), captured %s (%zu)\n",
+				fprintf(stderr,
+					"\n    frame %zu: sent %s (%zu bytes), captured %s (%zu)\n",
 					k, frame_code_name(code_of(sent, slen)), slen,
 					frame_code_name(code_of(buf, len)), len);
 		} else {
@@ -1596,46 +1609,46 @@ static int init_capture(void)
 }
 
 static CU_TestInfo session_tests[] = {
-    {"happy path, windowed: 0, 1, block-1, block, block+1, 1 MiB", test_happy_windowed},
-    {"happy path, host strict", test_happy_host_strict},
-    {"happy path, board strict", test_happy_board_strict},
-    {"happy path, 512-byte blocks, small windows", test_happy_small_block_window},
-    {"read-back job saved to a file", test_readback_job},
-    {"read-back of an empty slot: board refuses, exit 1", test_readback_no_file},
-    {"CONNECT_FAILED: no board, at 3 s exactly", test_connect_failed},
-    {"CONNECT_FAILED: silent board", test_connect_failed_silent_board},
-    {"TIMEOUT: board goes quiet, at 3 s of silence", test_timeout},
-    {"board timer: connected host goes silent", test_board_timer_connected},
-    {"board timer: host silent mid-download, file kept", test_board_timer_partial},
-    {"FRAME_CRC: strict, at once", test_frame_crc_strict},
-    {"FRAME_CRC: windowed, after the timer", test_frame_crc_windowed},
-    {"FRAME_CRC: windowed, damage starts mid-data", test_frame_crc_windowed_mid},
-    {"FRAME_CRC: damaged READBACK_DATA", test_frame_crc_readback_data},
-    {"FRAME_CRC: found by the board", test_frame_crc_by_board},
-    {"FILE_CRC: found by the board, file kept", test_file_crc},
-    {"FILE_CRC: read-back job, found by the host", test_file_crc_readback_save},
-    {"READBACK_MISMATCH: first offset, one byte", test_readback_mismatch},
-    {"WRONG_COMMAND: wrong reply code", test_wrong_reply},
-    {"WRONG_COMMAND: READBACK_DATA left out", test_skip_readback_seq},
-    {"WRONG_COMMAND: FILE_DATA sequence gap at the board", test_board_sequence_gap},
-    {"windowed over 5% drop", test_impair_drop},
-    {"windowed over 5% duplicate and reorder", test_impair_dup_reorder},
-    {"windowed over drop, duplicate and reorder", test_impair_all},
-    {"frames of another session are ignored", test_session_id},
-    {"exit codes", test_exit_codes},
-    CU_TEST_INFO_NULL,
+	{"happy path, windowed: 0, 1, block-1, block, block+1, 1 MiB", test_happy_windowed},
+	{"happy path, host strict", test_happy_host_strict},
+	{"happy path, board strict", test_happy_board_strict},
+	{"happy path, 512-byte blocks, small windows", test_happy_small_block_window},
+	{"read-back job saved to a file", test_readback_job},
+	{"read-back of an empty slot: board refuses, exit 1", test_readback_no_file},
+	{"CONNECT_FAILED: no board, at 3 s exactly", test_connect_failed},
+	{"CONNECT_FAILED: silent board", test_connect_failed_silent_board},
+	{"TIMEOUT: board goes quiet, at 3 s of silence", test_timeout},
+	{"board timer: connected host goes silent", test_board_timer_connected},
+	{"board timer: host silent mid-download, file kept", test_board_timer_partial},
+	{"FRAME_CRC: strict, at once", test_frame_crc_strict},
+	{"FRAME_CRC: windowed, after the timer", test_frame_crc_windowed},
+	{"FRAME_CRC: windowed, damage starts mid-data", test_frame_crc_windowed_mid},
+	{"FRAME_CRC: damaged READBACK_DATA", test_frame_crc_readback_data},
+	{"FRAME_CRC: found by the board", test_frame_crc_by_board},
+	{"FILE_CRC: found by the board, file kept", test_file_crc},
+	{"FILE_CRC: read-back job, found by the host", test_file_crc_readback_save},
+	{"READBACK_MISMATCH: first offset, one byte", test_readback_mismatch},
+	{"WRONG_COMMAND: wrong reply code", test_wrong_reply},
+	{"WRONG_COMMAND: READBACK_DATA left out", test_skip_readback_seq},
+	{"WRONG_COMMAND: FILE_DATA sequence gap at the board", test_board_sequence_gap},
+	{"windowed over 5% drop", test_impair_drop},
+	{"windowed over 5% duplicate and reorder", test_impair_dup_reorder},
+	{"windowed over drop, duplicate and reorder", test_impair_all},
+	{"frames of another session are ignored", test_session_id},
+	{"exit codes", test_exit_codes},
+	CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo replay_tests[] = {
-    {"replay a captured session into a fresh host", test_replay},
-    CU_TEST_INFO_NULL,
+	{"replay a captured session into a fresh host", test_replay},
+	CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-    {"session over loop", init_loop, NULL, NULL, NULL, session_tests},
-    {"session over loop + pcap capture", init_capture, NULL, NULL, NULL, session_tests},
-    {"session over pcap file", init_loop, NULL, NULL, NULL, replay_tests},
-    CU_SUITE_INFO_NULL,
+	{"session over loop", init_loop, NULL, NULL, NULL, session_tests},
+	{"session over loop + pcap capture", init_capture, NULL, NULL, NULL, session_tests},
+	{"session over pcap file", init_loop, NULL, NULL, NULL, replay_tests},
+	CU_SUITE_INFO_NULL,
 };
 
 int main(void)

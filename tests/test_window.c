@@ -562,13 +562,13 @@ static void test_malformed_reports(void)
 		CU_ASSERT_EQUAL(sendwin_next(&s), (uint32_t)i + 1);
 	CU_ASSERT_EQUAL(sendwin_on_report(&s, 0, NULL, 0, 1000), -1);
 	CU_ASSERT_EQUAL(sendwin_on_report(&s, 0, trunc, sizeof(trunc), 1000), -1);
-	CU_ASSERT_EQUAL(report_of(&s, -1, 3, -1, 0), -1); /* no CUM */
-	CU_ASSERT_EQUAL(report_of(&s, 3, -1, -1, 0), -1); /* no HIGH */
+	CU_ASSERT_EQUAL(report_of(&s, -1, 3, -1, 0), -1);  /* no CUM */
+	CU_ASSERT_EQUAL(report_of(&s, 3, -1, -1, 0), -1);  /* no HIGH */
 	CU_ASSERT_EQUAL(report_of(&s, 11, 11, -1, 0), -1); /* cum > n */
 	CU_ASSERT_EQUAL(report_of(&s, 3, 11, -1, 0), -1);  /* high > n */
 	CU_ASSERT_EQUAL(report_of(&s, 5, 4, -1, 0), -1);   /* high < cum */
-	CU_ASSERT_EQUAL(report_of(&s, 3, 8, 4, 0), -1);    /* BASE without BITMAP */
-	CU_ASSERT_EQUAL(report_of(&s, 3, 8, 0, 1), -1);    /* BASE 0 */
+	CU_ASSERT_EQUAL(report_of(&s, 3, 8, 4, 0), -1);	   /* BASE without BITMAP */
+	CU_ASSERT_EQUAL(report_of(&s, 3, 8, 0, 1), -1);	   /* BASE 0 */
 	CU_ASSERT_EQUAL(report_of(&s, 3, 8, 11, 1), -1);   /* BASE > n */
 	/* None of them acknowledged anything. */
 	CU_ASSERT_EQUAL(s.acked_count, 0);
@@ -592,22 +592,22 @@ static void test_malformed_reports(void)
 }
 
 static CU_TestInfo window_tests[] = {
-    {"bitmap", test_bitmap},
-    {"recvwin mark: new, duplicate, out of range", test_recvwin_mark},
-    {"recvwin report TLVs", test_recvwin_report},
-    {"sendwin never more than the window beyond cum", test_sendwin_window_limit},
-    {"sendwin probe every quarter window and on stall", test_sendwin_probe},
-    {"sendwin RTT from a probe's answer", test_sendwin_rtt},
-    {"sendwin repair resends exactly the missing, once", test_sendwin_repair},
-    {"sendwin completion", test_sendwin_complete},
-    {"round trip over a lossy link", test_round_trip_lossy},
-    {"malformed reports are rejected", test_malformed_reports},
-    CU_TEST_INFO_NULL,
+	{"bitmap", test_bitmap},
+	{"recvwin mark: new, duplicate, out of range", test_recvwin_mark},
+	{"recvwin report TLVs", test_recvwin_report},
+	{"sendwin never more than the window beyond cum", test_sendwin_window_limit},
+	{"sendwin probe every quarter window and on stall", test_sendwin_probe},
+	{"sendwin RTT from a probe's answer", test_sendwin_rtt},
+	{"sendwin repair resends exactly the missing, once", test_sendwin_repair},
+	{"sendwin completion", test_sendwin_complete},
+	{"round trip over a lossy link", test_round_trip_lossy},
+	{"malformed reports are rejected", test_malformed_reports},
+	CU_TEST_INFO_NULL,
 };
 
 static CU_SuiteInfo suites[] = {
-    {"window", NULL, NULL, NULL, NULL, window_tests},
-    CU_SUITE_INFO_NULL,
+	{"window", NULL, NULL, NULL, NULL, window_tests},
+	CU_SUITE_INFO_NULL,
 };
 
 int main(void)
