@@ -253,19 +253,19 @@ static void on_file_info(struct sess_board *b, const struct frame *f)
 		       "FILE_INFO needs type, size, frames, CRC and block");
 		return;
 	}
+	if (size > b->cfg.max_file) {
+		refuse(b, NOTICE_NONE, D_TOO_BIG, (uint32_t)b->cfg.max_file, (uint32_t)size,
+		       "%llu bytes is more than the board takes (%llu)", (unsigned long long)size,
+		       (unsigned long long)b->cfg.max_file);
+		return;
+	}
 	if ((int)type != b->type || block == 0 || block > board_max_block(b) ||
-	    frames != (size + block - 1) / block) {
+	    frames != (size + block - 1) / block || frames > SESS_MAX_FRAMES) {
 		refuse(b, NOTICE_WRONG_COMMAND, D_BAD_FIELD,
 		       (uint32_t)((size + block - 1) / (block ? block : 1)), (uint32_t)frames,
 		       "FILE_INFO inconsistent: type %u, %llu bytes, %llu frames of %llu",
 		       (unsigned)type, (unsigned long long)size, (unsigned long long)frames,
 		       (unsigned long long)block);
-		return;
-	}
-	if (size > b->cfg.max_file) {
-		refuse(b, NOTICE_NONE, D_TOO_BIG, (uint32_t)b->cfg.max_file, (uint32_t)size,
-		       "%llu bytes is more than the board takes (%llu)", (unsigned long long)size,
-		       (unsigned long long)b->cfg.max_file);
 		return;
 	}
 	if (b->partial && b->resumable && size == b->size && (uint32_t)crc == b->crc &&

@@ -247,7 +247,7 @@ static void on_download_ack(struct sess_host *h, uint64_t now)
 	struct tlv_writer w;
 	uint64_t frames = (h->cfg.size + h->block - 1) / h->block;
 
-	if (frames > UINT32_MAX) {
+	if (frames > SESS_MAX_FRAMES) {
 		fail(h, now, NOTICE_NONE, D_TOO_BIG, 0, 0, "file too big for %u-byte blocks",
 		     h->block);
 		return;
@@ -303,7 +303,8 @@ static void on_readback_ack(struct sess_host *h, const struct frame *f, uint64_t
 		return;
 	}
 	tlv_get_uint(f->data, f->len, T_BLOCK, &block);
-	if (block == 0 || block > h->block || frames != (size + block - 1) / block) {
+	if (block == 0 || block > h->block || size > ((uint64_t)1 << 48) ||
+	    frames != (size + block - 1) / block || frames > SESS_MAX_FRAMES) {
 		fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD,
 		     (uint32_t)((size + block - 1) / (block ? block : 1)), (uint32_t)frames,
 		     "READBACK_ACK frame count %llu does not fit %llu bytes in %llu-byte blocks",

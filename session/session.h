@@ -21,6 +21,8 @@
 #include "window.h"
 
 #define SESS_NEVER UINT64_MAX
+/* Most data frames in one file (2 MiB of bitmap): 24 GiB at 1479 bytes. */
+#define SESS_MAX_FRAMES (1u << 24)
 
 /** What went wrong, if anything. notice is one of the six (NOTICE_*), or
  *  NOTICE_NONE with local != 0 for failures that are not protocol notices
