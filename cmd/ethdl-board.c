@@ -42,7 +42,8 @@ static void show_usage(FILE *f)
 		"      --max-file BYTES   largest file accepted (default 4G)\n"
 		"      --ethertype HEX    EtherType (default 88b5)\n"
 		"      --capture FILE     write every frame sent and received to a pcap file\n"
-		"      --once             exit when the first session ends\n"
+		"      --once             exit when the first session has ended (after a\n"
+		"                         1 s grace that answers a repeated DISCONNECT)\n"
 		"  -v, --verbose          log every session event (default: on)\n"
 		"  -q, --quiet            log nothing\n"
 		"\n"
@@ -157,6 +158,7 @@ int main(int argc, char **argv)
 	double v, timeout = 3;
 	char mac[18], *end;
 	int c, once = 0, ret = 1, r;
+	uint64_t ended_at = 0;
 	uint64_t sessions_seen = 0;
 
 	opterr = 0;
@@ -280,6 +282,9 @@ int main(int argc, char **argv)
 		size_t len;
 		uint64_t now, deadline = sess_board_next_deadline(b);
 
+		if (ended_at && ended_at + 1000000 < deadline)
+			deadline = ended_at + 1000000;
+
 		/* Wake at least once a second so that a signal is noticed. */
 		if (wait_input(nic, deadline) < 0 && stop)
 			break;
@@ -294,7 +299,11 @@ int main(int argc, char **argv)
 		sess_board_poll(b, now);
 		if (b->sessions > sessions_seen && b->state != B_IDLE)
 			sessions_seen = b->sessions;
-		if (once && sessions_seen && b->state == B_IDLE)
+		/* Stay a moment, idle, so that a host whose DISCONNECT_ACK was
+		 * lost gets it again (the board answers DISCONNECT when idle). */
+		if (once && sessions_seen && b->state == B_IDLE && !ended_at)
+			ended_at = now;
+		if (ended_at && now >= ended_at + 1000000 && b->state == B_IDLE)
 			break;
 	}
 	log_line(NULL, "stopping");

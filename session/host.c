@@ -629,6 +629,25 @@ static void poll_data(struct sess_host *h, uint64_t now)
 	}
 }
 
+static int awaiting_reply(const struct sess_host *h)
+{
+	return h->cmd_len && (h->state == H_CONNECT || h->state == H_DOWNLOAD ||
+			      h->state == H_FILE_INFO || h->state == H_READBACK ||
+			      h->state == H_DISCONNECT);
+}
+
+/* A command goes again after timeout/30 (100 ms), then twice as long each
+ * time, up to timeout/3: a lossy link costs a fraction of a second, and the
+ * board, which answers a repeated command with its last reply, is not
+ * flooded. */
+static uint64_t cmd_resend_at(const struct sess_host *h)
+{
+	uint64_t step = h->cfg.timeout_us / 30, cap = h->cfg.timeout_us / 3;
+
+	step <<= h->cmd_retx < 8 ? h->cmd_retx : 8;
+	return h->last_cmd_tx + (step < cap ? step : cap);
+}
+
 void sess_host_poll(struct sess_host *h, uint64_t now)
 {
 	uint64_t quiet;
@@ -651,11 +670,8 @@ void sess_host_poll(struct sess_host *h, uint64_t now)
 	if (h->state == H_RB_DATA && h->windowed && recvwin_complete(&h->rw) &&
 	    now - h->last_status_tx >= h->cfg.timeout_us / 30)
 		send_host_status(h, 0, now);
-	/* Resend the command a reply is owed to, a few times within the timer. */
-	if (h->cmd_len &&
-	    (h->state == H_CONNECT || h->state == H_DOWNLOAD || h->state == H_FILE_INFO ||
-	     h->state == H_READBACK || h->state == H_DISCONNECT) &&
-	    now - h->last_cmd_tx >= h->cfg.timeout_us / 3 && h->cmd_retx < 2) {
+	/* Resend the command a reply is owed to until the timer runs out. */
+	if (awaiting_reply(h) && now >= cmd_resend_at(h)) {
 		nic_send(h->cfg.nic, h->cmd, h->cmd_len);
 		h->last_cmd_tx = now;
 		h->cmd_retx++;
@@ -702,10 +718,7 @@ uint64_t sess_host_next_deadline(const struct sess_host *h)
 		d = h->last_status_tx + h->cfg.timeout_us / 30;
 	if (h->state == H_WAIT_DONE && h->windowed && h->frames && sendwin_deadline(&h->sw) < d)
 		d = sendwin_deadline(&h->sw);
-	if (h->cmd_len && h->cmd_retx < 2 &&
-	    (h->state == H_CONNECT || h->state == H_DOWNLOAD || h->state == H_FILE_INFO ||
-	     h->state == H_READBACK || h->state == H_DISCONNECT) &&
-	    h->last_cmd_tx + h->cfg.timeout_us / 3 < d)
-		d = h->last_cmd_tx + h->cfg.timeout_us / 3;
+	if (awaiting_reply(h) && cmd_resend_at(h) < d)
+		d = cmd_resend_at(h);
 	return d;
 }

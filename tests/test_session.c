@@ -815,11 +815,21 @@ static void test_connect_failed(void)
 	r->board_on = 0; /* no board at all: frames to it are lost */
 	rig_start(r);
 	CU_ASSERT_EQUAL(r->h.state, H_CONNECT);
-	/* CONNECT is resent at 1 s and 2 s */
-	CU_ASSERT_EQUAL(sess_host_next_deadline(&r->h), T0 + SEC);
-	rig_at(r, T0 + SEC);
-	rig_at(r, T0 + 2 * SEC);
-	CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_CONNECT), 3);
+	/* CONNECT is resent after 0.1 s, then each interval doubles up to
+	 * 1 s: at 0.1, 0.3, 0.7, 1.5 and 2.5 s. */
+	CU_ASSERT_EQUAL(sess_host_next_deadline(&r->h), T0 + SEC / 10);
+	rig_at(r, T0 + SEC / 10 - 1);
+	CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_CONNECT), 1);
+	rig_at(r, T0 + SEC / 10);
+	CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_CONNECT), 2);
+	CU_ASSERT_EQUAL(sess_host_next_deadline(&r->h), T0 + 3 * SEC / 10);
+	rig_at(r, T0 + 3 * SEC / 10);
+	rig_at(r, T0 + 7 * SEC / 10);
+	rig_at(r, T0 + 15 * SEC / 10);
+	CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_CONNECT), 5);
+	CU_ASSERT_EQUAL(sess_host_next_deadline(&r->h), T0 + 25 * SEC / 10);
+	rig_at(r, T0 + 25 * SEC / 10);
+	CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_CONNECT), 6);
 	CU_ASSERT_EQUAL(sess_host_next_deadline(&r->h), T0 + 3 * SEC);
 	rig_at(r, T0 + 29 * SEC / 10);
 	CU_ASSERT_EQUAL(r->h.state, H_CONNECT);
@@ -829,7 +839,7 @@ static void test_connect_failed(void)
 	rig_at(r, T0 + 3 * SEC);
 	CU_ASSERT_EQUAL(r->h.state, H_END);
 	assert_result(r, NOTICE_CONNECT_FAILED, D_SILENCE, 0, 11);
-	CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_CONNECT), 3);
+	CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_CONNECT), 6);
 	CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_ERROR), 0);
 	assert_prev_kept(r);
 	rig_close(r);

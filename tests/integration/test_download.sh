@@ -173,12 +173,13 @@ notice_case corrupt-all 12 --corrupt 1 --impair-on tx --
 # Windowed: a damaged frame is repaired, and named only when nothing good
 # came for the whole timer (CONNECT is resent twice meanwhile).
 assert_between "every frame damaged: frame CRC named after the timer (ms)" 2500 5000 "$MS"
-# Seed 3 damages the CONNECT_ACK and both its resends: before the reply the
-# host cannot know the board is strict, so it waits for the timer.
-notice_case corrupt-strict 12 --strict --corrupt 0.2 --impair-on tx --seed 3 --
+# A strict board whose every frame is damaged: before a good reply the host
+# cannot know the board is strict, so it keeps resending CONNECT and names
+# the damage when the timer runs out.
+notice_case corrupt-strict 12 --strict --corrupt 1 --impair-on tx --
 assert_between "strict board, CONNECT_ACKs damaged: frame CRC after the timer (ms)" 2500 5000 "$MS"
 # A host that asks for the strict exchange knows it from the start.
-notice_case corrupt-strict-host 12 --strict --corrupt 0.2 --impair-on tx --seed 3 -- --strict
+notice_case corrupt-strict-host 12 --strict --corrupt 1 --impair-on tx -- --strict
 assert_between "strict host names a damaged CONNECT_ACK at once (ms)" 0 2000 "$MS"
 notice_case flip-received 13 --flip-received --
 assert_match "flip-received: board says file CRC" "file CRC" "$(json_get detail <"$W/flip-received.out")"
