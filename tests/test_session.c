@@ -1006,6 +1006,90 @@ static void test_board_timer_partial(void)
 	board_timer_partial(1);
 }
 
+/* ---- resume ---- */
+
+static int board_has_third(struct rig *r)
+{
+	return r->b.state == B_DL_DATA && r->b.rw.have > r->b.frames / 3;
+}
+
+/* The host dies mid-download (windowed); the board times out and keeps what
+ * it got. A new host session for the same file sends only the rest. */
+static void test_resume_after_host_died(void)
+{
+	struct opts o = {.size = MIB, .seed = 23};
+	struct rig *r = rig_open(&o);
+	struct sess_host_config hc;
+	uint32_t kept, frames = frames_of(MIB, BLOCK);
+	uint64_t quiet;
+
+	rig_start(r);
+	rig_run(r, board_has_third);
+	CU_ASSERT_FATAL(board_has_third(r));
+	r->host_on = 0;
+	quiet = r->b.last_rx > r->b.last_progress ? r->b.last_rx : r->b.last_progress;
+	rig_at(r, quiet + 3 * SEC);
+	CU_ASSERT_EQUAL_FATAL(r->b.state, B_IDLE);
+	CU_ASSERT_EQUAL(r->b.partial, 1);
+	kept = r->b.rw.have;
+	CU_ASSERT(kept > 0 && kept < frames);
+	assert_prev_kept(r); /* kept aside, not in place of the file */
+
+	/* a new session, as a new run of ethdl would make */
+	hc = r->h.cfg;
+	hc.session_id = SID + 1;
+	sess_host_dispose(&r->h);
+	CU_ASSERT_EQUAL_FATAL(sess_host_init(&r->h, &hc), 0);
+	rb_compare_init(r->cmp, r->src_fd, o.size);
+	r->host_on = 1;
+	r->t_end = 0;
+	rig_start(r);
+	rig_run(r, NULL);
+	assert_result(r, NOTICE_NONE, D_NONE, 0, 0);
+	CU_ASSERT_EQUAL(r->h.resumed, kept);
+	/* only what the board lacked went again (plus a few repairs at most) */
+	CU_ASSERT(r->h.data_frames_sent >= frames - kept);
+	CU_ASSERT(r->h.data_frames_sent < frames - kept / 2);
+	assert_board_holds(r, r->data, r->size);
+	rig_close(r);
+}
+
+/* A different file (another CRC) must not resume from the kept part. */
+static void test_resume_other_file(void)
+{
+	struct opts o = {.size = MIB, .seed = 29};
+	struct rig *r = rig_open(&o);
+	struct sess_host_config hc;
+	uint64_t quiet;
+
+	rig_start(r);
+	rig_run(r, board_has_data);
+	r->host_on = 0;
+	quiet = r->b.last_rx > r->b.last_progress ? r->b.last_rx : r->b.last_progress;
+	rig_at(r, quiet + 3 * SEC);
+	CU_ASSERT_EQUAL_FATAL(r->b.partial, 1);
+
+	/* same size, different content: the kept frames are worthless */
+	for (size_t i = 0; i < r->size; i += 4096)
+		r->data[i] ^= 0x5a;
+	r->crc = frame_crc32(0, r->data, r->size);
+	hc = r->h.cfg;
+	hc.session_id = SID + 1;
+	hc.crc = r->crc;
+	hc.readback = 0;
+	sess_host_dispose(&r->h);
+	CU_ASSERT_EQUAL_FATAL(sess_host_init(&r->h, &hc), 0);
+	r->host_on = 1;
+	r->t_end = 0;
+	rig_start(r);
+	rig_run(r, NULL);
+	assert_result(r, NOTICE_NONE, D_NONE, 0, 0);
+	CU_ASSERT_EQUAL(r->h.resumed, 0);
+	CU_ASSERT_EQUAL(r->h.data_frames_sent, frames_of(MIB, BLOCK));
+	assert_board_holds(r, r->data, r->size);
+	rig_close(r);
+}
+
 /* ---- FRAME_CRC ---- */
 
 static const struct nic_impair corrupt_all = {.corrupt = 1.0, .seed = 42, .on_tx = 1};
@@ -1630,6 +1714,8 @@ static CU_TestInfo session_tests[] = {
 	{"TIMEOUT: board goes quiet, at 3 s of silence", test_timeout},
 	{"board timer: connected host goes silent", test_board_timer_connected},
 	{"board timer: host silent mid-download, file kept", test_board_timer_partial},
+	{"resume: a new session sends only what the board lacks", test_resume_after_host_died},
+	{"resume: another file does not resume from the kept part", test_resume_other_file},
 	{"FRAME_CRC: strict, at once", test_frame_crc_strict},
 	{"FRAME_CRC: windowed, after the timer", test_frame_crc_windowed},
 	{"FRAME_CRC: windowed, damage starts mid-data", test_frame_crc_windowed_mid},
