@@ -20,6 +20,7 @@
 
 #include <pcap/pcap.h>
 
+#include "cunit_main.h"
 #include "frame.h"
 #include "nic.h"
 
@@ -1029,17 +1030,5 @@ static CU_SuiteInfo suites[] = {
 
 int main(void)
 {
-	int ret;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if (CU_register_suites(suites) != CUE_SUCCESS) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	ret = CU_get_number_of_failures() != 0 || CU_get_number_of_suites_failed() != 0;
-	CU_cleanup_registry();
-	return ret;
+	return cunit_run(suites);
 }
