@@ -551,6 +551,8 @@ static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 			on_file_data(b, f, now);
 		else if (code == FC_STATUS_QUERY && b->windowed)
 			send_status(b, f->seq);
+		else if (code == FC_DOWNLOAD && b->windowed)
+			; /* a resent DOWNLOAD overtaken by its answer */
 		else
 			unexpected(b, f, FC_FILE_DATA);
 		break;

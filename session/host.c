@@ -190,6 +190,8 @@ static void on_connect_ack(struct sess_host *h, const struct frame *f, uint64_t 
 	struct tlv_writer w;
 
 	parse_identity(h, f);
+	if (!h->cmd_retx)
+		h->rtt_us = now - h->last_cmd_tx ? now - h->last_cmd_tx : 1;
 	h->windowed = !h->cfg.strict && (h->board.caps & CAP_WINDOW);
 	h->block = negotiate_block(h);
 	if (h->windowed && h->board.window && h->board.window < h->cfg.window)
@@ -636,13 +638,18 @@ static int awaiting_reply(const struct sess_host *h)
 			      h->state == H_DISCONNECT);
 }
 
-/* A command goes again after timeout/30 (100 ms), then twice as long each
- * time, up to timeout/3: a lossy link costs a fraction of a second, and the
+/* A command goes again after timeout/30 (100 ms; less on a fast link, see
+ * below), then twice as long each time, up to timeout/3: a lossy link costs a fraction of a second, and the
  * board, which answers a repeated command with its last reply, is not
  * flooded. */
 static uint64_t cmd_resend_at(const struct sess_host *h)
 {
 	uint64_t step = h->cfg.timeout_us / 30, cap = h->cfg.timeout_us / 3;
+
+	/* Once the round trip is known (from CONNECT), a lost frame is
+	 * noticed sooner on a fast link: 8 round trips, at least 5 ms. */
+	if (h->rtt_us && 8 * h->rtt_us < step)
+		step = 8 * h->rtt_us > 5000 ? 8 * h->rtt_us : 5000;
 
 	step <<= h->cmd_retx < 8 ? h->cmd_retx : 8;
 	return h->last_cmd_tx + (step < cap ? step : cap);

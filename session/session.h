@@ -152,6 +152,7 @@ struct sess_host {
 	/* timers */
 	uint64_t last_rx, last_progress, last_cmd_tx, started;
 	unsigned cmd_retx;
+	uint64_t rtt_us;         /* CONNECT to CONNECT_ACK, when CONNECT went once */
 	unsigned crc_errors;	/* frames with a bad CRC since the last good one */
 	uint32_t seen_codes[8]; /* bitmask of reply codes already handled */
 	/* download */
