@@ -74,9 +74,12 @@ static void end_session_keep(struct sess_board *b, const char *why, int keep)
 	if (keep && b->state == B_DL_DATA && b->resumable && b->store_open && b->rw.have &&
 	    !recvwin_complete(&b->rw)) {
 		b->partial = 1;
+		b->partial_type = b->type;
 		blog(b, "keeping %u of %u frames of %s to resume", b->rw.have, b->frames,
 		     proto_type_name(b->type));
-	} else {
+	} else if (!(keep && b->partial && b->state != B_DL_DATA)) {
+		/* (a part kept from an earlier session survives a session that
+		 * ended quietly before its FILE_INFO) */
 		if (b->state == B_DL_DATA || b->state == B_DL_INFO)
 			b->downloads_failed += b->store_open;
 		drop_download(b);
@@ -268,8 +271,8 @@ static void on_file_info(struct sess_board *b, const struct frame *f)
 		       (unsigned long long)block);
 		return;
 	}
-	if (b->partial && b->resumable && size == b->size && (uint32_t)crc == b->crc &&
-	    block == b->block) {
+	if (b->partial && b->resumable && b->type == b->partial_type && size == b->size &&
+	    (uint32_t)crc == b->crc && block == b->block) {
 		/* The same file again: go on from what was kept. */
 		b->partial = 0;
 		b->strict_next = 1;
@@ -450,8 +453,8 @@ static void on_readback(struct sess_board *b, const struct frame *f, uint64_t no
 		       proto_type_name(type));
 		return;
 	}
-	b->type = type;
-	b->block = (unsigned)block;
+	b->rb_type = type;
+	b->rb_block = (unsigned)block;
 	b->rb_frames = (uint32_t)((b->rb_size + block - 1) / block);
 	b->rb_strict_next = 1;
 	if (b->windowed) {
@@ -601,8 +604,8 @@ void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint
 
 static void send_rb_data(struct sess_board *b, uint32_t seq, uint64_t now)
 {
-	uint64_t off = (uint64_t)(seq - 1) * b->block;
-	size_t len = b->rb_size - off < b->block ? (size_t)(b->rb_size - off) : b->block;
+	uint64_t off = (uint64_t)(seq - 1) * b->rb_block;
+	size_t len = b->rb_size - off < b->rb_block ? (size_t)(b->rb_size - off) : b->rb_block;
 	struct frame f = {
 		.version = FRAME_VERSION,
 		.session = b->session,
@@ -612,10 +615,10 @@ static void send_rb_data(struct sess_board *b, uint32_t seq, uint64_t now)
 	};
 	int n, r;
 
-	r = b->cfg.store->read(b->cfg.store->ctx, b->type, off, b->tx + FRAME_HDR_LEN, len);
+	r = b->cfg.store->read(b->cfg.store->ctx, b->rb_type, off, b->tx + FRAME_HDR_LEN, len);
 	if (r < 0) {
 		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "reading %s at %llu: %s",
-		       proto_type_name(b->type), (unsigned long long)off, strerror(-r));
+		       proto_type_name(b->rb_type), (unsigned long long)off, strerror(-r));
 		return;
 	}
 	if (b->cfg.corrupt_readback && seq == (b->rb_frames + 1) / 2 && len)

@@ -243,8 +243,11 @@ struct sess_board {
 	int store_open;
 	int resumable; /* CAP_RESUME in use */
 	int partial;   /* a cut-off download is kept for resuming */
-	/* read-back */
+	int partial_type; /* the slot it is for */
+	/* read-back, with its own slot and block size (a kept part's stay) */
 	struct sendwin sw;
+	int rb_type;
+	unsigned rb_block;
 	uint32_t rb_strict_next;
 	uint64_t rb_size;
 	uint32_t rb_crc;

@@ -1055,6 +1055,42 @@ static void test_resume_after_host_died(void)
 	rig_close(r);
 }
 
+/* The same bytes for another slot must not resume from the part kept for
+ * config: the part would be committed into the wrong slot. */
+static void test_resume_other_slot(void)
+{
+	struct opts o = {.size = MIB, .seed = 31};
+	struct rig *r = rig_open(&o);
+	struct sess_host_config hc;
+	char path[160];
+	uint64_t quiet;
+
+	rig_start(r);
+	rig_run(r, board_has_third);
+	r->host_on = 0;
+	quiet = r->b.last_rx > r->b.last_progress ? r->b.last_rx : r->b.last_progress;
+	rig_at(r, quiet + 3 * SEC);
+	CU_ASSERT_EQUAL_FATAL(r->b.partial, 1);
+
+	hc = r->h.cfg;
+	hc.session_id = SID + 1;
+	hc.type = FT_ALGORITHM;
+	hc.readback = 0;
+	sess_host_dispose(&r->h);
+	CU_ASSERT_EQUAL_FATAL(sess_host_init(&r->h, &hc), 0);
+	r->host_on = 1;
+	r->t_end = 0;
+	rig_start(r);
+	rig_run(r, NULL);
+	assert_result(r, NOTICE_NONE, D_NONE, 0, 0);
+	CU_ASSERT_EQUAL(r->h.resumed, 0);
+	CU_ASSERT_EQUAL(r->h.data_frames_sent, frames_of(MIB, BLOCK));
+	snprintf(path, sizeof(path), "%s/algorithm.bin", r->dir);
+	CU_ASSERT(file_is(path, r->data, r->size));
+	assert_prev_kept(r); /* config untouched */
+	rig_close(r);
+}
+
 /* A different file (another CRC) must not resume from the kept part. */
 static void test_resume_other_file(void)
 {
@@ -1717,6 +1753,7 @@ static CU_TestInfo session_tests[] = {
 	{"board timer: host silent mid-download, file kept", test_board_timer_partial},
 	{"resume: a new session sends only what the board lacks", test_resume_after_host_died},
 	{"resume: another file does not resume from the kept part", test_resume_other_file},
+	{"resume: the same bytes for another slot do not resume", test_resume_other_slot},
 	{"FRAME_CRC: strict, at once", test_frame_crc_strict},
 	{"FRAME_CRC: windowed, after the timer", test_frame_crc_windowed},
 	{"FRAME_CRC: windowed, damage starts mid-data", test_frame_crc_windowed_mid},
