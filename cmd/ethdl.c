@@ -150,6 +150,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'b':
 			if (parse_mac(optarg, o->board) < 0)
 				return usage_error("invalid MAC address `%s'", optarg);
+			if (o->board[0] & 1)
+				return usage_error("`%s' is a group address: -b takes one board's "
+						   "own (unicast) MAC",
+						   optarg);
+			if (!memcmp(o->board, "\0\0\0\0\0\0", 6))
+				return usage_error("`%s' is not a board's MAC", optarg);
 			o->have_board = 1;
 			break;
 		case 't':
