@@ -563,7 +563,9 @@ void sess_host_input(struct sess_host *h, const uint8_t *buf, size_t len, uint64
 	dispatch(h, &f, now);
 }
 
-static void send_data(struct sess_host *h, uint32_t seq, uint8_t flags, uint64_t now)
+/* Send data frame seq. Returns 0 when it went, -1 when the interface refused
+ * it for now (a full queue: congestion, not failure). */
+static int send_data(struct sess_host *h, uint32_t seq, uint8_t flags, uint64_t now)
 {
 	uint64_t off = (uint64_t)(seq - 1) * h->block;
 	size_t len = h->cfg.size - off < h->block ? (size_t)(h->cfg.size - off) : h->block;
@@ -580,15 +582,15 @@ static void send_data(struct sess_host *h, uint32_t seq, uint8_t flags, uint64_t
 	r = h->cfg.src->read(h->cfg.src->ctx, off, h->tx + FRAME_HDR_LEN, len);
 	if (r < 0) {
 		local_fail(h, now, r, "reading the file");
-		return;
+		return 0;
 	}
 	memcpy(f.dst, h->cfg.board, 6);
 	memcpy(f.src, h->cfg.nic->mac, 6);
 	n = frame_seal(h->tx, sizeof(h->tx), &f, etype(h->cfg.ethertype));
 	if (n < 0 || nic_send(h->cfg.nic, h->tx, (size_t)n) < 0) {
-		/* A full send queue is congestion, not failure: the repair
-		 * mechanism or the next poll sends it again. */
-		return;
+		/* Let the queue drain a little before the next try. */
+		h->send_blocked_until = now + 200;
+		return -1;
 	}
 	h->data_frames_sent++;
 	h->bytes_sent += len;
@@ -596,6 +598,7 @@ static void send_data(struct sess_host *h, uint32_t seq, uint8_t flags, uint64_t
 		/* Up to 1 ms of credit, so a coarse sleep does not lower the rate. */
 		h->pace_next = (h->pace_next + 1000 > now ? h->pace_next : now - 1000) +
 			       (uint64_t)n * 8 * 1000000 / h->cfg.rate_bps;
+	return 0;
 }
 
 static void poll_data(struct sess_host *h, uint64_t now)
@@ -603,7 +606,7 @@ static void poll_data(struct sess_host *h, uint64_t now)
 	for (int i = 0; i < BATCH && h->state == H_DATA; i++) {
 		uint32_t seq;
 
-		if (h->cfg.rate_bps && h->pace_next > now)
+		if ((h->cfg.rate_bps && h->pace_next > now) || h->send_blocked_until > now)
 			return;
 		if (!h->windowed) {
 			if (h->strict_next > h->frames) {
@@ -611,7 +614,10 @@ static void poll_data(struct sess_host *h, uint64_t now)
 				h->last_progress = now;
 				return;
 			}
-			send_data(h, h->strict_next++, 0, now);
+			/* In order, no gaps: a refused frame is tried again. */
+			if (send_data(h, h->strict_next, 0, now) < 0)
+				return;
+			h->strict_next++;
 			h->last_progress = now;
 			continue;
 		}
@@ -619,6 +625,7 @@ static void poll_data(struct sess_host *h, uint64_t now)
 		if (seq) {
 			if (seq == h->sw.next - 1)
 				h->last_progress = now;
+			/* A refused frame is lost like any other: repair resends it. */
 			send_data(h, seq, seq == h->sw.next - 1 ? 0 : FRAME_FLAG_RETX, now);
 		}
 		if (sendwin_probe_due(&h->sw, now)) {
@@ -715,8 +722,11 @@ uint64_t sess_host_next_deadline(const struct sess_host *h)
 	d = quiet + h->cfg.timeout_us;
 	if (h->state == H_DATA) {
 		if (!h->windowed || h->sw.repair || h->sw.probe_wanted ||
-		    (h->sw.next <= h->sw.n && h->sw.next - 1 - h->sw.cum < h->sw.window))
-			return h->cfg.rate_bps ? h->pace_next : 0;
+		    (h->sw.next <= h->sw.n && h->sw.next - 1 - h->sw.cum < h->sw.window)) {
+			uint64_t t = h->cfg.rate_bps ? h->pace_next : 0;
+
+			return h->send_blocked_until > t ? h->send_blocked_until : t;
+		}
 		if (sendwin_deadline(&h->sw) < d)
 			d = sendwin_deadline(&h->sw);
 	}

@@ -159,6 +159,7 @@ struct sess_host {
 	struct sendwin sw;
 	uint32_t strict_next; /* strict: next seq to send */
 	uint64_t pace_next;   /* pacing: earliest time of the next data frame */
+	uint64_t send_blocked_until; /* the nic refused a frame: wait a little */
 	/* read-back */
 	struct recvwin rw;
 	uint32_t rb_expect; /* strict: next seq expected */

@@ -318,6 +318,7 @@ struct opts {
 	int board_tap; /* the board's end in a tap; with impair, sends bypass imp
 			* until bt->bypass is cleared */
 	int capture;   /* capture the host's end even over the plain wiring */
+	unsigned depth; /* frames each loop queue holds (0 = the default) */
 	uint32_t seed;
 };
 
@@ -398,7 +399,7 @@ static struct rig *rig_open(const struct opts *o)
 	}
 
 	/* the wire */
-	CU_ASSERT_EQUAL_FATAL(nic_loop_pair(&la, &lb, MAC_H, MAC_B, MTU, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(nic_loop_pair(&la, &lb, MAC_H, MAC_B, MTU, o->depth), 0);
 	if (wiring == 1 || o->capture) {
 		CU_ASSERT_EQUAL_FATAL(nic_capture_wrap(&n, la, r->pcap, errbuf), 0);
 		la = n;
@@ -1005,6 +1006,27 @@ static void test_board_timer_partial(void)
 {
 	board_timer_partial(0);
 	board_timer_partial(1);
+}
+
+/* ---- a full send queue ---- */
+
+/* The nic refuses frames while its queue is full: the strict exchange must
+ * try the same frame again (a skipped one would be a sequence gap), the
+ * windowed one repairs it; both end identical. */
+static void test_full_queue(void)
+{
+	for (int strict = 0; strict <= 1; strict++) {
+		struct opts o = {.size = MIB, .host_strict = strict, .depth = 16, .seed = 37};
+		struct rig *r = rig_open(&o);
+
+		rig_start(r);
+		rig_run(r, NULL);
+		assert_result(r, NOTICE_NONE, D_NONE, 0, 0);
+		assert_board_holds(r, r->data, r->size);
+		if (strict)
+			CU_ASSERT_EQUAL(r->h.data_frames_sent, frames_of(MIB, BLOCK));
+		rig_close(r);
+	}
 }
 
 /* ---- resume ---- */
@@ -1751,6 +1773,7 @@ static CU_TestInfo session_tests[] = {
 	{"TIMEOUT: board goes quiet, at 3 s of silence", test_timeout},
 	{"board timer: connected host goes silent", test_board_timer_connected},
 	{"board timer: host silent mid-download, file kept", test_board_timer_partial},
+	{"a full send queue: frames tried again, none skipped", test_full_queue},
 	{"resume: a new session sends only what the board lacks", test_resume_after_host_died},
 	{"resume: another file does not resume from the kept part", test_resume_other_file},
 	{"resume: the same bytes for another slot do not resume", test_resume_other_slot},
