@@ -602,7 +602,9 @@ void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint
 	dispatch(b, &f, now);
 }
 
-static void send_rb_data(struct sess_board *b, uint32_t seq, uint64_t now)
+/* Send READBACK_DATA seq: 0 when it went (or was meant to vanish), -1 when
+ * the interface refused it for now (a full queue). */
+static int send_rb_data(struct sess_board *b, uint32_t seq, uint64_t now)
 {
 	uint64_t off = (uint64_t)(seq - 1) * b->rb_block;
 	size_t len = b->rb_size - off < b->rb_block ? (size_t)(b->rb_size - off) : b->rb_block;
@@ -619,18 +621,21 @@ static void send_rb_data(struct sess_board *b, uint32_t seq, uint64_t now)
 	if (r < 0) {
 		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "reading %s at %llu: %s",
 		       proto_type_name(b->rb_type), (unsigned long long)off, strerror(-r));
-		return;
+		return 0;
 	}
 	if (b->cfg.corrupt_readback && seq == (b->rb_frames + 1) / 2 && len)
 		b->tx[FRAME_HDR_LEN + len / 2] ^= 0x20;
 	if (b->cfg.skip_readback_seq && (uint32_t)b->cfg.skip_readback_seq == seq)
-		return;
+		return 0;
 	memcpy(f.dst, b->host, 6);
 	memcpy(f.src, b->cfg.nic->mac, 6);
 	n = frame_seal(b->tx, sizeof(b->tx), &f, etype(b->cfg.ethertype));
-	if (n > 0 && !muted(b))
-		nic_send(b->cfg.nic, b->tx, (size_t)n);
-	(void)now;
+	if (n > 0 && !muted(b) && nic_send(b->cfg.nic, b->tx, (size_t)n) < 0) {
+		/* Let the queue drain a little before the next try. */
+		b->send_blocked_until = now + 200;
+		return -1;
+	}
+	return 0;
 }
 
 static void poll_readback(struct sess_board *b, uint64_t now)
@@ -638,13 +643,18 @@ static void poll_readback(struct sess_board *b, uint64_t now)
 	for (int i = 0; i < 64 && b->state == B_RB_DATA; i++) {
 		uint32_t seq;
 
+		if (b->send_blocked_until > now)
+			return;
 		if (!b->windowed) {
 			if (b->rb_strict_next > b->rb_frames) {
 				readback_done(b);
 				return;
 			}
+			/* In order, no gaps: a refused frame is tried again. */
+			if (send_rb_data(b, b->rb_strict_next, now) < 0)
+				return;
+			b->rb_strict_next++;
 			b->last_progress = now;
-			send_rb_data(b, b->rb_strict_next++, now);
 			continue;
 		}
 		if (b->rb_frames == 0) {
@@ -701,7 +711,7 @@ uint64_t sess_board_next_deadline(const struct sess_board *b)
 	if (b->state == B_RB_DATA) {
 		if (!b->windowed || b->sw.repair || b->sw.probe_wanted || b->rb_frames == 0 ||
 		    (b->sw.next <= b->sw.n && b->sw.next - 1 - b->sw.cum < b->sw.window))
-			return 0;
+			return b->send_blocked_until;
 		if (sendwin_deadline(&b->sw) < d)
 			d = sendwin_deadline(&b->sw);
 	}

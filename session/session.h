@@ -250,6 +250,7 @@ struct sess_board {
 	int rb_type;
 	unsigned rb_block;
 	uint32_t rb_strict_next;
+	uint64_t send_blocked_until; /* the nic refused a frame: wait a little */
 	uint64_t rb_size;
 	uint32_t rb_crc;
 	uint32_t rb_frames;

@@ -1016,7 +1016,11 @@ static void test_board_timer_partial(void)
 static void test_full_queue(void)
 {
 	for (int strict = 0; strict <= 1; strict++) {
-		struct opts o = {.size = MIB, .host_strict = strict, .depth = 16, .seed = 37};
+		struct opts o = {.size = MIB,
+				 .host_strict = strict,
+				 .readback = 1,
+				 .depth = 16,
+				 .seed = 37};
 		struct rig *r = rig_open(&o);
 
 		rig_start(r);
