@@ -640,15 +640,15 @@ static void poll_data(struct sess_host *h, uint64_t now)
 
 static int awaiting_reply(const struct sess_host *h)
 {
-	return h->cmd_len && (h->state == H_CONNECT || h->state == H_DOWNLOAD ||
-			      h->state == H_FILE_INFO || h->state == H_READBACK ||
-			      h->state == H_DISCONNECT);
+	return h->cmd_len &&
+	       (h->state == H_CONNECT || h->state == H_DOWNLOAD || h->state == H_FILE_INFO ||
+		h->state == H_READBACK || h->state == H_DISCONNECT);
 }
 
 /* A command goes again after timeout/30 (100 ms; less on a fast link, see
- * below), then twice as long each time, up to timeout/3: a lossy link costs a fraction of a second, and the
- * board, which answers a repeated command with its last reply, is not
- * flooded. */
+ * below), then twice as long each time, up to timeout/3: a lossy link costs
+ * a fraction of a second, and the board, which answers a repeated command
+ * with its last reply, is not flooded. */
 static uint64_t cmd_resend_at(const struct sess_host *h)
 {
 	uint64_t step = h->cfg.timeout_us / 30, cap = h->cfg.timeout_us / 3;

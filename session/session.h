@@ -152,13 +152,13 @@ struct sess_host {
 	/* timers */
 	uint64_t last_rx, last_progress, last_cmd_tx, started;
 	unsigned cmd_retx;
-	uint64_t rtt_us;         /* CONNECT to CONNECT_ACK, when CONNECT went once */
+	uint64_t rtt_us;	/* CONNECT to CONNECT_ACK, when CONNECT went once */
 	unsigned crc_errors;	/* frames with a bad CRC since the last good one */
 	uint32_t seen_codes[8]; /* bitmask of reply codes already handled */
 	/* download */
 	struct sendwin sw;
-	uint32_t strict_next; /* strict: next seq to send */
-	uint64_t pace_next;   /* pacing: earliest time of the next data frame */
+	uint32_t strict_next;	     /* strict: next seq to send */
+	uint64_t pace_next;	     /* pacing: earliest time of the next data frame */
 	uint64_t send_blocked_until; /* the nic refused a frame: wait a little */
 	/* read-back */
 	struct recvwin rw;
@@ -242,8 +242,8 @@ struct sess_board {
 	uint32_t run_crc; /* CRC of the in-order prefix */
 	uint64_t run_len;
 	int store_open;
-	int resumable; /* CAP_RESUME in use */
-	int partial;   /* a cut-off download is kept for resuming */
+	int resumable;	  /* CAP_RESUME in use */
+	int partial;	  /* a cut-off download is kept for resuming */
 	int partial_type; /* the slot it is for */
 	/* read-back, with its own slot and block size (a kept part's stay) */
 	struct sendwin sw;

@@ -315,9 +315,9 @@ struct opts {
 	int no_prev; /* the board's slot starts empty */
 	int impair;  /* the board's end goes through imp */
 	struct nic_impair imp;
-	int board_tap; /* the board's end in a tap; with impair, sends bypass imp
-			* until bt->bypass is cleared */
-	int capture;   /* capture the host's end even over the plain wiring */
+	int board_tap;	/* the board's end in a tap; with impair, sends bypass imp
+			 * until bt->bypass is cleared */
+	int capture;	/* capture the host's end even over the plain wiring */
 	unsigned depth; /* frames each loop queue holds (0 = the default) */
 	uint32_t seed;
 };
@@ -1016,11 +1016,8 @@ static void test_board_timer_partial(void)
 static void test_full_queue(void)
 {
 	for (int strict = 0; strict <= 1; strict++) {
-		struct opts o = {.size = MIB,
-				 .host_strict = strict,
-				 .readback = 1,
-				 .depth = 16,
-				 .seed = 37};
+		struct opts o = {
+			.size = MIB, .host_strict = strict, .readback = 1, .depth = 16, .seed = 37};
 		struct rig *r = rig_open(&o);
 
 		rig_start(r);
@@ -1040,6 +1037,35 @@ static int board_has_third(struct rig *r)
 	return r->b.state == B_DL_DATA && r->b.rw.have > r->b.frames / 3;
 }
 
+/* The host goes away once until(r) holds; the board drops the session at its
+ * timer and keeps what it received. */
+static void host_dies(struct rig *r, int (*until)(struct rig *))
+{
+	uint64_t quiet;
+
+	rig_start(r);
+	rig_run(r, until);
+	CU_ASSERT_FATAL(until(r));
+	r->host_on = 0;
+	quiet = r->b.last_rx > r->b.last_progress ? r->b.last_rx : r->b.last_progress;
+	rig_at(r, quiet + 3 * SEC);
+	CU_ASSERT_EQUAL_FATAL(r->b.state, B_IDLE);
+	CU_ASSERT_EQUAL_FATAL(r->b.partial, 1);
+	assert_prev_kept(r); /* kept aside, not in place of the file */
+}
+
+/* A new run of ethdl with the settings hc: a fresh session, to its end. */
+static void host_again(struct rig *r, struct sess_host_config *hc)
+{
+	hc->session_id = SID + 1;
+	sess_host_dispose(&r->h);
+	CU_ASSERT_EQUAL_FATAL(sess_host_init(&r->h, hc), 0);
+	r->host_on = 1;
+	r->t_end = 0;
+	rig_start(r);
+	rig_run(r, NULL);
+}
+
 /* The host dies mid-download (windowed); the board times out and keeps what
  * it got. A new host session for the same file sends only the rest. */
 static void test_resume_after_host_died(void)
@@ -1048,30 +1074,14 @@ static void test_resume_after_host_died(void)
 	struct rig *r = rig_open(&o);
 	struct sess_host_config hc;
 	uint32_t kept, frames = frames_of(MIB, BLOCK);
-	uint64_t quiet;
 
-	rig_start(r);
-	rig_run(r, board_has_third);
-	CU_ASSERT_FATAL(board_has_third(r));
-	r->host_on = 0;
-	quiet = r->b.last_rx > r->b.last_progress ? r->b.last_rx : r->b.last_progress;
-	rig_at(r, quiet + 3 * SEC);
-	CU_ASSERT_EQUAL_FATAL(r->b.state, B_IDLE);
-	CU_ASSERT_EQUAL(r->b.partial, 1);
+	host_dies(r, board_has_third);
 	kept = r->b.rw.have;
 	CU_ASSERT(kept > 0 && kept < frames);
-	assert_prev_kept(r); /* kept aside, not in place of the file */
 
-	/* a new session, as a new run of ethdl would make */
 	hc = r->h.cfg;
-	hc.session_id = SID + 1;
-	sess_host_dispose(&r->h);
-	CU_ASSERT_EQUAL_FATAL(sess_host_init(&r->h, &hc), 0);
 	rb_compare_init(r->cmp, r->src_fd, o.size);
-	r->host_on = 1;
-	r->t_end = 0;
-	rig_start(r);
-	rig_run(r, NULL);
+	host_again(r, &hc);
 	assert_result(r, NOTICE_NONE, D_NONE, 0, 0);
 	CU_ASSERT_EQUAL(r->h.resumed, kept);
 	/* only what the board lacked went again (plus a few repairs at most) */
@@ -1089,25 +1099,12 @@ static void test_resume_other_slot(void)
 	struct rig *r = rig_open(&o);
 	struct sess_host_config hc;
 	char path[160];
-	uint64_t quiet;
 
-	rig_start(r);
-	rig_run(r, board_has_third);
-	r->host_on = 0;
-	quiet = r->b.last_rx > r->b.last_progress ? r->b.last_rx : r->b.last_progress;
-	rig_at(r, quiet + 3 * SEC);
-	CU_ASSERT_EQUAL_FATAL(r->b.partial, 1);
-
+	host_dies(r, board_has_third);
 	hc = r->h.cfg;
-	hc.session_id = SID + 1;
 	hc.type = FT_ALGORITHM;
 	hc.readback = 0;
-	sess_host_dispose(&r->h);
-	CU_ASSERT_EQUAL_FATAL(sess_host_init(&r->h, &hc), 0);
-	r->host_on = 1;
-	r->t_end = 0;
-	rig_start(r);
-	rig_run(r, NULL);
+	host_again(r, &hc);
 	assert_result(r, NOTICE_NONE, D_NONE, 0, 0);
 	CU_ASSERT_EQUAL(r->h.resumed, 0);
 	CU_ASSERT_EQUAL(r->h.data_frames_sent, frames_of(MIB, BLOCK));
@@ -1123,29 +1120,16 @@ static void test_resume_other_file(void)
 	struct opts o = {.size = MIB, .seed = 29};
 	struct rig *r = rig_open(&o);
 	struct sess_host_config hc;
-	uint64_t quiet;
 
-	rig_start(r);
-	rig_run(r, board_has_data);
-	r->host_on = 0;
-	quiet = r->b.last_rx > r->b.last_progress ? r->b.last_rx : r->b.last_progress;
-	rig_at(r, quiet + 3 * SEC);
-	CU_ASSERT_EQUAL_FATAL(r->b.partial, 1);
-
+	host_dies(r, board_has_data);
 	/* same size, different content: the kept frames are worthless */
 	for (size_t i = 0; i < r->size; i += 4096)
 		r->data[i] ^= 0x5a;
 	r->crc = frame_crc32(0, r->data, r->size);
 	hc = r->h.cfg;
-	hc.session_id = SID + 1;
 	hc.crc = r->crc;
 	hc.readback = 0;
-	sess_host_dispose(&r->h);
-	CU_ASSERT_EQUAL_FATAL(sess_host_init(&r->h, &hc), 0);
-	r->host_on = 1;
-	r->t_end = 0;
-	rig_start(r);
-	rig_run(r, NULL);
+	host_again(r, &hc);
 	assert_result(r, NOTICE_NONE, D_NONE, 0, 0);
 	CU_ASSERT_EQUAL(r->h.resumed, 0);
 	CU_ASSERT_EQUAL(r->h.data_frames_sent, frames_of(MIB, BLOCK));
@@ -1424,13 +1408,13 @@ static void test_skip_readback_seq(void)
 	rig_close(r);
 }
 
-/* Drive the board alone with frames built here, as a host would send them. */
-static void to_board(struct rig *r, uint8_t code, uint32_t seq, const uint8_t *data, size_t len)
+/* Build one valid frame into buf (FRAME_BUF_MAX bytes); returns its length. */
+static size_t make_frame(uint8_t *buf, const uint8_t dst[6], const uint8_t src[6], uint32_t session,
+			 uint32_t seq, uint8_t code, const uint8_t *data, size_t len)
 {
-	uint8_t buf[FRAME_BUF_MAX];
 	struct frame f = {
 		.version = FRAME_VERSION,
-		.session = SID,
+		.session = session,
 		.seq = seq,
 		.code = code,
 		.len = (uint16_t)len,
@@ -1438,11 +1422,20 @@ static void to_board(struct rig *r, uint8_t code, uint32_t seq, const uint8_t *d
 	};
 	int n;
 
-	memcpy(f.dst, MAC_B, 6);
-	memcpy(f.src, MAC_H, 6);
-	n = frame_encode(buf, sizeof(buf), &f, FRAME_ETHERTYPE_DEFAULT);
+	memcpy(f.dst, dst, 6);
+	memcpy(f.src, src, 6);
+	n = frame_encode(buf, FRAME_BUF_MAX, &f, FRAME_ETHERTYPE_DEFAULT);
 	CU_ASSERT_FATAL(n > 0);
-	sess_board_input(&r->b, buf, (size_t)n, r->now);
+	return (size_t)n;
+}
+
+/* Drive the board alone with frames built here, as a host would send them. */
+static void to_board(struct rig *r, uint8_t code, uint32_t seq, const uint8_t *data, size_t len)
+{
+	uint8_t buf[FRAME_BUF_MAX];
+	size_t n = make_frame(buf, MAC_B, MAC_H, SID, seq, code, data, len);
+
+	sess_board_input(&r->b, buf, n, r->now);
 	deliver(r); /* the host is off: the replies land in its tap */
 	r->now += STEP;
 }
@@ -1593,20 +1586,9 @@ static void to_host(struct rig *r, const uint8_t src[6], uint32_t session, uint8
 		    const uint8_t *data, size_t len)
 {
 	uint8_t buf[FRAME_BUF_MAX];
-	struct frame f = {
-		.version = FRAME_VERSION,
-		.session = session,
-		.code = code,
-		.len = (uint16_t)len,
-		.data = data,
-	};
-	int n;
+	size_t n = make_frame(buf, MAC_H, src, session, 0, code, data, len);
 
-	memcpy(f.dst, MAC_H, 6);
-	memcpy(f.src, src, 6);
-	n = frame_encode(buf, sizeof(buf), &f, FRAME_ETHERTYPE_DEFAULT);
-	CU_ASSERT_FATAL(n > 0);
-	sess_host_input(&r->h, buf, (size_t)n, r->now);
+	sess_host_input(&r->h, buf, n, r->now);
 }
 
 static void strangers(struct rig *r)
