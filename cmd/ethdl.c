@@ -446,6 +446,14 @@ static int need_target(const struct opts *o)
 	return -1;
 }
 
+/* The options of a command that talks to one board. -1 to go on, else an exit code. */
+static int parse_target_opts(int argc, char **argv, struct opts *o)
+{
+	int ret = parse_opts(argc, argv, o);
+
+	return ret >= 0 ? ret : need_target(o);
+}
+
 static int cmd_download(int argc, char **argv)
 {
 	struct opts o;
@@ -462,10 +470,7 @@ static int cmd_download(int argc, char **argv)
 	int ret, attempt = 0;
 	double secs = 0;
 
-	ret = parse_opts(argc, argv, &o);
-	if (ret >= 0)
-		return ret;
-	ret = need_target(&o);
+	ret = parse_target_opts(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
 	if (!o.file)
@@ -533,10 +538,7 @@ static int cmd_readback(int argc, char **argv)
 	int ret, attempt = 0;
 	double secs = 0;
 
-	ret = parse_opts(argc, argv, &o);
-	if (ret >= 0)
-		return ret;
-	ret = need_target(&o);
+	ret = parse_target_opts(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
 	if (!o.output)
