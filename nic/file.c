@@ -149,16 +149,13 @@ int nic_file_open(struct nic **out, const char *path, char *errbuf)
 		ret = -NIC_E_INVAL;
 		goto out;
 	}
-	n = calloc(1, sizeof(*n));
-	fp = calloc(1, sizeof(*fp));
-	if (!n || !fp) {
-		free(fp);
+	n = nic_new(&file_ops, sizeof(*fp));
+	if (!n) {
 		set_err(errbuf, "%s: out of memory", path);
 		ret = -NIC_E_NOMEM;
 		goto out;
 	}
-	n->ops = &file_ops;
-	n->priv = fp;
+	fp = n->priv;
 	n->mtu = FILE_MTU;
 	snprintf(n->name, sizeof(n->name), "file:%s", path);
 	fp->pcap = pcap_open_offline(path, perr);
@@ -281,13 +278,13 @@ int nic_capture_wrap(struct nic **out, struct nic *inner, const char *path, char
 	int ret;
 
 	*out = NULL;
-	n = calloc(1, sizeof(*n));
-	cp = calloc(1, sizeof(*cp));
-	if (!n || !cp) {
+	n = nic_new_over(&capture_ops, sizeof(*cp), inner);
+	if (!n) {
 		set_err(errbuf, "%s: out of memory", path);
 		ret = -NIC_E_NOMEM;
 		goto out;
 	}
+	cp = n->priv;
 	cp->dead = pcap_open_dead(DLT_EN10MB, CAPTURE_SNAP);
 	if (!cp->dead) {
 		set_err(errbuf, "%s: out of memory", path);
@@ -301,11 +298,6 @@ int nic_capture_wrap(struct nic **out, struct nic *inner, const char *path, char
 		goto out;
 	}
 	cp->inner = inner;
-	n->ops = &capture_ops;
-	n->priv = cp;
-	n->mtu = inner->mtu;
-	memcpy(n->mac, inner->mac, 6);
-	memcpy(n->name, inner->name, sizeof(n->name));
 	*out = n;
 	n = NULL;
 	cp = NULL;

@@ -253,23 +253,16 @@ static const struct nic_ops impair_ops = {
 
 int nic_impair_wrap(struct nic **out, struct nic *inner, const struct nic_impair *p)
 {
-	struct nic *n = calloc(1, sizeof(*n));
-	struct impair_priv *ip = calloc(1, sizeof(*ip));
+	struct nic *n = nic_new_over(&impair_ops, sizeof(struct impair_priv), inner);
+	struct impair_priv *ip;
 
 	*out = NULL;
-	if (!n || !ip) {
-		free(n);
-		free(ip);
+	if (!n)
 		return -NIC_E_NOMEM;
-	}
+	ip = n->priv;
 	ip->inner = inner;
 	ip->p = *p;
 	ip->rng = p->seed;
-	n->ops = &impair_ops;
-	n->priv = ip;
-	n->mtu = inner->mtu;
-	memcpy(n->mac, inner->mac, 6);
-	memcpy(n->name, inner->name, sizeof(n->name));
 	*out = n;
 	return 0;
 }

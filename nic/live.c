@@ -323,16 +323,13 @@ int nic_live_open(struct nic **out, const char *ifname, const struct nic_config 
 		ret = -NIC_E_INVAL;
 		goto out;
 	}
-	n = calloc(1, sizeof(*n));
-	lp = calloc(1, sizeof(*lp));
-	if (!n || !lp) {
-		free(lp);
+	n = nic_new(&live_ops, sizeof(*lp));
+	if (!n) {
 		set_err(errbuf, "%s: out of memory", ifname);
 		ret = -NIC_E_NOMEM;
 		goto out;
 	}
-	n->ops = &live_ops;
-	n->priv = lp;
+	lp = n->priv;
 	snprintf(n->name, sizeof(n->name), "%s", ifname);
 	ret = probe(n, ifname, &lp->ifindex, errbuf);
 	if (ret)

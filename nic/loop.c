@@ -117,18 +117,14 @@ static struct loop_queue *queue_new(unsigned depth)
 static struct nic *end_new(struct loop_queue *in, struct loop_queue *out, const uint8_t mac[6],
 			   unsigned mtu, const char *name)
 {
-	struct nic *n = calloc(1, sizeof(*n));
-	struct loop_priv *p = calloc(1, sizeof(*p));
+	struct nic *n = nic_new(&loop_ops, sizeof(struct loop_priv));
+	struct loop_priv *p;
 
-	if (!n || !p) {
-		free(n);
-		free(p);
+	if (!n)
 		return NULL;
-	}
+	p = n->priv;
 	p->in = in;
 	p->out = out;
-	n->ops = &loop_ops;
-	n->priv = p;
 	n->mtu = mtu;
 	memcpy(n->mac, mac, 6);
 	strcpy(n->name, name);

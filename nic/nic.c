@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nic.h"
@@ -18,6 +19,32 @@ int nic_open(struct nic **out, const char *name, const struct nic_config *cfg, c
 	if (strncmp(name, "file:", 5) == 0)
 		return nic_file_open(out, name + 5, errbuf);
 	return nic_live_open(out, name, cfg, errbuf);
+}
+
+struct nic *nic_new(const struct nic_ops *ops, size_t priv_size)
+{
+	struct nic *n = calloc(1, sizeof(*n));
+
+	if (n)
+		n->priv = calloc(1, priv_size ? priv_size : 1);
+	if (!n || !n->priv) {
+		free(n);
+		return NULL;
+	}
+	n->ops = ops;
+	return n;
+}
+
+struct nic *nic_new_over(const struct nic_ops *ops, size_t priv_size, const struct nic *inner)
+{
+	struct nic *n = nic_new(ops, priv_size);
+
+	if (n) {
+		n->mtu = inner->mtu;
+		memcpy(n->mac, inner->mac, 6);
+		memcpy(n->name, inner->name, sizeof(n->name));
+	}
+	return n;
 }
 
 int nic_join(struct nic *n, const uint8_t mac[6])

@@ -111,6 +111,12 @@ static inline int nic_fd(struct nic *n)
 }
 
 int nic_join(struct nic *n, const uint8_t mac[6]);
+/** For backends: a zeroed nic with ops and a zeroed priv of priv_size bytes,
+ *  or NULL (nothing left allocated) when out of memory. The backend's close
+ *  frees both (free(n->priv); free(n)). */
+struct nic *nic_new(const struct nic_ops *ops, size_t priv_size);
+/** For decorators: nic_new, with the name, MAC and MTU of inner. */
+struct nic *nic_new_over(const struct nic_ops *ops, size_t priv_size, const struct nic *inner);
 /** Close and free; accepts NULL. */
 void nic_close(struct nic *n);
 const char *nic_strerror(int err); /* positive or negative */
