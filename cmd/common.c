@@ -55,6 +55,19 @@ int parse_prob(const char *s, double *p)
 	return 0;
 }
 
+int parse_ethertype(const char *s, uint16_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 16);
+	if (errno || *end || end == s || v < 0x600 || v > 0xFFFF)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
 int parse_num(const char *s, double *v)
 {
 	char *end;

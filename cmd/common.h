@@ -16,6 +16,8 @@ int parse_mac(const char *s, uint8_t mac[6]);
 void format_mac(const uint8_t mac[6], char out[18]);
 /** Parse a probability 0..1; -1 on error. */
 int parse_prob(const char *s, double *p);
+/** Parse a hexadecimal EtherType, 0600..ffff; -1 on error. */
+int parse_ethertype(const char *s, uint16_t *out);
 /** Parse a positive number with an optional k/M/G suffix (powers of 1000). */
 int parse_num(const char *s, double *v);
 

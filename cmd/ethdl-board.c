@@ -190,11 +190,10 @@ int main(int argc, char **argv)
 			cfg.max_file = (uint64_t)v;
 			break;
 		case O_ETHERTYPE:
-			errno = 0;
-			v = (double)strtoul(optarg, &end, 16);
-			if (errno || *end || end == optarg || v < 0x600 || v > 0xFFFF)
-				return usage_error("invalid EtherType `%s'", optarg);
-			cfg.ethertype = ns.ethertype = (uint16_t)v;
+			if (parse_ethertype(optarg, &ns.ethertype) < 0)
+				return usage_error("invalid EtherType `%s' (hex, 0600..ffff)",
+						   optarg);
+			cfg.ethertype = ns.ethertype;
 			break;
 		case O_CAPTURE: ns.capture = optarg; break;
 		case O_ONCE: once = 1; break;

@@ -195,12 +195,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 						   optarg);
 			break;
 		case O_ETHERTYPE:
-			errno = 0;
-			v = (double)strtoul(optarg, &end, 16);
-			if (errno || *end || end == optarg || v < 0x600 || v > 0xFFFF)
+			if (parse_ethertype(optarg, &o->ethertype) < 0)
 				return usage_error("invalid EtherType `%s' (hex, 0600..ffff)",
 						   optarg);
-			o->ethertype = (uint16_t)v;
 			break;
 		case O_JSON: o->json = 1; break;
 		case O_CAPTURE: o->capture = optarg; break;
