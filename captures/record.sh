@@ -57,12 +57,9 @@ record() {
 	local name=$1 want=$2 bcap=$3 rc
 
 	shift 3
-	local bflags=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		bflags+=("$1")
-		shift
-	done
-	shift
+	split_flags "$@"
+	local bflags=("${IT_BFLAGS[@]}")
+	set -- "${IT_HFLAGS[@]}"
 	rm -rf "$IT_WORK/state"
 	mkdir -p "$IT_WORK/state"
 	[ "$bcap" = 1 ] && bflags+=(--capture "$HERE/${name}_board.pcap")

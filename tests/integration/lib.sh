@@ -218,6 +218,19 @@ ethdl_h() {
 	ip netns exec "$IT_NS_H" "$ETHDL" "$@"
 }
 
+# split_flags BOARD_FLAGS... -- HOST_FLAGS...: the two lists, into the arrays
+# IT_BFLAGS and IT_HFLAGS.
+split_flags() {
+	IT_BFLAGS=()
+	IT_HFLAGS=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		IT_BFLAGS+=("$1")
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	IT_HFLAGS=("$@")
+}
+
 # board_start DIR [flags...]: start ethdl-board on the board end; its stderr
 # goes to $IT_BOARD_LOG. Waits until it says "listening".
 board_start() {

@@ -143,12 +143,9 @@ notice_case() {
 	local name=$1 want=$2
 
 	shift 2
-	local bflags=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		bflags+=("$1")
-		shift
-	done
-	shift
+	split_flags "$@"
+	local bflags=("${IT_BFLAGS[@]}")
+	set -- "${IT_HFLAGS[@]}"
 	board_start "$S" "${bflags[@]}" || return
 	run_dl "$name" download -i "$IF" -b "$B" --json "$@" "$NEWF"
 	assert_rc "$name: board ${bflags[*]} -> exit $want" "$want" "$RC"
