@@ -127,7 +127,6 @@ void sess_host_start(struct sess_host *h, uint64_t now)
 	tlv_put_u32(&w, T_CAPS, h->cfg.strict ? 0 : CAP_WINDOW | CAP_RESUME);
 	tlv_put_u16(&w, T_BLOCK, (uint16_t)sess_block_for_mtu(h->cfg.nic->mtu));
 	tlv_put_u16(&w, T_WINDOW, (uint16_t)(h->cfg.window > 65535 ? 65535 : h->cfg.window));
-	h->started = now;
 	h->last_rx = now;
 	send_cmd(h, FC_CONNECT, d, w.len, H_CONNECT, now);
 	hlog(h, "connect to %02x:%02x:%02x:%02x:%02x:%02x session %08x", h->cfg.board[0],
@@ -213,7 +212,6 @@ static void start_data(struct sess_host *h, const struct frame *f, uint64_t now)
 	uint64_t resume = 0;
 	int r;
 
-	h->t_data_start = now;
 	h->strict_next = 1;
 	h->pace_next = now;
 	h->last_progress = now;
@@ -270,7 +268,6 @@ static void on_download_done(struct sess_host *h, const struct frame *f, uint64_
 {
 	uint64_t size = 0, crc = 0;
 
-	h->t_data_end = now;
 	if (!tlv_get_uint(f->data, f->len, T_SIZE, &size) ||
 	    !tlv_get_uint(f->data, f->len, T_CRC, &crc)) {
 		fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
@@ -337,7 +334,6 @@ static void on_readback_ack(struct sess_host *h, const struct frame *f, uint64_t
 		local_fail(h, now, r, "read-back output");
 		return;
 	}
-	h->rb_begun = 1;
 	r = recvwin_init(&h->rw, h->rb_frames);
 	if (r < 0) {
 		local_fail(h, now, r, "read-back window");
@@ -409,7 +405,6 @@ static void on_readback_done(struct sess_host *h, uint64_t now)
 		     "READBACK_DONE after %u of %u frames", h->rw.have, h->rb_frames);
 		return;
 	}
-	h->t_rb_end = now;
 	memset(&v, 0, sizeof(v));
 	r = h->cfg.sink->finish(h->cfg.sink->ctx, &v);
 	if (r < 0) {

@@ -150,7 +150,7 @@ struct sess_host {
 	uint32_t rb_crc;
 	uint32_t rb_frames;
 	/* timers */
-	uint64_t last_rx, last_progress, last_cmd_tx, started;
+	uint64_t last_rx, last_progress, last_cmd_tx;
 	unsigned cmd_retx;
 	uint64_t rtt_us;	/* CONNECT to CONNECT_ACK, when CONNECT went once */
 	unsigned crc_errors;	/* frames with a bad CRC since the last good one */
@@ -163,7 +163,6 @@ struct sess_host {
 	/* read-back */
 	struct recvwin rw;
 	uint32_t rb_expect; /* strict: next seq expected */
-	int rb_begun;
 	int disconnect_acked;
 	uint64_t last_status_tx;
 	/* the last command, resent while waiting for its reply */
@@ -172,7 +171,7 @@ struct sess_host {
 	/* progress and statistics */
 	uint64_t bytes_sent, bytes_rb;
 	uint64_t data_frames_sent, frames_rx, frames_bad;
-	uint64_t t_data_start, t_data_end, t_rb_start, t_rb_end;
+	uint64_t t_rb_start;
 	uint8_t tx[FRAME_BUF_MAX];
 };
 
@@ -232,7 +231,7 @@ struct sess_board {
 	int windowed;
 	unsigned block;
 	uint64_t last_rx, last_progress;
-	uint64_t frames_rx, silent_count;
+	uint64_t frames_rx;
 	/* download */
 	int type;
 	uint64_t size;
