@@ -296,13 +296,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		sess_board_poll(b, now);
-		if (b->sessions > sessions_seen && b->state != B_IDLE)
-			sessions_seen = b->sessions;
+		if (sess_board_sessions(b) > sessions_seen && !sess_board_idle(b))
+			sessions_seen = sess_board_sessions(b);
 		/* Stay a moment, idle, so that a host whose DISCONNECT_ACK was
 		 * lost gets it again (the board answers DISCONNECT when idle). */
-		if (once && sessions_seen && b->state == B_IDLE && !ended_at)
+		if (once && sessions_seen && sess_board_idle(b) && !ended_at)
 			ended_at = now;
-		if (ended_at && now >= ended_at + 1000000 && b->state == B_IDLE)
+		if (ended_at && now >= ended_at + 1000000 && sess_board_idle(b))
 			break;
 	}
 	log_line(NULL, "stopping");

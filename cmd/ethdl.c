@@ -253,25 +253,18 @@ static int src_read(void *ctx, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
-static void progress(const struct sess_host *h, uint64_t t0, uint64_t now, int final)
+static void progress(const struct sess_host *h, uint64_t now, int final)
 {
-	uint64_t total, done;
-	double secs = (double)(now - t0) / 1e6, rate;
-	const char *what;
+	struct sess_host_stats st;
+	double secs, rate;
 
-	if (h->state == H_RB_DATA || (final && h->rb_size)) {
-		total = h->rb_size;
-		done = h->bytes_rb;
-		what = "read-back";
-	} else {
-		total = h->cfg.size;
-		done = h->bytes_sent > total ? total : h->bytes_sent;
-		what = "download";
-	}
-	rate = secs > 0 ? (double)done / secs : 0;
-	fprintf(stderr, "\r%-9s %12llu / %llu bytes  %7.2f MB/s  ETA %5.1f s ", what,
-		(unsigned long long)done, (unsigned long long)total, rate / 1e6,
-		rate > 0 && total > done ? (double)(total - done) / rate : 0.0);
+	sess_host_stats(h, &st);
+	secs = (double)(now - st.phase_start) / 1e6;
+	rate = secs > 0 ? (double)st.done / secs : 0;
+	fprintf(stderr, "\r%-9s %12llu / %llu bytes  %7.2f MB/s  ETA %5.1f s ",
+		st.phase == SESS_PH_READBACK || (final && st.rb_size) ? "read-back" : "download",
+		(unsigned long long)st.done, (unsigned long long)st.total, rate / 1e6,
+		rate > 0 && st.total > st.done ? (double)(st.total - st.done) / rate : 0.0);
 	if (final)
 		fputc('\n', stderr);
 }
@@ -279,7 +272,9 @@ static void progress(const struct sess_host *h, uint64_t t0, uint64_t now, int f
 /* Run one session to its end. */
 static void run_session(struct sess_host *h, struct nic *nic, int show_progress)
 {
-	uint64_t now = mono_us(), last_progress = now, t0 = now;
+	uint64_t now = mono_us(), last_progress = now;
+	struct sess_host_stats st;
+	int shown = 0;
 
 	sess_host_start(h, now);
 	while (!sess_host_done(h)) {
@@ -287,43 +282,32 @@ static void run_session(struct sess_host *h, struct nic *nic, int show_progress)
 		size_t len;
 		int r;
 
-		if (wait_input(nic, sess_host_next_deadline(h)) < 0 && interrupted)
-			break;
+		wait_input(nic, sess_host_next_deadline(h));
 		now = mono_us();
+		if (interrupted) {
+			sess_host_abort(h, -EINTR, "interrupted", now);
+			break;
+		}
 		while ((r = nic_recv(nic, &buf, &len)) == 1)
 			sess_host_input(h, buf, len, now);
 		if (r < 0) {
-			h->result.local = -EIO;
-			snprintf(h->result.text, sizeof(h->result.text), "receive failed on %s",
-				 nic->name);
+			char why[96];
+
+			snprintf(why, sizeof(why), "receive failed on %s: %s", nic->name,
+				 nic_strerror(r));
+			sess_host_abort(h, -EIO, why, now);
 			break;
 		}
 		sess_host_poll(h, now);
-		if (interrupted) {
-			h->result.local = -EINTR;
-			snprintf(h->result.text, sizeof(h->result.text), "interrupted");
-			break;
-		}
+		sess_host_stats(h, &st);
 		if (show_progress && now - last_progress > 200000 &&
-		    (h->state == H_DATA || h->state == H_RB_DATA)) {
-			progress(h, h->state == H_RB_DATA ? h->t_rb_start : t0, now, 0);
+		    (st.phase == SESS_PH_DOWNLOAD || st.phase == SESS_PH_READBACK)) {
+			progress(h, now, 0);
 			last_progress = now;
+			shown = 1;
 		}
 	}
-	if (!sess_host_done(h)) {
-		/* Interrupted: still say goodbye. */
-		uint8_t buf[FRAME_MIN_LEN];
-		struct frame f = {.session = h->cfg.session_id, .code = FC_DISCONNECT};
-		int n;
-
-		memcpy(f.dst, h->cfg.board, 6);
-		memcpy(f.src, nic->mac, 6);
-		n = frame_encode(buf, sizeof(buf), &f,
-				 h->cfg.ethertype ? h->cfg.ethertype : FRAME_ETHERTYPE_DEFAULT);
-		if (n > 0)
-			nic_send(nic, buf, (size_t)n);
-	}
-	if (show_progress && h->bytes_sent + h->bytes_rb > 0)
+	if (shown)
 		fputc('\n', stderr);
 }
 
@@ -338,12 +322,15 @@ static uint32_t random_session(void)
 }
 
 static void report(const struct opts *o, const struct sess_host *h, const char *file,
-		   uint64_t bytes, double secs, int attempts)
+		   uint64_t bytes, uint32_t frames, uint32_t crc, int readback, const char *what,
+		   double secs, int attempts)
 {
-	const struct sess_result *r = &h->result;
+	const struct sess_result *r = sess_host_result(h);
+	struct sess_host_stats st;
 	char mac[18];
 	const char *result = r->notice ? frame_notice_name(r->notice) : r->local ? "error" : "ok";
 
+	sess_host_stats(h, &st);
 	format_mac(o->board, mac);
 	if (o->json) {
 		json_t *j = json_object();
@@ -353,8 +340,8 @@ static void report(const struct opts *o, const struct sess_host *h, const char *
 		json_object_set_new(j, "file", json_string(file));
 		json_object_set_new(j, "type", json_string(proto_type_name(o->type)));
 		json_object_set_new(j, "bytes", json_integer((json_int_t)bytes));
-		json_object_set_new(j, "frames", json_integer((json_int_t)h->frames));
-		json_object_set_new(j, "crc", json_sprintf("%08x", h->cfg.crc));
+		json_object_set_new(j, "frames", json_integer((json_int_t)frames));
+		json_object_set_new(j, "crc", json_sprintf("%08x", crc));
 		json_object_set_new(j, "seconds", json_real(secs));
 		json_object_set_new(j, "result", json_string(result));
 		json_object_set_new(j, "notice", json_integer(r->notice));
@@ -365,13 +352,13 @@ static void report(const struct opts *o, const struct sess_host *h, const char *
 			json_object_set_new(j, "differing", json_integer((json_int_t)r->ndiff));
 		}
 		json_object_set_new(j, "readback",
-				    json_boolean(h->cfg.job == SESS_READBACK || h->cfg.readback));
+				    json_boolean(readback));
 		json_object_set_new(j, "data_frames_sent",
-				    json_integer((json_int_t)h->data_frames_sent));
+				    json_integer((json_int_t)st.data_frames_sent));
 		json_object_set_new(j, "attempts", json_integer(attempts));
-		json_object_set_new(j, "resumed_frames", json_integer((json_int_t)h->resumed));
+		json_object_set_new(j, "resumed_frames", json_integer((json_int_t)st.resumed));
 		json_object_set_new(j, "exchange",
-				    json_string(h->windowed ? "windowed" : "strict"));
+				    json_string(st.windowed ? "windowed" : "strict"));
 		s = json_dumps(j, JSON_COMPACT);
 		if (s)
 			puts(s);
@@ -384,9 +371,7 @@ static void report(const struct opts *o, const struct sess_host *h, const char *
 		printf("%s: %s -> %s %s: %llu bytes in %.3f s (%.2f MB/s), %s\n", PROG, file, mac,
 		       proto_type_name(o->type), (unsigned long long)bytes, secs,
 		       secs > 0 ? (double)bytes / secs / 1e6 : 0.0,
-		       h->cfg.job == SESS_READBACK ? "read back, CRC checked"
-		       : h->cfg.readback	   ? "read back and identical"
-						   : "stored, CRC checked (no read-back)");
+		       what);
 		return;
 	}
 	fprintf(stderr, "%s: %s: %s%s%s\n", PROG, file,
@@ -415,9 +400,9 @@ static void host_config(const struct opts *o, struct nic *nic, int job,
  * next one resumes where the board stopped. */
 static int retry(const struct opts *o, const struct sess_host *h, int attempt)
 {
-	int n = h->result.notice;
+	int n = sess_host_result(h)->notice;
 
-	if (!sess_exit_code(&h->result) || attempt > o->retries || interrupted ||
+	if (!sess_exit_code(sess_host_result(h)) || attempt > o->retries || interrupted ||
 	    (n != NOTICE_TIMEOUT && n != NOTICE_CONNECT_FAILED && n != NOTICE_FRAME_CRC))
 		return 0;
 	fprintf(stderr, PROG ": %s, trying again (%d of %ld)\n", frame_notice_name(n), attempt,
@@ -460,6 +445,7 @@ static int cmd_download(int argc, char **argv)
 	struct sess_sink sink;
 	struct sess_host h;
 	struct sess_host_config cfg;
+	struct sess_host_stats hs;
 	struct nic *nic = NULL;
 	struct stat st;
 	uint64_t size;
@@ -509,12 +495,15 @@ static int cmd_download(int argc, char **argv)
 			goto out;
 		run_session(&h, nic, !o.json && isatty(STDERR_FILENO));
 		secs = (double)(mono_us() - t0) / 1e6;
-		ret = sess_exit_code(&h.result);
+		ret = sess_exit_code(sess_host_result(&h));
 		if (!retry(&o, &h, ++attempt))
 			break;
 		sess_host_dispose(&h);
 	} while (1);
-	report(&o, &h, o.file, size, secs, attempt);
+	sess_host_stats(&h, &hs);
+	report(&o, &h, o.file, size, hs.frames, crc, o.readback,
+	       o.readback ? "read back and identical" : "stored, CRC checked (no read-back)", secs,
+	       attempt);
 	sess_host_dispose(&h);
 out:
 	free(cmp);
@@ -529,6 +518,7 @@ static int cmd_readback(int argc, char **argv)
 	struct opts o;
 	struct rb_save save;
 	struct sess_sink sink;
+	struct sess_host_stats st;
 	struct sess_host h;
 	struct sess_host_config cfg;
 	struct nic *nic = NULL;
@@ -555,7 +545,7 @@ static int cmd_readback(int argc, char **argv)
 		sess_host_init(&h, &cfg);
 		run_session(&h, nic, !o.json && isatty(STDERR_FILENO));
 		secs = (double)(mono_us() - t0) / 1e6;
-		ret = sess_exit_code(&h.result);
+		ret = sess_exit_code(sess_host_result(&h));
 		if (!retry(&o, &h, ++attempt))
 			break;
 		sess_host_dispose(&h);
@@ -566,9 +556,9 @@ static int cmd_readback(int argc, char **argv)
 		fprintf(stderr, PROG ": cannot write `%s': %s\n", o.output, strerror(errno));
 		ret = 1;
 	}
-	h.cfg.crc = h.rb_crc;
-	h.frames = h.rb_frames;
-	report(&o, &h, o.output, h.rb_size, secs, attempt);
+	sess_host_stats(&h, &st);
+	report(&o, &h, o.output, st.rb_size, st.rb_frames, st.rb_crc, 1, "read back, CRC checked",
+	       secs, attempt);
 	sess_host_dispose(&h);
 	rb_save_dispose(&save);
 	nic_close(nic);

@@ -717,3 +717,13 @@ uint64_t sess_board_next_deadline(const struct sess_board *b)
 	}
 	return d;
 }
+
+uint64_t sess_board_sessions(const struct sess_board *b)
+{
+	return b->sessions;
+}
+
+int sess_board_idle(const struct sess_board *b)
+{
+	return b->state == B_IDLE;
+}

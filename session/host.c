@@ -213,6 +213,7 @@ static void start_data(struct sess_host *h, const struct frame *f, uint64_t now)
 	int r;
 
 	h->strict_next = 1;
+	h->t_data_start = now;
 	h->pace_next = now;
 	h->last_progress = now;
 	if (h->frames == 0) {
@@ -733,4 +734,58 @@ uint64_t sess_host_next_deadline(const struct sess_host *h)
 	if (awaiting_reply(h) && cmd_resend_at(h) < d)
 		d = cmd_resend_at(h);
 	return d;
+}
+
+const struct sess_result *sess_host_result(const struct sess_host *h)
+{
+	return &h->result;
+}
+
+void sess_host_stats(const struct sess_host *h, struct sess_host_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	switch (h->state) {
+	case H_IDLE:
+	case H_CONNECT:
+	case H_DOWNLOAD:
+	case H_FILE_INFO: st->phase = SESS_PH_CONNECT; break;
+	case H_DATA:
+	case H_WAIT_DONE: st->phase = SESS_PH_DOWNLOAD; break;
+	case H_READBACK:
+	case H_RB_DATA: st->phase = SESS_PH_READBACK; break;
+	case H_DISCONNECT: st->phase = SESS_PH_CLOSING; break;
+	case H_END: st->phase = SESS_PH_DONE; break;
+	}
+	if (st->phase == SESS_PH_READBACK || (st->phase >= SESS_PH_CLOSING && h->rb_size)) {
+		st->phase_start = h->t_rb_start;
+		st->total = h->rb_size;
+		st->done = h->bytes_rb;
+	} else {
+		st->phase_start = h->t_data_start;
+		st->total = h->cfg.size;
+		st->done = h->bytes_sent > h->cfg.size ? h->cfg.size : h->bytes_sent;
+	}
+	st->windowed = h->windowed;
+	st->block = h->block;
+	st->frames = h->frames;
+	st->data_frames_sent = h->data_frames_sent;
+	st->resumed = h->resumed;
+	st->board_has = h->windowed && h->sw.acked.bits ? h->sw.acked_count : 0;
+	st->rb_size = h->rb_size;
+	st->rb_crc = h->rb_crc;
+	st->rb_frames = h->rb_frames;
+	st->board = &h->board;
+}
+
+void sess_host_abort(struct sess_host *h, int err, const char *why, uint64_t now)
+{
+	if (h->state == H_END)
+		return;
+	h->result.local = err ? err : -EINTR;
+	snprintf(h->result.text, sizeof(h->result.text), "%s", why);
+	hlog(h, "aborted: %s", why);
+	if (h->state == H_IDLE)
+		h->state = H_END;
+	else
+		finish(h, now);
 }

@@ -18,6 +18,7 @@
 #include "frame.h"
 #include "nic.h"
 #include "proto.h"
+#include "store.h"
 #include "window.h"
 
 #define SESS_NEVER UINT64_MAX
@@ -64,24 +65,6 @@ struct sess_sink {
 	int (*write)(void *ctx, uint64_t off, const void *buf, size_t len);
 	/** All bytes received: fill v; 0 or -errno. */
 	int (*finish)(void *ctx, struct sess_verdict *v);
-	void *ctx;
-};
-
-/** The board's storage: one slot per file type. */
-struct board_store {
-	/** Size and CRC of what slot type holds; -ENOENT if nothing. */
-	int (*info)(void *ctx, int type, uint64_t *size, uint32_t *crc);
-	/** Start receiving size bytes for slot type (reserves the space). */
-	int (*begin)(void *ctx, int type, uint64_t size);
-	int (*write)(void *ctx, uint64_t off, const void *buf, size_t len);
-	/** Read back what begin/write have stored so far. */
-	int (*read_new)(void *ctx, uint64_t off, void *buf, size_t len);
-	/** Make the received file the slot's file, durably and atomically. */
-	int (*commit)(void *ctx, uint32_t crc);
-	/** Forget the received file; the slot keeps what it had. */
-	void (*abort)(void *ctx);
-	/** Read the slot's file. */
-	int (*read)(void *ctx, int type, uint64_t off, void *buf, size_t len);
 	void *ctx;
 };
 
@@ -171,7 +154,7 @@ struct sess_host {
 	/* progress and statistics */
 	uint64_t bytes_sent, bytes_rb;
 	uint64_t data_frames_sent, frames_rx, frames_bad;
-	uint64_t t_rb_start;
+	uint64_t t_data_start, t_rb_start;
 	uint8_t tx[FRAME_BUF_MAX];
 };
 
@@ -187,10 +170,46 @@ void sess_host_input(struct sess_host *h, const uint8_t *buf, size_t len, uint64
 void sess_host_poll(struct sess_host *h, uint64_t now);
 /** When poll must next be called (now or earlier means at once). */
 uint64_t sess_host_next_deadline(const struct sess_host *h);
+/** 1 when the session is over and its result final. */
 static inline int sess_host_done(const struct sess_host *h)
 {
 	return h->state == H_END;
 }
+/** The verdict: final once sess_host_done(); before that, what is known so
+ *  far (zero while nothing went wrong). Owned by h. */
+const struct sess_result *sess_host_result(const struct sess_host *h);
+
+enum sess_phase {
+	SESS_PH_CONNECT,  /* connecting, or commands before the data */
+	SESS_PH_DOWNLOAD, /* FILE_DATA going out, or waiting for DOWNLOAD_DONE */
+	SESS_PH_READBACK, /* READBACK sent, READBACK_DATA coming in */
+	SESS_PH_CLOSING,  /* DISCONNECT sent */
+	SESS_PH_DONE,
+};
+
+/** What a host session has done so far, for progress lines and reports. */
+struct sess_host_stats {
+	int phase;	      /* enum sess_phase */
+	uint64_t phase_start; /* when the phase began (the caller's clock) */
+	uint64_t total, done; /* bytes of the phase's file, and how many moved */
+	int windowed;	      /* the windowed exchange was negotiated */
+	unsigned block;	      /* data bytes per frame */
+	uint32_t frames;      /* data frames of the downloaded file */
+	uint64_t data_frames_sent;
+	uint32_t resumed;   /* frames the board already held when data began */
+	uint32_t board_has; /* frames the board acknowledged (windowed download) */
+	uint64_t rb_size;   /* read-back: size, CRC and frames the board announced */
+	uint32_t rb_crc, rb_frames;
+	const struct sess_identity *board; /* from CONNECT_ACK (zero before) */
+};
+/** Fill st from h; any time after sess_host_init(). */
+void sess_host_stats(const struct sess_host *h, struct sess_host_stats *st);
+
+/** End the session now on the caller's behalf (an interrupt): tell the
+ *  board DISCONNECT (a windowed board keeps what it has for resume), and
+ *  make the result a local failure err (a negative errno, e.g. -EINTR) with
+ *  text why. Does nothing once the session is done. */
+void sess_host_abort(struct sess_host *h, int err, const char *why, uint64_t now);
 
 /* ---- board ---- */
 
@@ -267,6 +286,10 @@ void sess_board_dispose(struct sess_board *b);
 void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint64_t now);
 void sess_board_poll(struct sess_board *b, uint64_t now);
 uint64_t sess_board_next_deadline(const struct sess_board *b);
+/** Sessions the board has accepted since init. */
+uint64_t sess_board_sessions(const struct sess_board *b);
+/** 1 while no session is open. */
+int sess_board_idle(const struct sess_board *b);
 
 /** Default block size for an MTU. */
 unsigned sess_block_for_mtu(unsigned mtu);
