@@ -56,8 +56,9 @@ enum proto_detail {
 	D_STORAGE = 9,	       /* board could not store the file (no space, I/O) */
 	D_TOO_BIG = 10,	       /* file larger than the board accepts */
 	D_SIZE = 11,	       /* sizes differ: T_EXPECTED / T_GOT are sizes (low 32 bits) */
+	D_SUPERSEDED = 12,     /* a newer session from the same host took over */
 };
-#define D_COUNT 12
+#define D_COUNT 13
 
 #define PROTO_TIMEOUT_US 3000000u /* the 3-second timer */
 
@@ -87,6 +88,7 @@ static inline const char *proto_detail_name(int d)
 		"board storage failed",
 		"file too big for the board",
 		"sizes differ",
+		"a newer session from this host took over",
 	};
 	return d >= 0 && d < D_COUNT ? names[d] : "?";
 }

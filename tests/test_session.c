@@ -72,6 +72,10 @@ struct tap {
 	struct nic *bypass;    /* borrowed: while set, sends go here instead of inner */
 	int corrupt_code;      /* damage sent frames with this function code ... */
 	unsigned corrupt_left; /* ... this many of them */
+	int refuse_code;       /* refuse to send frames with this function code ... */
+	unsigned refuse_left;  /* ... this many times (the nic says no, nothing goes) */
+	int refuse_code2;      /* and a second code, the same way */
+	unsigned refuse_left2;
 	struct tap_frame *log;
 	size_t n, cap;
 	uint8_t scratch[FRAME_BUF_MAX];
@@ -111,6 +115,15 @@ static int tap_send(struct nic *n, const uint8_t *buf, size_t len)
 	struct tap *t = n->priv;
 	int code = code_of(buf, len), r;
 	const uint8_t *out = buf;
+
+	if (t->refuse_left && code == t->refuse_code) {
+		t->refuse_left--;
+		return -NIC_E_IO;
+	}
+	if (t->refuse_left2 && code == t->refuse_code2) {
+		t->refuse_left2--;
+		return -NIC_E_IO;
+	}
 
 	if (t->corrupt_left && code == t->corrupt_code && len > FRAME_HDR_LEN &&
 	    len <= sizeof(t->scratch)) {
@@ -1636,6 +1649,214 @@ static void test_session_id(void)
 	rig_close(r);
 }
 
+
+/* ---- certainty: the verdict is true under ordinary trouble ---- */
+
+/* A control frame the nic refuses (a link that just came up, a full queue)
+ * is kept and sent again by the resend timer: the session still succeeds. */
+static void test_refused_control_frames(void)
+{
+	for (int strict = 0; strict <= 1; strict++) {
+		struct opts o = {.size = 10000,
+				 .readback = 1,
+				 .host_strict = strict,
+				 .board_tap = 1,
+				 .seed = 51};
+		struct rig *r = rig_open(&o);
+
+		r->ht->refuse_code = FC_CONNECT;
+		r->ht->refuse_left = 1;
+		r->ht->refuse_code2 = FC_FILE_INFO;
+		r->ht->refuse_left2 = 1;
+		r->bt->refuse_code = FC_CONNECT_ACK;
+		r->bt->refuse_left = 1;
+		r->bt->refuse_code2 = FC_DOWNLOAD_ACK;
+		r->bt->refuse_left2 = 1;
+		rig_start(r);
+		rig_run(r, NULL);
+		assert_result(r, NOTICE_NONE, D_NONE, 0, 0);
+		assert_board_holds(r, r->data, r->size);
+		/* every refusal happened, and each refused frame went later */
+		CU_ASSERT_EQUAL(r->ht->refuse_left + r->ht->refuse_left2, 0);
+		CU_ASSERT_EQUAL(r->bt->refuse_left + r->bt->refuse_left2, 0);
+		CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_CONNECT), 1);
+		CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_FILE_INFO), 1);
+		CU_ASSERT(r->t_end < T0 + SEC);
+		rig_close(r);
+	}
+}
+
+/* A second session from the same host takes over; the first host is told
+ * so at once (not a TIMEOUT 3 s later) and the second one succeeds. */
+static void test_superseded(void)
+{
+	struct opts o = {.size = 200000, .readback = 1, .window = 8, .seed = 52};
+	struct rig *r = rig_open(&o);
+	struct sess_host *h2 = calloc(1, sizeof(*h2));
+	struct sess_host_config hc = r->h.cfg;
+	const struct sess_result *res;
+	const uint8_t *buf;
+	size_t len;
+	uint64_t t_take;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h2);
+	rig_start(r);
+	rig_run(r, host_in_data);
+	CU_ASSERT_EQUAL_FATAL(r->h.state, H_DATA);
+	hc.session_id = SID + 7;
+	CU_ASSERT_EQUAL_FATAL(sess_host_init(h2, &hc), 0);
+	t_take = r->now;
+	sess_host_start(h2, r->now);
+	for (unsigned i = 0; i < MAX_STEPS && !sess_host_done(h2); i++) {
+		uint64_t d;
+
+		while (nic_recv(r->bn, &buf, &len) == 1)
+			sess_board_input(&r->b, buf, len, r->now);
+		while (nic_recv(r->hn, &buf, &len) == 1) {
+			sess_host_input(&r->h, buf, len, r->now);
+			sess_host_input(h2, buf, len, r->now);
+			note_end(r);
+		}
+		sess_host_poll(&r->h, r->now);
+		sess_host_poll(h2, r->now);
+		sess_board_poll(&r->b, r->now);
+		note_end(r);
+		d = sess_host_next_deadline(h2);
+		if (sess_board_next_deadline(&r->b) < d)
+			d = sess_board_next_deadline(&r->b);
+		if (!sess_host_done(&r->h) && sess_host_next_deadline(&r->h) < d)
+			d = sess_host_next_deadline(&r->h);
+		r->now = d > r->now ? d : r->now + STEP;
+	}
+	CU_ASSERT(sess_host_done(h2));
+	CU_ASSERT_EQUAL(sess_host_result(h2)->notice, NOTICE_NONE);
+	CU_ASSERT_EQUAL(sess_host_result(h2)->local, 0);
+	assert_board_holds(r, r->data, r->size);
+	res = sess_host_result(&r->h);
+	CU_ASSERT(sess_host_done(&r->h));
+	CU_ASSERT_EQUAL(res->by_board, 1);
+	CU_ASSERT_EQUAL(res->detail, D_SUPERSEDED);
+	CU_ASSERT_EQUAL(res->notice, NOTICE_NONE);
+	CU_ASSERT_EQUAL(sess_exit_code(res), 1);
+	CU_ASSERT(r->t_end >= t_take && r->t_end < t_take + SEC / 2);
+	if (res->detail != D_SUPERSEDED)
+		fprintf(stderr, "\n    first host: notice %d detail %d: %s\n", res->notice,
+			res->detail, res->text);
+	sess_host_dispose(h2);
+	free(h2);
+	rig_close(r);
+}
+
+static size_t caps_tlv(uint8_t *d, size_t cap)
+{
+	struct tlv_writer w;
+
+	tlv_writer_init(&w, d, cap);
+	tlv_put_u32(&w, T_CAPS, CAP_WINDOW | CAP_RESUME);
+	tlv_put_u16(&w, T_BLOCK, BLOCK);
+	tlv_put_u16(&w, T_WINDOW, 8);
+	return w.len;
+}
+
+/* A board that keeps talking without moving the exchange on (repeating
+ * DOWNLOAD_ACK, or answering every query with an empty status) does not
+ * hold the host: TIMEOUT comes 3 s after the last progress. */
+static void test_chatter_does_not_hold(void)
+{
+	for (int variant = 0; variant <= 1; variant++) {
+		struct opts o = {.size = 100000, .window = 8, .seed = 53};
+		struct rig *r = rig_open(&o);
+		uint8_t d[64], st[64];
+		struct tlv_writer w;
+		uint64_t t_last;
+
+		r->board_on = 0; /* this test plays the board */
+		rig_start(r);
+		deliver(r);
+		to_host(r, MAC_B, SID, FC_CONNECT_ACK, d, caps_tlv(d, sizeof(d)));
+		deliver(r);
+		CU_ASSERT_EQUAL_FATAL(r->h.state, H_DOWNLOAD);
+		tlv_writer_init(&w, d, sizeof(d));
+		tlv_put_u8(&w, T_TYPE, FT_CONFIG);
+		to_host(r, MAC_B, SID, FC_DOWNLOAD_ACK, d, w.len);
+		deliver(r);
+		CU_ASSERT_EQUAL_FATAL(r->h.state, H_FILE_INFO);
+		if (variant == 1) {
+			tlv_writer_init(&w, d, sizeof(d));
+			tlv_put_u32(&w, T_RESUME, 0);
+			to_host(r, MAC_B, SID, FC_FILE_INFO_ACK, d, w.len);
+			deliver(r);
+			CU_ASSERT_EQUAL_FATAL(r->h.state, H_DATA);
+		}
+		t_last = r->now;
+		tlv_writer_init(&w, st, sizeof(st));
+		tlv_put_u32(&w, T_CUM, 0);
+		tlv_put_u32(&w, T_HIGH, 0);
+		tlv_put_u32(&w, T_HAVE, 0);
+		/* 10 s of chatter every 50 ms */
+		for (int i = 0; i < 200 && !sess_host_done(&r->h); i++) {
+			rig_at(r, r->now + 50 * MS);
+			if (variant == 0) {
+				tlv_writer_init(&w, d, sizeof(d));
+				tlv_put_u8(&w, T_TYPE, FT_CONFIG);
+				to_host(r, MAC_B, SID, FC_DOWNLOAD_ACK, d, w.len);
+			} else {
+				to_host(r, MAC_B, SID, FC_BOARD_STATUS, st, w.len);
+			}
+			note_end(r);
+		}
+		CU_ASSERT(sess_host_done(&r->h));
+		assert_result(r, NOTICE_TIMEOUT, D_SILENCE, 0, 14);
+		CU_ASSERT(r->t_end > t_last && r->t_end <= t_last + 3 * SEC + 50 * MS);
+		rig_close(r);
+	}
+}
+
+/* Ordinary loss, damage and reordering never produce a false failure in
+ * the windowed exchange: late or repeated commands, probes and replies are
+ * answered again or ignored. Many seeds, the sizes that stress the edges. */
+static void test_lossy_soak(void)
+{
+	static const size_t sizes[] = {0, 1, BLOCK - 1, BLOCK + 1, 65536};
+	unsigned fails = 0, runs = 0;
+
+	for (uint32_t seed = 1; seed <= 24; seed++) {
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			struct opts o = {.size = sizes[k],
+					 .readback = 1,
+					 .impair = 1,
+					 .imp = {.drop = 0.05,
+						 .corrupt = 0.01,
+						 .reorder = 0.25,
+						 .seed = seed * 31 + k,
+						 .on_tx = 1,
+						 .on_rx = 1},
+					 .seed = seed};
+			struct rig *r = rig_open(&o);
+			const struct sess_result *res;
+
+			rig_start(r);
+			rig_run(r, NULL);
+			res = sess_host_result(&r->h);
+			runs++;
+			if (res->notice || res->local) {
+				fails++;
+				fprintf(stderr, "\n    seed %u size %zu: %s: %s", seed, sizes[k],
+					frame_notice_name(res->notice), res->text);
+			} else {
+				char path[128];
+
+				slot_file(r, "bin", path, sizeof(path));
+				CU_ASSERT(file_is(path, r->data, r->size));
+			}
+			rig_close(r);
+		}
+	}
+	CU_ASSERT_EQUAL(fails, 0);
+	if (fails)
+		fprintf(stderr, "\n    %u of %u failed\n", fails, runs);
+}
+
 /* ---- exit codes ---- */
 
 static void test_exit_codes(void)
@@ -1779,6 +2000,10 @@ static CU_TestInfo session_tests[] = {
 	{"windowed over drop, duplicate and reorder", test_impair_all},
 	{"frames of another session are ignored", test_session_id},
 	{"exit codes", test_exit_codes},
+	{"refused control frames are sent again", test_refused_control_frames},
+	{"a second session from the host takes over and says so", test_superseded},
+	{"chatter without progress does not hold the host", test_chatter_does_not_hold},
+	{"no false failure under drop, damage and reorder", test_lossy_soak},
 	CU_TEST_INFO_NULL,
 };
 
