@@ -40,18 +40,79 @@ static int send_frame(struct sess_board *b, uint8_t code, uint32_t seq, uint8_t 
 			 seq, code, flags, data, len);
 }
 
-/* Send a reply to command cmd and keep it for when cmd comes again. */
-static void reply(struct sess_board *b, uint8_t cmd, uint8_t code, uint32_t seq,
+static struct board_reply *find_reply(struct sess_board *b, const struct frame *f)
+{
+	uint32_t crc = frame_crc32(0, f->data, f->len);
+
+	for (size_t i = 0; i < sizeof(b->replies) / sizeof(b->replies[0]); i++) {
+		struct board_reply *r = &b->replies[i];
+
+		if (r->cmd == f->code && r->len && (r->any_data || r->data_crc == crc))
+			return r;
+	}
+	return NULL;
+}
+
+/* Send the reply to command f (code, seq, data) and keep it, whatever the
+ * nic says, for when f comes again: a refused or lost reply is sent again
+ * then. With any_data, a command of f's code matches whatever its data. */
+static void reply_to(struct sess_board *b, const struct frame *f, int any_data, uint8_t code,
+		     uint32_t seq, const uint8_t *data, size_t len)
+{
+	struct board_reply *r = NULL;
+	int n;
+
+	for (size_t i = 0; i < sizeof(b->replies) / sizeof(b->replies[0]) && !r; i++)
+		if (b->replies[i].cmd == f->code || !b->replies[i].cmd)
+			r = &b->replies[i];
+	if (!r)
+		r = &b->replies[0];
+	n = sess_encode(b->cfg.nic, b->cfg.ethertype, r->buf, sizeof(r->buf), b->host, b->session,
+			seq, code, 0, data, len);
+	r->cmd = f->code;
+	r->any_data = (uint8_t)any_data;
+	r->data_crc = frame_crc32(0, f->data, f->len);
+	r->len = n > 0 ? (size_t)n : 0;
+	if (r->len && !muted(b))
+		nic_send(b->cfg.nic, r->buf, r->len);
+}
+
+static void reply(struct sess_board *b, const struct frame *f, uint8_t code, uint32_t seq,
 		  const uint8_t *data, size_t len)
 {
-	int n = send_frame(b, code, seq, 0, data, len);
+	reply_to(b, f, 0, code, seq, data, len);
+}
 
-	b->last_cmd = cmd;
-	b->reply_len = 0;
-	if (n > 0 && (size_t)n <= sizeof(b->reply)) {
-		memcpy(b->reply, b->tx, (size_t)n);
-		b->reply_len = (size_t)n;
-	}
+/* A "done" reply: sent again to any later command of code cmd. */
+static void reply_done(struct sess_board *b, uint8_t cmd, uint8_t code, uint32_t seq,
+		       const uint8_t *data, size_t len)
+{
+	struct frame q = {.code = cmd};
+
+	reply_to(b, &q, 1, code, seq, data, len);
+}
+
+static void resend(struct sess_board *b, const struct board_reply *r)
+{
+	if (!muted(b))
+		nic_send(b->cfg.nic, r->buf, r->len);
+}
+
+/* Send ERROR and keep it: frames that come later in the session it ended
+ * get it again, so a lost ERROR is still heard. */
+static void send_error(struct sess_board *b, const uint8_t dst[6], uint32_t session, int notice,
+		       int detail, uint32_t expected, uint32_t got, const char *text)
+{
+	uint8_t d[256];
+	size_t l = sess_error_tlv(d, sizeof(d), notice, detail, expected, got, text);
+	int n = sess_encode(b->cfg.nic, b->cfg.ethertype, b->err, sizeof(b->err), dst, session, 0,
+			    FC_ERROR, 0, d, l);
+
+	b->err_len = n > 0 ? (size_t)n : 0;
+	b->err_session = session;
+	memcpy(b->err_host, dst, 6);
+	if (b->err_len && !muted(b))
+		nic_send(b->cfg.nic, b->err, b->err_len);
 }
 
 static void drop_download(struct sess_board *b)
@@ -86,8 +147,9 @@ static void end_session_keep(struct sess_board *b, const char *why, int keep)
 	}
 	sendwin_dispose(&b->sw);
 	blog(b, "session %08x ended: %s", b->session, why);
+	b->ended_session = b->session;
+	memcpy(b->ended_host, b->host, 6);
 	b->state = B_IDLE;
-	b->reply_len = 0;
 }
 
 static void end_session(struct sess_board *b, const char *why)
@@ -102,16 +164,13 @@ static void refuse(struct sess_board *b, int notice, int detail, uint32_t expect
 static void refuse(struct sess_board *b, int notice, int detail, uint32_t expected, uint32_t got,
 		   const char *fmt, ...)
 {
-	uint8_t d[256];
 	char text[160];
 	va_list ap;
-	size_t l;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	l = sess_error_tlv(d, sizeof(d), notice, detail, expected, got, text);
-	send_frame(b, FC_ERROR, 0, 0, d, l);
+	send_error(b, b->host, b->session, notice, detail, expected, got, text);
 	blog(b, "error %s: %s", notice ? frame_notice_name(notice) : "refused", text);
 	end_session(b, notice ? frame_notice_name(notice) : proto_detail_name(detail));
 }
@@ -168,20 +227,31 @@ static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now
 			return;
 		}
 		if (f->session == b->session) {
-			b->last_rx = now; /* the host is there: the timer restarts */
-			if (b->last_cmd == FC_CONNECT && b->reply_len)
-				nic_send(b->cfg.nic, b->reply, b->reply_len);
+			struct board_reply *r = find_reply(b, f);
+
+			if (r)
+				resend(b, r);
 			return;
 		}
-		end_session_keep(b, "host reconnected", 1);
+		/* The same host starts over (its program was restarted): the new
+		 * session takes over. The old one is told so, and a download it
+		 * cut off is kept for resume, never mixed with another file. */
+		send_error(b, b->host, b->session, NOTICE_NONE, D_SUPERSEDED, b->session,
+			   f->session, "a newer session from this host took over");
+		end_session_keep(b, "superseded by a newer session from the host", 1);
+	} else if (f->session == b->ended_session && memcmp(f->src, b->ended_host, 6) == 0) {
+		/* a late copy of the CONNECT of a session that is over */
+		if (f->session == b->err_session && b->err_len && !muted(b))
+			nic_send(b->cfg.nic, b->err, b->err_len);
+		return;
 	}
+	memset(b->replies, 0, sizeof(b->replies));
 	tlv_get_uint(f->data, f->len, T_CAPS, &caps);
 	b->session = f->session;
 	memcpy(b->host, f->src, 6);
 	b->windowed = !b->cfg.strict && (caps & CAP_WINDOW);
 	b->resumable = b->windowed && (caps & CAP_RESUME);
 	b->state = B_READY;
-	b->last_rx = now;
 	b->last_progress = now;
 	b->sessions++;
 
@@ -205,7 +275,7 @@ static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now
 		put_be32(slot + 9, crc);
 		tlv_put(&w, T_SLOT, slot, sizeof(slot));
 	}
-	reply(b, FC_CONNECT, FC_CONNECT_ACK, 0, d, w.len);
+	reply(b, f, FC_CONNECT_ACK, 0, d, w.len);
 	blog(b, "session %08x from %02x:%02x:%02x:%02x:%02x:%02x, %s exchange", b->session,
 	     b->host[0], b->host[1], b->host[2], b->host[3], b->host[4], b->host[5],
 	     b->windowed ? "windowed" : "strict");
@@ -224,7 +294,7 @@ static int want_type(struct sess_board *b, const struct frame *f, int *type)
 	return 1;
 }
 
-static void on_download(struct sess_board *b, const struct frame *f)
+static void on_download(struct sess_board *b, const struct frame *f, uint64_t now)
 {
 	uint8_t d[8];
 	struct tlv_writer w;
@@ -234,13 +304,14 @@ static void on_download(struct sess_board *b, const struct frame *f)
 	tlv_writer_init(&w, d, sizeof(d));
 	tlv_put_u8(&w, T_TYPE, (uint8_t)b->type);
 	/* The misbehaving board of the tests answers with the wrong code. */
-	reply(b, FC_DOWNLOAD, b->cfg.wrong_reply ? FC_READBACK_ACK : FC_DOWNLOAD_ACK, 0, d, w.len);
+	reply(b, f, b->cfg.wrong_reply ? FC_READBACK_ACK : FC_DOWNLOAD_ACK, 0, d, w.len);
 	b->state = B_DL_INFO;
+	b->last_progress = now;
 }
 
 static void finish_download(struct sess_board *b);
 
-static void on_file_info(struct sess_board *b, const struct frame *f)
+static void on_file_info(struct sess_board *b, const struct frame *f, uint64_t now)
 {
 	uint64_t type, size, frames, crc, block;
 	uint8_t d[320];
@@ -279,8 +350,9 @@ static void on_file_info(struct sess_board *b, const struct frame *f)
 		tlv_writer_init(&w, d, sizeof(d));
 		tlv_put_u32(&w, T_RESUME, b->rw.have);
 		recvwin_report(&b->rw, &w);
-		reply(b, FC_FILE_INFO, FC_FILE_INFO_ACK, 0, d, w.len);
+		reply(b, f, FC_FILE_INFO_ACK, 0, d, w.len);
 		b->state = B_DL_DATA;
+		b->last_progress = now;
 		blog(b, "resuming %s: %u of %u frames already here", proto_type_name(b->type),
 		     b->rw.have, b->frames);
 		return;
@@ -308,8 +380,9 @@ static void on_file_info(struct sess_board *b, const struct frame *f)
 	}
 	tlv_writer_init(&w, d, sizeof(d));
 	tlv_put_u32(&w, T_RESUME, 0);
-	reply(b, FC_FILE_INFO, FC_FILE_INFO_ACK, 0, d, w.len);
+	reply(b, f, FC_FILE_INFO_ACK, 0, d, w.len);
 	b->state = B_DL_DATA;
+	b->last_progress = now;
 	blog(b, "receiving %s: %llu bytes in %u frames, CRC %08x", proto_type_name(b->type),
 	     (unsigned long long)size, b->frames, b->crc);
 	if (b->frames == 0)
@@ -370,7 +443,7 @@ static void finish_download(struct sess_board *b)
 	tlv_put_u64(&w, T_SIZE, b->size);
 	tlv_put_u32(&w, T_FRAMES, b->frames);
 	tlv_put_u32(&w, T_CRC, crc);
-	reply(b, FC_FILE_DATA, FC_DOWNLOAD_DONE, b->frames, d, w.len);
+	reply_done(b, FC_STATUS_QUERY, FC_DOWNLOAD_DONE, b->frames, d, w.len);
 	b->state = B_READY;
 	blog(b, "stored %s: %llu bytes, CRC %08x", proto_type_name(b->type),
 	     (unsigned long long)b->size, crc);
@@ -474,7 +547,7 @@ static void on_readback(struct sess_board *b, const struct frame *f, uint64_t no
 	tlv_put_u32(&w, T_FRAMES, b->rb_frames);
 	tlv_put_u32(&w, T_CRC, b->rb_crc);
 	tlv_put_u16(&w, T_BLOCK, (uint16_t)block);
-	reply(b, FC_READBACK, FC_READBACK_ACK, 0, d, w.len);
+	reply(b, f, FC_READBACK_ACK, 0, d, w.len);
 	b->state = B_RB_DATA;
 	b->last_progress = now;
 	blog(b, "read-back of %s: %llu bytes in %u frames", proto_type_name(type),
@@ -485,16 +558,20 @@ static void readback_done(struct sess_board *b)
 {
 	/* In the windowed exchange a HOST_STATUS that comes again means the
 	 * host missed READBACK_DONE: it is sent again then. */
-	reply(b, b->windowed ? FC_HOST_STATUS : 0, FC_READBACK_DONE, b->rb_frames, NULL, 0);
+	reply_done(b, FC_HOST_STATUS, FC_READBACK_DONE, b->rb_frames, NULL, 0);
 	b->state = B_READY;
 }
 
 static void on_host_status(struct sess_board *b, const struct frame *f, uint64_t now)
 {
-	if (sendwin_on_report(&b->sw, f->seq, f->data, f->len, now) < 0) {
+	int fresh = sendwin_on_report(&b->sw, f->seq, f->data, f->len, now);
+
+	if (fresh < 0) {
 		refuse(b, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0, "malformed HOST_STATUS");
 		return;
 	}
+	if (fresh > 0)
+		b->last_progress = now;
 	if (sendwin_complete(&b->sw))
 		readback_done(b);
 }
@@ -507,6 +584,7 @@ static void unexpected(struct sess_board *b, const struct frame *f, int expected
 
 static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 {
+	const struct board_reply *r;
 	int code = f->code;
 
 	if (code == FC_DISCONNECT) {
@@ -522,51 +600,55 @@ static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 		end_session(b, "host error");
 		return;
 	}
-	/* A command already answered comes again when its reply was lost. */
-	if (code == b->last_cmd && b->reply_len && code != FC_FILE_DATA) {
-		if (!muted(b))
-			nic_send(b->cfg.nic, b->reply, b->reply_len);
+	/* What the exchange is in the middle of. */
+	if (b->state == B_DL_DATA && code == FC_FILE_DATA) {
+		on_file_data(b, f, now);
+		return;
+	}
+	if (b->state == B_DL_DATA && code == FC_STATUS_QUERY && b->windowed) {
+		send_status(b, f->seq);
+		return;
+	}
+	if (b->state == B_RB_DATA && code == FC_HOST_STATUS && b->windowed) {
+		on_host_status(b, f, now);
+		return;
+	}
+	/* A command already answered comes again when its reply was lost, or
+	 * late: it gets the same reply, and moves nothing. */
+	r = find_reply(b, f);
+	if (r) {
+		resend(b, r);
 		return;
 	}
 	switch (b->state) {
 	case B_READY:
-		if (code == FC_DOWNLOAD)
-			on_download(b, f);
-		else if (code == FC_READBACK)
+		if (code == FC_DOWNLOAD) {
+			on_download(b, f, now);
+			return;
+		}
+		if (code == FC_READBACK) {
 			on_readback(b, f, now);
-		else if (code == FC_STATUS_QUERY && b->last_cmd == FC_FILE_DATA && b->reply_len) {
-			if (!muted(b))
-				nic_send(b->cfg.nic, b->reply, b->reply_len);
-		} else if (b->windowed && (code == FC_FILE_DATA || code == FC_HOST_STATUS ||
-					   code == FC_STATUS_QUERY))
-			; /* late repeats after a finished transfer */
-		else
-			unexpected(b, f, FC_DOWNLOAD);
+			return;
+		}
 		break;
 	case B_DL_INFO:
-		if (code == FC_FILE_INFO)
-			on_file_info(b, f);
-		else
-			unexpected(b, f, FC_FILE_INFO);
+		if (code == FC_FILE_INFO) {
+			on_file_info(b, f, now);
+			return;
+		}
 		break;
-	case B_DL_DATA:
-		if (code == FC_FILE_DATA)
-			on_file_data(b, f, now);
-		else if (code == FC_STATUS_QUERY && b->windowed)
-			send_status(b, f->seq);
-		else if (code == FC_DOWNLOAD && b->windowed)
-			; /* a resent DOWNLOAD overtaken by its answer */
-		else
-			unexpected(b, f, FC_FILE_DATA);
-		break;
-	case B_RB_DATA:
-		if (code == FC_HOST_STATUS && b->windowed)
-			on_host_status(b, f, now);
-		else
-			unexpected(b, f, FC_HOST_STATUS);
-		break;
-	case B_IDLE: break;
+	default: break;
 	}
+	/* In the windowed exchange, data, probes and reports that the exchange
+	 * has moved past come late or twice: they are left alone. */
+	if (b->windowed &&
+	    (code == FC_FILE_DATA || code == FC_STATUS_QUERY || code == FC_HOST_STATUS))
+		return;
+	unexpected(b, f,
+		   b->state == B_DL_INFO   ? FC_FILE_INFO
+		   : b->state == B_DL_DATA ? FC_FILE_DATA
+		   : b->state == B_RB_DATA ? FC_HOST_STATUS
+					   : FC_DOWNLOAD);
 }
 
 void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint64_t now)
@@ -592,13 +674,18 @@ void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint
 	}
 	if (b->state == B_IDLE || f.session != b->session || memcmp(f.src, b->host, 6) != 0) {
 		/* Not in a session with this host: a goodbye still gets its
-		 * answer, everything else is left alone. */
-		if (f.code == FC_DISCONNECT && !muted(b))
+		 * answer, a frame of the session an ERROR ended gets the ERROR
+		 * again, everything else is left alone. */
+		if (muted(b))
+			return;
+		if (f.code == FC_DISCONNECT)
 			sess_send(b->cfg.nic, b->cfg.ethertype, b->tx, sizeof(b->tx), f.src,
 				  f.session, 0, FC_DISCONNECT_ACK, 0, NULL, 0);
+		else if (b->err_len && f.session == b->err_session &&
+			 memcmp(f.src, b->err_host, 6) == 0 && f.code != FC_ERROR)
+			nic_send(b->cfg.nic, b->err, b->err_len);
 		return;
 	}
-	b->last_rx = now;
 	dispatch(b, &f, now);
 }
 
@@ -687,13 +774,10 @@ void sess_board_poll(struct sess_board *b, uint64_t now)
 		poll_readback(b, now);
 	if (b->state == B_IDLE)
 		return;
-	quiet = b->last_rx > b->last_progress ? b->last_rx : b->last_progress;
+	quiet = b->last_progress;
 	if (now - quiet >= b->cfg.timeout_us) {
-		uint8_t d[128];
-		size_t l = sess_error_tlv(d, sizeof(d), NOTICE_TIMEOUT, D_SILENCE, 0, 0,
-					  "nothing from the host for the timeout");
-
-		send_frame(b, FC_ERROR, 0, 0, d, l);
+		send_error(b, b->host, b->session, NOTICE_TIMEOUT, D_SILENCE, 0, 0,
+			   "nothing from the host for the timeout");
 		blog(b, "error TIMEOUT: nothing from the host for %.1f s",
 		     (double)b->cfg.timeout_us / 1e6);
 		end_session_keep(b, "TIMEOUT", 1);
@@ -706,7 +790,7 @@ uint64_t sess_board_next_deadline(const struct sess_board *b)
 
 	if (b->state == B_IDLE)
 		return SESS_NEVER;
-	quiet = b->last_rx > b->last_progress ? b->last_rx : b->last_progress;
+	quiet = b->last_progress;
 	d = quiet + b->cfg.timeout_us;
 	if (b->state == B_RB_DATA) {
 		if (!b->windowed || b->sw.repair || b->sw.probe_wanted || b->rb_frames == 0 ||

@@ -12,6 +12,12 @@ static inline uint16_t etype(uint16_t configured)
 	return configured ? configured : FRAME_ETHERTYPE_DEFAULT;
 }
 
+/** Build a frame into buf (cap) without sending it. Returns its length or a
+ *  negative frame error. */
+int sess_encode(const struct nic *nic, uint16_t ethertype, uint8_t *buf, size_t cap,
+		const uint8_t dst[6], uint32_t session, uint32_t seq, uint8_t code, uint8_t flags,
+		const uint8_t *data, size_t len);
+
 /** Build a frame into buf (cap) and send it. Returns the frame length or a negative error. */
 int sess_send(struct nic *nic, uint16_t ethertype, uint8_t *buf, size_t cap, const uint8_t dst[6],
 	      uint32_t session, uint32_t seq, uint8_t code, uint8_t flags, const uint8_t *data,

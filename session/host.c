@@ -32,22 +32,41 @@ static int send_frame(struct sess_host *h, uint8_t code, uint32_t seq, uint8_t f
 			 h->cfg.session_id, seq, code, flags, data, len);
 }
 
-/* Send a command and keep it, to resend while its reply is awaited. */
-static void send_cmd(struct sess_host *h, uint8_t code, const uint8_t *data, size_t len,
-		     enum sess_host_state next, uint64_t now)
+/* Keep a command to send again while its reply is awaited; send it now
+ * unless later says so. It is kept whatever the nic says: a refused frame
+ * goes again when the resend timer fires. */
+static void keep_cmd(struct sess_host *h, uint8_t code, const uint8_t *data, size_t len,
+		     enum sess_host_state next, int later, uint64_t now)
 {
-	int n = send_frame(h, code, 0, 0, data, len);
+	int n = sess_encode(h->cfg.nic, h->cfg.ethertype, h->cmd, sizeof(h->cmd), h->cfg.board,
+			    h->cfg.session_id, 0, code, code == FC_STATUS_QUERY ? FRAME_FLAG_ACKREQ : 0,
+			    data, len);
 
-	if (n > 0 && (size_t)n <= sizeof(h->cmd)) {
-		memcpy(h->cmd, h->tx, (size_t)n);
-		h->cmd_len = (size_t)n;
-	} else {
-		h->cmd_len = 0;
-	}
+	h->cmd_len = n > 0 ? (size_t)n : 0;
+	if (h->cmd_len && !later)
+		nic_send(h->cfg.nic, h->cmd, h->cmd_len);
 	h->state = next;
 	h->last_cmd_tx = now;
 	h->last_progress = now;
 	h->cmd_retx = 0;
+}
+
+static void send_cmd(struct sess_host *h, uint8_t code, const uint8_t *data, size_t len,
+		     enum sess_host_state next, uint64_t now)
+{
+	keep_cmd(h, code, data, len, next, 0, now);
+}
+
+/* All data is with the board: wait for DOWNLOAD_DONE. In the windowed
+ * exchange a status query asks for it again if it does not come (the
+ * board answers a query after the download with DOWNLOAD_DONE). */
+static void wait_done(struct sess_host *h, uint64_t now)
+{
+	if (h->windowed)
+		keep_cmd(h, FC_STATUS_QUERY, NULL, 0, H_WAIT_DONE, 1, now);
+	else
+		h->state = H_WAIT_DONE;
+	h->last_progress = now;
 }
 
 /* The session is over: every exit path says DISCONNECT to the board. */
@@ -127,7 +146,6 @@ void sess_host_start(struct sess_host *h, uint64_t now)
 	tlv_put_u32(&w, T_CAPS, h->cfg.strict ? 0 : CAP_WINDOW | CAP_RESUME);
 	tlv_put_u16(&w, T_BLOCK, (uint16_t)sess_block_for_mtu(h->cfg.nic->mtu));
 	tlv_put_u16(&w, T_WINDOW, (uint16_t)(h->cfg.window > 65535 ? 65535 : h->cfg.window));
-	h->last_rx = now;
 	send_cmd(h, FC_CONNECT, d, w.len, H_CONNECT, now);
 	hlog(h, "connect to %02x:%02x:%02x:%02x:%02x:%02x session %08x", h->cfg.board[0],
 	     h->cfg.board[1], h->cfg.board[2], h->cfg.board[3], h->cfg.board[4], h->cfg.board[5],
@@ -217,7 +235,7 @@ static void start_data(struct sess_host *h, const struct frame *f, uint64_t now)
 	h->pace_next = now;
 	h->last_progress = now;
 	if (h->frames == 0) {
-		h->state = H_WAIT_DONE;
+		wait_done(h, now);
 		return;
 	}
 	if (h->windowed) {
@@ -480,11 +498,15 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 		return;
 	}
 	if (h->state == H_DATA && h->windowed && code == FC_BOARD_STATUS) {
-		if (sendwin_on_report(&h->sw, f->seq, f->data, f->len, now) < 0)
+		int fresh = sendwin_on_report(&h->sw, f->seq, f->data, f->len, now);
+
+		if (fresh < 0)
 			fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
 			     "malformed BOARD_STATUS");
 		else if (sendwin_complete(&h->sw))
-			h->state = H_WAIT_DONE;
+			wait_done(h, now);
+		else if (fresh > 0)
+			h->last_progress = now;
 		return;
 	}
 	if (h->state == H_RB_DATA && h->windowed && code == FC_RB_STATUS_QUERY) {
@@ -503,7 +525,8 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 		 * (READBACK is resent) or after the read-back is over. */
 		if (seen(h, code) ||
 		    (h->windowed && (code == FC_BOARD_STATUS || code == FC_READBACK_DATA ||
-				     code == FC_RB_STATUS_QUERY || code == FC_DOWNLOAD_DONE)))
+				     code == FC_RB_STATUS_QUERY || code == FC_DOWNLOAD_DONE)) ||
+		    (h->windowed && h->state == H_READBACK && code == FC_READBACK_DONE))
 			return;
 		fail(h, now, NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE,
 		     (uint32_t)expected_code(h->state), (uint32_t)code,
@@ -554,7 +577,6 @@ void sess_host_input(struct sess_host *h, const uint8_t *buf, size_t len, uint64
 	if (f.session != h->cfg.session_id)
 		return; /* left over from another session */
 	h->frames_rx++;
-	h->last_rx = now;
 	h->crc_errors = 0;
 	dispatch(h, &f, now);
 }
@@ -606,8 +628,7 @@ static void poll_data(struct sess_host *h, uint64_t now)
 			return;
 		if (!h->windowed) {
 			if (h->strict_next > h->frames) {
-				h->state = H_WAIT_DONE;
-				h->last_progress = now;
+				wait_done(h, now);
 				return;
 			}
 			/* In order, no gaps: a refused frame is tried again. */
@@ -638,7 +659,8 @@ static int awaiting_reply(const struct sess_host *h)
 {
 	return h->cmd_len &&
 	       (h->state == H_CONNECT || h->state == H_DOWNLOAD || h->state == H_FILE_INFO ||
-		h->state == H_READBACK || h->state == H_DISCONNECT);
+		h->state == H_READBACK || h->state == H_DISCONNECT ||
+		(h->state == H_WAIT_DONE && h->windowed));
 }
 
 /* A command goes again after timeout/30 (100 ms; less on a fast link, see
@@ -668,14 +690,6 @@ void sess_host_poll(struct sess_host *h, uint64_t now)
 		poll_data(h, now);
 	if (h->state == H_END)
 		return;
-	/* Waiting for DOWNLOAD_DONE in the windowed exchange: ask again now
-	 * and then, since the board resends it on a status query. */
-	if (h->state == H_WAIT_DONE && h->windowed && h->frames &&
-	    now >= sendwin_deadline(&h->sw)) {
-		uint32_t id = sendwin_probe_sent(&h->sw, now);
-
-		send_frame(h, FC_STATUS_QUERY, id, FRAME_FLAG_ACKREQ, NULL, 0);
-	}
 	/* All read back: say so again until READBACK_DONE comes. */
 	if (h->state == H_RB_DATA && h->windowed && recvwin_complete(&h->rw) &&
 	    now - h->last_status_tx >= h->cfg.timeout_us / 30)
@@ -686,7 +700,7 @@ void sess_host_poll(struct sess_host *h, uint64_t now)
 		h->last_cmd_tx = now;
 		h->cmd_retx++;
 	}
-	quiet = h->last_rx > h->last_progress ? h->last_rx : h->last_progress;
+	quiet = h->last_progress;
 	if (now - quiet < h->cfg.timeout_us)
 		return;
 	if (h->state == H_DISCONNECT) {
@@ -714,7 +728,7 @@ uint64_t sess_host_next_deadline(const struct sess_host *h)
 
 	if (h->state == H_END || h->state == H_IDLE)
 		return SESS_NEVER;
-	quiet = h->last_rx > h->last_progress ? h->last_rx : h->last_progress;
+	quiet = h->last_progress;
 	d = quiet + h->cfg.timeout_us;
 	if (h->state == H_DATA) {
 		if (!h->windowed || h->sw.repair || h->sw.probe_wanted ||
@@ -729,8 +743,6 @@ uint64_t sess_host_next_deadline(const struct sess_host *h)
 	if (h->state == H_RB_DATA && h->windowed && recvwin_complete(&h->rw) &&
 	    h->last_status_tx + h->cfg.timeout_us / 30 < d)
 		d = h->last_status_tx + h->cfg.timeout_us / 30;
-	if (h->state == H_WAIT_DONE && h->windowed && h->frames && sendwin_deadline(&h->sw) < d)
-		d = sendwin_deadline(&h->sw);
 	if (awaiting_reply(h) && cmd_resend_at(h) < d)
 		d = cmd_resend_at(h);
 	return d;

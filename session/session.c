@@ -19,9 +19,9 @@ unsigned sess_block_for_mtu(unsigned mtu)
 	return b > FRAME_MAX_DATA ? FRAME_MAX_DATA : b;
 }
 
-int sess_send(struct nic *nic, uint16_t ethertype, uint8_t *buf, size_t cap, const uint8_t dst[6],
-	      uint32_t session, uint32_t seq, uint8_t code, uint8_t flags, const uint8_t *data,
-	      size_t len)
+int sess_encode(const struct nic *nic, uint16_t ethertype, uint8_t *buf, size_t cap,
+		const uint8_t dst[6], uint32_t session, uint32_t seq, uint8_t code, uint8_t flags,
+		const uint8_t *data, size_t len)
 {
 	struct frame f = {
 		.version = FRAME_VERSION,
@@ -32,11 +32,18 @@ int sess_send(struct nic *nic, uint16_t ethertype, uint8_t *buf, size_t cap, con
 		.len = (uint16_t)len,
 		.data = data,
 	};
-	int n;
 
 	memcpy(f.dst, dst, 6);
 	memcpy(f.src, nic->mac, 6);
-	n = frame_encode(buf, cap, &f, etype(ethertype));
+	return frame_encode(buf, cap, &f, etype(ethertype));
+}
+
+int sess_send(struct nic *nic, uint16_t ethertype, uint8_t *buf, size_t cap, const uint8_t dst[6],
+	      uint32_t session, uint32_t seq, uint8_t code, uint8_t flags, const uint8_t *data,
+	      size_t len)
+{
+	int n = sess_encode(nic, ethertype, buf, cap, dst, session, seq, code, flags, data, len);
+
 	if (n < 0)
 		return n;
 	if (nic_send(nic, buf, (size_t)n) < 0)

@@ -133,7 +133,8 @@ struct sess_host {
 	uint32_t rb_crc;
 	uint32_t rb_frames;
 	/* timers */
-	uint64_t last_rx, last_progress, last_cmd_tx;
+	uint64_t last_progress; /* the exchange last moved on: the 3-s timer runs from here */
+	uint64_t last_cmd_tx;
 	unsigned cmd_retx;
 	uint64_t rtt_us;	/* CONNECT to CONNECT_ACK, when CONNECT went once */
 	unsigned crc_errors;	/* frames with a bad CRC since the last good one */
@@ -249,7 +250,7 @@ struct sess_board {
 	uint8_t host[6];
 	int windowed;
 	unsigned block;
-	uint64_t last_rx, last_progress;
+	uint64_t last_progress; /* the exchange last moved on: the 3-s timer runs from here */
 	uint64_t frames_rx;
 	/* download */
 	int type;
@@ -272,10 +273,23 @@ struct sess_board {
 	uint64_t rb_size;
 	uint32_t rb_crc;
 	uint32_t rb_frames;
-	/* last reply, resent when its command comes again */
-	uint8_t last_cmd;
-	uint8_t reply[FRAME_MIN_LEN + 600];
-	size_t reply_len;
+	/* the replies of this session, sent again when their command comes
+	 * again (a lost reply, a late or duplicated command) */
+	struct board_reply {
+		uint8_t cmd;	   /* 0 = free */
+		uint8_t any_data;  /* matches the command whatever its data */
+		uint32_t data_crc; /* CRC32 of the command's data */
+		size_t len;
+		uint8_t buf[FRAME_MIN_LEN + 600];
+	} replies[6];
+	/* the last ERROR sent, sent again to frames of the session it ended */
+	uint32_t err_session;
+	uint8_t err_host[6];
+	uint8_t err[FRAME_MIN_LEN + 200];
+	size_t err_len;
+	/* the session that ended last: a late CONNECT of it is not a new one */
+	uint32_t ended_session;
+	uint8_t ended_host[6];
 	/* statistics of the current or last session */
 	uint64_t sessions, downloads_ok, downloads_failed;
 	uint8_t tx[FRAME_BUF_MAX];

@@ -905,7 +905,7 @@ static void timeout_case(int strict)
 	rig_start(r);
 	rig_run(r, host_in_file_info);
 	CU_ASSERT_EQUAL_FATAL(r->h.state, H_FILE_INFO);
-	quiet = r->h.last_rx > r->h.last_progress ? r->h.last_rx : r->h.last_progress;
+	quiet = r->h.last_progress;
 	CU_ASSERT(quiet >= T0 && quiet < T0 + 10 * MS);
 	rig_at(r, quiet + 29 * SEC / 10);
 	CU_ASSERT_EQUAL(r->h.state, H_FILE_INFO);
@@ -929,7 +929,7 @@ static void timeout_case(int strict)
 	rig_start(r);
 	rig_run(r, NULL);
 	assert_result(r, NOTICE_TIMEOUT, D_SILENCE, 0, 14);
-	quiet = r->h.last_rx > r->h.last_progress ? r->h.last_rx : r->h.last_progress;
+	quiet = r->h.last_progress;
 	CU_ASSERT_EQUAL(r->t_end, quiet + 3 * SEC);
 	CU_ASSERT(r->t_end >= T0 + 3 * SEC);
 	assert_goodbye(r, 0);
@@ -994,7 +994,7 @@ static void board_timer_partial(int strict)
 	CU_ASSERT_FATAL(board_has_data(r));
 	CU_ASSERT(r->b.rw.have < frames_of(MIB, BLOCK));
 	r->host_on = 0;
-	quiet = r->b.last_rx > r->b.last_progress ? r->b.last_rx : r->b.last_progress;
+	quiet = r->b.last_progress;
 	CU_ASSERT_EQUAL(sess_board_next_deadline(&r->b), quiet + 3 * SEC);
 	rig_at(r, quiet + 29 * SEC / 10);
 	CU_ASSERT_EQUAL(r->b.state, B_DL_DATA);
@@ -1060,7 +1060,7 @@ static void host_dies(struct rig *r, int (*until)(struct rig *))
 	rig_run(r, until);
 	CU_ASSERT_FATAL(until(r));
 	r->host_on = 0;
-	quiet = r->b.last_rx > r->b.last_progress ? r->b.last_rx : r->b.last_progress;
+	quiet = r->b.last_progress;
 	rig_at(r, quiet + 3 * SEC);
 	CU_ASSERT_EQUAL_FATAL(r->b.state, B_IDLE);
 	CU_ASSERT_EQUAL_FATAL(r->b.partial, 1);
@@ -1219,7 +1219,7 @@ static void test_frame_crc_windowed_mid(void)
 	t_switch = r->now;
 	rig_run(r, NULL);
 	assert_result(r, NOTICE_FRAME_CRC, D_FRAME_CRC, 0, 12);
-	quiet = r->h.last_rx > r->h.last_progress ? r->h.last_rx : r->h.last_progress;
+	quiet = r->h.last_progress;
 	CU_ASSERT_EQUAL(r->t_end, quiet + 3 * SEC);
 	CU_ASSERT(r->t_end >= t_switch + 3 * SEC);
 	CU_ASSERT(r->h.frames_bad > 0);
@@ -1227,7 +1227,10 @@ static void test_frame_crc_windowed_mid(void)
 	assert_goodbye(r, NOTICE_FRAME_CRC);
 	CU_ASSERT_EQUAL(r->b.state, B_IDLE);
 	assert_prev_kept(r);
-	assert_no_part(r);
+	/* the board's timer, which runs from the same last progress, may end
+	 * the session first: then what came is kept aside for resume */
+	if (!r->b.partial)
+		assert_no_part(r);
 	rig_close(r);
 }
 
@@ -1679,7 +1682,8 @@ static void test_refused_control_frames(void)
 		/* every refusal happened, and each refused frame went later */
 		CU_ASSERT_EQUAL(r->ht->refuse_left + r->ht->refuse_left2, 0);
 		CU_ASSERT_EQUAL(r->bt->refuse_left + r->bt->refuse_left2, 0);
-		CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_CONNECT), 1);
+		/* CONNECT twice: after its refusal, and after CONNECT_ACK's */
+		CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_CONNECT), 2);
 		CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_FILE_INFO), 1);
 		CU_ASSERT(r->t_end < T0 + SEC);
 		rig_close(r);
