@@ -73,6 +73,24 @@ board_stop
 ip -n "$IT_NS_H" link set "$IT_IF_H" mtu 1500
 ip -n "$IT_NS_B" link set "$IT_IF_B" mtu 1500
 
+# --- link flap: the board's interface goes down and up while it serves; the
+# first session after it succeeds (a reply the nic refused is sent again).
+board_start "$W/b5" -q || exit 1
+for i in 1 2; do
+	ip -n "$IT_NS_B" link set "$IT_IF_B" down
+	sleep 0.2
+	ip -n "$IT_NS_B" link set "$IT_IF_B" up
+	ethdl_h download -i "$IF" -b "$B" --json "$W/old" >"$W/flap.out" 2>"$W/flap.err"
+	IT_LAST_ERR="$W/flap.err" assert_rc "link flap $i: the first download after it" 0 $?
+	assert_same_file "link flap $i: board holds the file" "$W/old" "$W/b5/config.bin"
+done
+board_stop
+# The kernel reports the link running again up to a second after it is up.
+for i in $(seq 50); do
+	ip netns exec "$IT_NS_B" cat "/sys/class/net/$IT_IF_B/operstate" | grep -qx up && break
+	sleep 0.1
+done
+
 # --- a board whose disk is full refuses before any data moves, keeps its file.
 mkdir -p "$W/small"
 if mount -t tmpfs -o size=1m ethdl-test "$W/small"; then
