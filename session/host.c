@@ -133,8 +133,8 @@ int sess_host_init(struct sess_host *h, const struct sess_host_config *cfg)
 
 void sess_host_dispose(struct sess_host *h)
 {
-	sendwin_dispose(&h->sw);
-	recvwin_dispose(&h->rw);
+	xsend_dispose(&h->tx_data);
+	xrecv_dispose(&h->rx_data);
 }
 
 void sess_host_start(struct sess_host *h, uint64_t now)
@@ -225,39 +225,58 @@ static void on_connect_ack(struct sess_host *h, const struct frame *f, uint64_t 
 	send_cmd(h, FC_DOWNLOAD, d, w.len, H_DOWNLOAD, now);
 }
 
+static int src_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	const struct sess_source *src = ctx;
+
+	return src->read(src->ctx, off, buf, len);
+}
+
 static void start_data(struct sess_host *h, const struct frame *f, uint64_t now)
 {
+	struct xsend_config xc = {
+		.nic = h->cfg.nic,
+		.ethertype = h->cfg.ethertype,
+		.session = h->cfg.session_id,
+		.data_code = FC_FILE_DATA,
+		.probe_code = FC_STATUS_QUERY,
+		.size = h->cfg.size,
+		.block = h->block,
+		.windowed = h->windowed,
+		.window = h->cfg.window,
+		.rate_bps = h->cfg.rate_bps,
+		.read = src_read,
+		.ctx = (void *)h->cfg.src,
+		.tx = h->tx,
+	};
 	uint64_t resume = 0;
 	int r;
 
-	h->strict_next = 1;
+	memcpy(xc.dst, h->cfg.board, 6);
 	h->t_data_start = now;
-	h->pace_next = now;
 	h->last_progress = now;
-	if (h->frames == 0) {
-		wait_done(h, now);
+	r = xsend_init(&h->tx_data, &xc, now);
+	if (r < 0) {
+		local_fail(h, now, r, "window");
 		return;
 	}
-	if (h->windowed) {
-		r = sendwin_init(&h->sw, h->frames, h->cfg.window);
-		if (r < 0) {
-			local_fail(h, now, r, "window");
+	h->tx_open = 1;
+	/* The board kept part of this file from a cut-off session. */
+	if (h->windowed && tlv_get_uint(f->data, f->len, T_RESUME, &resume) && resume &&
+	    tlv_find(f->data, f->len, T_CUM, 0, &(size_t){0})) {
+		if (xsend_resume(&h->tx_data, f->data, f->len, now) < 0) {
+			fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
+			     "malformed resume status in FILE_INFO_ACK");
 			return;
 		}
-		/* The board kept part of this file from a cut-off session. */
-		if (tlv_get_uint(f->data, f->len, T_RESUME, &resume) && resume &&
-		    tlv_find(f->data, f->len, T_CUM, 0, &(size_t){0})) {
-			if (sendwin_on_report(&h->sw, 0, f->data, f->len, now) < 0) {
-				fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
-				     "malformed resume status in FILE_INFO_ACK");
-				return;
-			}
-			h->resumed = (uint32_t)resume;
-			hlog(h, "resuming: the board holds %llu of %u frames",
-			     (unsigned long long)resume, h->frames);
-		}
+		h->resumed = (uint32_t)resume;
+		hlog(h, "resuming: the board holds %llu of %u frames", (unsigned long long)resume,
+		     h->frames);
 	}
-	h->state = H_DATA;
+	if (xsend_done(&h->tx_data))
+		wait_done(h, now);
+	else
+		h->state = H_DATA;
 }
 
 static void on_download_ack(struct sess_host *h, uint64_t now)
@@ -353,12 +372,16 @@ static void on_readback_ack(struct sess_host *h, const struct frame *f, uint64_t
 		local_fail(h, now, r, "read-back output");
 		return;
 	}
-	r = recvwin_init(&h->rw, h->rb_frames);
+	xrecv_dispose(&h->rx_data);
+	r = xrecv_init(&h->rx_data, &(struct xrecv_config){.size = size,
+							   .block = h->block,
+							   .windowed = h->windowed,
+							   .write = h->cfg.sink->write,
+							   .ctx = h->cfg.sink->ctx});
 	if (r < 0) {
 		local_fail(h, now, r, "read-back window");
 		return;
 	}
-	h->rb_expect = 1;
 	h->t_rb_start = now;
 	h->last_progress = now;
 	h->state = H_RB_DATA;
@@ -370,47 +393,27 @@ static void send_host_status(struct sess_host *h, uint32_t id, uint64_t now)
 	struct tlv_writer w;
 
 	tlv_writer_init(&w, d, sizeof(d));
-	recvwin_report(&h->rw, &w);
+	xrecv_report(&h->rx_data, &w);
 	send_frame(h, FC_HOST_STATUS, id, 0, d, w.len);
 	h->last_status_tx = now;
 }
 
 static void on_readback_data(struct sess_host *h, const struct frame *f, uint64_t now)
 {
-	uint64_t off = (uint64_t)(f->seq - 1) * h->block;
-	uint64_t want;
-	int r;
+	struct xfer_fault why;
+	int r = xrecv_data(&h->rx_data, f, &why);
 
-	if (f->seq < 1 || f->seq > h->rb_frames) {
-		fail(h, now, NOTICE_WRONG_COMMAND, D_SEQUENCE, h->rb_frames, f->seq,
-		     "READBACK_DATA sequence %u outside 1..%u", f->seq, h->rb_frames);
-		return;
-	}
-	want = h->rb_size - off < h->block ? h->rb_size - off : h->block;
-	if (f->len != want) {
-		fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, (uint32_t)want, f->len,
-		     "READBACK_DATA %u carries %u bytes, expected %llu", f->seq, f->len,
-		     (unsigned long long)want);
-		return;
-	}
-	if (!h->windowed) {
-		if (f->seq != h->rb_expect) {
-			fail(h, now, NOTICE_WRONG_COMMAND, D_SEQUENCE, h->rb_expect, f->seq,
-			     "READBACK_DATA sequence %u, expected %u", f->seq, h->rb_expect);
-			return;
-		}
-		h->rb_expect++;
-	}
-	if (recvwin_mark(&h->rw, f->seq) != 1)
-		return;
-	r = h->cfg.sink->write(h->cfg.sink->ctx, off, f->data, f->len);
 	if (r < 0) {
-		local_fail(h, now, r, "read-back output");
+		if (why.err)
+			local_fail(h, now, why.err, "read-back output");
+		else
+			fail(h, now, why.notice, why.detail, why.expected, why.got, "%s", why.text);
 		return;
 	}
-	h->bytes_rb += f->len;
+	if (r == 0)
+		return;
 	h->last_progress = now;
-	if (h->windowed && recvwin_complete(&h->rw))
+	if (h->windowed && xrecv_complete(&h->rx_data))
 		send_host_status(h, 0, now);
 }
 
@@ -419,9 +422,9 @@ static void on_readback_done(struct sess_host *h, uint64_t now)
 	struct sess_verdict v;
 	int r;
 
-	if (!recvwin_complete(&h->rw)) {
-		fail(h, now, NOTICE_WRONG_COMMAND, D_SEQUENCE, h->rb_frames, h->rw.have,
-		     "READBACK_DONE after %u of %u frames", h->rw.have, h->rb_frames);
+	if (!xrecv_complete(&h->rx_data)) {
+		fail(h, now, NOTICE_WRONG_COMMAND, D_SEQUENCE, h->rb_frames, xrecv_have(&h->rx_data),
+		     "READBACK_DONE after %u of %u frames", xrecv_have(&h->rx_data), h->rb_frames);
 		return;
 	}
 	memset(&v, 0, sizeof(v));
@@ -498,12 +501,12 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 		return;
 	}
 	if (h->state == H_DATA && h->windowed && code == FC_BOARD_STATUS) {
-		int fresh = sendwin_on_report(&h->sw, f->seq, f->data, f->len, now);
+		int fresh = xsend_report(&h->tx_data, f->seq, f->data, f->len, now);
 
 		if (fresh < 0)
 			fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
 			     "malformed BOARD_STATUS");
-		else if (sendwin_complete(&h->sw))
+		else if (xsend_done(&h->tx_data))
 			wait_done(h, now);
 		else if (fresh > 0)
 			h->last_progress = now;
@@ -581,78 +584,19 @@ void sess_host_input(struct sess_host *h, const uint8_t *buf, size_t len, uint64
 	dispatch(h, &f, now);
 }
 
-/* Send data frame seq. Returns 0 when it went, -1 when the interface refused
- * it for now (a full queue: congestion, not failure). */
-static int send_data(struct sess_host *h, uint32_t seq, uint8_t flags, uint64_t now)
-{
-	uint64_t off = (uint64_t)(seq - 1) * h->block;
-	size_t len = h->cfg.size - off < h->block ? (size_t)(h->cfg.size - off) : h->block;
-	struct frame f = {
-		.version = FRAME_VERSION,
-		.flags = flags,
-		.session = h->cfg.session_id,
-		.seq = seq,
-		.code = FC_FILE_DATA,
-		.len = (uint16_t)len,
-	};
-	int n, r;
-
-	r = h->cfg.src->read(h->cfg.src->ctx, off, h->tx + FRAME_HDR_LEN, len);
-	if (r < 0) {
-		local_fail(h, now, r, "reading the file");
-		return 0;
-	}
-	memcpy(f.dst, h->cfg.board, 6);
-	memcpy(f.src, h->cfg.nic->mac, 6);
-	n = frame_seal(h->tx, sizeof(h->tx), &f, etype(h->cfg.ethertype));
-	if (n < 0 || nic_send(h->cfg.nic, h->tx, (size_t)n) < 0) {
-		/* Let the queue drain a little before the next try. */
-		h->send_blocked_until = now + 200;
-		return -1;
-	}
-	h->data_frames_sent++;
-	h->bytes_sent += len;
-	if (h->cfg.rate_bps)
-		/* Up to 1 ms of credit, so a coarse sleep does not lower the rate. */
-		h->pace_next = (h->pace_next + 1000 > now ? h->pace_next : now - 1000) +
-			       (uint64_t)n * 8 * 1000000 / h->cfg.rate_bps;
-	return 0;
-}
-
 static void poll_data(struct sess_host *h, uint64_t now)
 {
-	for (int i = 0; i < BATCH && h->state == H_DATA; i++) {
-		uint32_t seq;
+	int r = xsend_poll(&h->tx_data, now);
 
-		if ((h->cfg.rate_bps && h->pace_next > now) || h->send_blocked_until > now)
-			return;
-		if (!h->windowed) {
-			if (h->strict_next > h->frames) {
-				wait_done(h, now);
-				return;
-			}
-			/* In order, no gaps: a refused frame is tried again. */
-			if (send_data(h, h->strict_next, 0, now) < 0)
-				return;
-			h->strict_next++;
-			h->last_progress = now;
-			continue;
-		}
-		seq = sendwin_next(&h->sw);
-		if (seq) {
-			if (seq == h->sw.next - 1)
-				h->last_progress = now;
-			/* A refused frame is lost like any other: repair resends it. */
-			send_data(h, seq, seq == h->sw.next - 1 ? 0 : FRAME_FLAG_RETX, now);
-		}
-		if (sendwin_probe_due(&h->sw, now)) {
-			uint32_t id = sendwin_probe_sent(&h->sw, now);
-
-			send_frame(h, FC_STATUS_QUERY, id, FRAME_FLAG_ACKREQ, NULL, 0);
-		}
-		if (!seq)
-			return;
+	if (r < 0) {
+		local_fail(h, now, r, "reading the file");
+		return;
 	}
+	if (r > 0)
+		h->last_progress = now;
+	/* Strict: all sent. (Windowed: all acknowledged, seen in a report.) */
+	if (!h->windowed && xsend_done(&h->tx_data))
+		wait_done(h, now);
 }
 
 static int awaiting_reply(const struct sess_host *h)
@@ -691,7 +635,7 @@ void sess_host_poll(struct sess_host *h, uint64_t now)
 	if (h->state == H_END)
 		return;
 	/* All read back: say so again until READBACK_DONE comes. */
-	if (h->state == H_RB_DATA && h->windowed && recvwin_complete(&h->rw) &&
+	if (h->state == H_RB_DATA && h->windowed && xrecv_complete(&h->rx_data) &&
 	    now - h->last_status_tx >= h->cfg.timeout_us / 30)
 		send_host_status(h, 0, now);
 	/* Resend the command a reply is owed to until the timer runs out. */
@@ -730,17 +674,9 @@ uint64_t sess_host_next_deadline(const struct sess_host *h)
 		return SESS_NEVER;
 	quiet = h->last_progress;
 	d = quiet + h->cfg.timeout_us;
-	if (h->state == H_DATA) {
-		if (!h->windowed || h->sw.repair || h->sw.probe_wanted ||
-		    (h->sw.next <= h->sw.n && h->sw.next - 1 - h->sw.cum < h->sw.window)) {
-			uint64_t t = h->cfg.rate_bps ? h->pace_next : 0;
-
-			return h->send_blocked_until > t ? h->send_blocked_until : t;
-		}
-		if (sendwin_deadline(&h->sw) < d)
-			d = sendwin_deadline(&h->sw);
-	}
-	if (h->state == H_RB_DATA && h->windowed && recvwin_complete(&h->rw) &&
+	if (h->state == H_DATA && xsend_deadline(&h->tx_data) < d)
+		d = xsend_deadline(&h->tx_data);
+	if (h->state == H_RB_DATA && h->windowed && xrecv_complete(&h->rx_data) &&
 	    h->last_status_tx + h->cfg.timeout_us / 30 < d)
 		d = h->last_status_tx + h->cfg.timeout_us / 30;
 	if (awaiting_reply(h) && cmd_resend_at(h) < d)
@@ -771,18 +707,22 @@ void sess_host_stats(const struct sess_host *h, struct sess_host_stats *st)
 	if (st->phase == SESS_PH_READBACK || (st->phase >= SESS_PH_CLOSING && h->rb_size)) {
 		st->phase_start = h->t_rb_start;
 		st->total = h->rb_size;
-		st->done = h->bytes_rb;
+		st->done = xrecv_bytes(&h->rx_data);
 	} else {
 		st->phase_start = h->t_data_start;
 		st->total = h->cfg.size;
-		st->done = h->bytes_sent > h->cfg.size ? h->cfg.size : h->bytes_sent;
+		st->done = h->tx_open ? h->tx_data.bytes_new : 0;
 	}
+	st->bytes_sent = h->tx_open ? h->tx_data.bytes_new : 0;
+	st->bytes_rb = xrecv_bytes(&h->rx_data);
+	st->frames_rx = h->frames_rx;
+	st->frames_bad = h->frames_bad;
 	st->windowed = h->windowed;
 	st->block = h->block;
 	st->frames = h->frames;
-	st->data_frames_sent = h->data_frames_sent;
+	st->data_frames_sent = h->tx_open ? h->tx_data.frames_sent : 0;
 	st->resumed = h->resumed;
-	st->board_has = h->windowed && h->sw.acked.bits ? h->sw.acked_count : 0;
+	st->board_has = h->windowed && h->tx_open ? xsend_acked(&h->tx_data) : 0;
 	st->rb_size = h->rb_size;
 	st->rb_crc = h->rb_crc;
 	st->rb_frames = h->rb_frames;

@@ -20,10 +20,10 @@
 #include "proto.h"
 #include "store.h"
 #include "window.h"
+#include "xfer.h"
 
-#define SESS_NEVER UINT64_MAX
-/* Most data frames in one file (2 MiB of bitmap): 24 GiB at 1479 bytes. */
-#define SESS_MAX_FRAMES (1u << 24)
+#define SESS_NEVER	XFER_NEVER
+#define SESS_MAX_FRAMES XFER_MAX_FRAMES
 
 /** What went wrong, if anything. notice is one of the six (NOTICE_*), or
  *  NOTICE_NONE with local != 0 for failures that are not protocol notices
@@ -139,22 +139,17 @@ struct sess_host {
 	uint64_t rtt_us;	/* CONNECT to CONNECT_ACK, when CONNECT went once */
 	unsigned crc_errors;	/* frames with a bad CRC since the last good one */
 	uint32_t seen_codes[8]; /* bitmask of reply codes already handled */
-	/* download */
-	struct sendwin sw;
-	uint32_t strict_next;	     /* strict: next seq to send */
-	uint64_t pace_next;	     /* pacing: earliest time of the next data frame */
-	uint64_t send_blocked_until; /* the nic refused a frame: wait a little */
-	/* read-back */
-	struct recvwin rw;
-	uint32_t rb_expect; /* strict: next seq expected */
+	/* the data: the download going out, the read-back coming in */
+	struct xsend tx_data;
+	int tx_open;
+	struct xrecv rx_data;
 	int disconnect_acked;
 	uint64_t last_status_tx;
 	/* the last command, resent while waiting for its reply */
 	uint8_t cmd[FRAME_MIN_LEN + 600];
 	size_t cmd_len;
-	/* progress and statistics */
-	uint64_t bytes_sent, bytes_rb;
-	uint64_t data_frames_sent, frames_rx, frames_bad;
+	/* statistics */
+	uint64_t frames_rx, frames_bad;
 	uint64_t t_data_start, t_rb_start;
 	uint8_t tx[FRAME_BUF_MAX];
 };
@@ -197,6 +192,9 @@ struct sess_host_stats {
 	unsigned block;	      /* data bytes per frame */
 	uint32_t frames;      /* data frames of the downloaded file */
 	uint64_t data_frames_sent;
+	uint64_t bytes_sent; /* bytes of data frames sent, each frame once */
+	uint64_t bytes_rb;   /* bytes read back and stored */
+	uint64_t frames_rx, frames_bad; /* frames of this session received; damaged ones */
 	uint32_t resumed;   /* frames the board already held when data began */
 	uint32_t board_has; /* frames the board acknowledged (windowed download) */
 	uint64_t rb_size;   /* read-back: size, CRC and frames the board announced */

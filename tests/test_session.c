@@ -480,6 +480,14 @@ static struct rig *rig_open(const struct opts *o)
 	return r;
 }
 
+static struct sess_host_stats hst(const struct rig *r)
+{
+	struct sess_host_stats st;
+
+	sess_host_stats(&r->h, &st);
+	return st;
+}
+
 static void note_end(struct rig *r)
 {
 	if (!r->t_end && sess_host_done(&r->h))
@@ -716,9 +724,9 @@ static void happy(size_t size, int host_strict, int board_strict, unsigned block
 	CU_ASSERT_EQUAL(r->h.block, blk);
 	CU_ASSERT_EQUAL(r->h.frames, frames_of(size, blk));
 	/* nothing lost, nothing sent twice */
-	CU_ASSERT_EQUAL(r->h.data_frames_sent, frames_of(size, blk));
-	CU_ASSERT_EQUAL(r->h.bytes_sent, size);
-	CU_ASSERT_EQUAL(r->h.bytes_rb, size);
+	CU_ASSERT_EQUAL(hst(r).data_frames_sent, frames_of(size, blk));
+	CU_ASSERT_EQUAL(hst(r).bytes_sent, size);
+	CU_ASSERT_EQUAL(hst(r).bytes_rb, size);
 	CU_ASSERT_EQUAL(r->h.frames_bad, 0);
 	/* no timer was waited for */
 	CU_ASSERT(r->t_end >= T0 && r->t_end < T0 + SEC / 2);
@@ -781,8 +789,8 @@ static void readback_job(int strict)
 	CU_ASSERT(r->h.disconnect_acked);
 	CU_ASSERT_EQUAL(r->h.rb_size, PREV_SIZE);
 	CU_ASSERT_EQUAL(r->h.rb_crc, frame_crc32(0, r->prev, PREV_SIZE));
-	CU_ASSERT_EQUAL(r->h.bytes_rb, PREV_SIZE);
-	CU_ASSERT_EQUAL(r->h.data_frames_sent, 0);
+	CU_ASSERT_EQUAL(hst(r).bytes_rb, PREV_SIZE);
+	CU_ASSERT_EQUAL(hst(r).data_frames_sent, 0);
 	CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_DOWNLOAD), 0);
 	assert_goodbye(r, 0);
 	/* saved to out.bin.part; the commit makes it out.bin, equal to the
@@ -1038,7 +1046,7 @@ static void test_full_queue(void)
 		assert_result(r, NOTICE_NONE, D_NONE, 0, 0);
 		assert_board_holds(r, r->data, r->size);
 		if (strict)
-			CU_ASSERT_EQUAL(r->h.data_frames_sent, frames_of(MIB, BLOCK));
+			CU_ASSERT_EQUAL(hst(r).data_frames_sent, frames_of(MIB, BLOCK));
 		rig_close(r);
 	}
 }
@@ -1098,8 +1106,8 @@ static void test_resume_after_host_died(void)
 	assert_result(r, NOTICE_NONE, D_NONE, 0, 0);
 	CU_ASSERT_EQUAL(r->h.resumed, kept);
 	/* only what the board lacked went again (plus a few repairs at most) */
-	CU_ASSERT(r->h.data_frames_sent >= frames - kept);
-	CU_ASSERT(r->h.data_frames_sent < frames - kept / 2);
+	CU_ASSERT(hst(r).data_frames_sent >= frames - kept);
+	CU_ASSERT(hst(r).data_frames_sent < frames - kept / 2);
 	assert_board_holds(r, r->data, r->size);
 	rig_close(r);
 }
@@ -1120,7 +1128,7 @@ static void test_resume_other_slot(void)
 	host_again(r, &hc);
 	assert_result(r, NOTICE_NONE, D_NONE, 0, 0);
 	CU_ASSERT_EQUAL(r->h.resumed, 0);
-	CU_ASSERT_EQUAL(r->h.data_frames_sent, frames_of(MIB, BLOCK));
+	CU_ASSERT_EQUAL(hst(r).data_frames_sent, frames_of(MIB, BLOCK));
 	snprintf(path, sizeof(path), "%s/algorithm.bin", r->dir);
 	CU_ASSERT(file_is(path, r->data, r->size));
 	assert_prev_kept(r); /* config untouched */
@@ -1145,7 +1153,7 @@ static void test_resume_other_file(void)
 	host_again(r, &hc);
 	assert_result(r, NOTICE_NONE, D_NONE, 0, 0);
 	CU_ASSERT_EQUAL(r->h.resumed, 0);
-	CU_ASSERT_EQUAL(r->h.data_frames_sent, frames_of(MIB, BLOCK));
+	CU_ASSERT_EQUAL(hst(r).data_frames_sent, frames_of(MIB, BLOCK));
 	assert_board_holds(r, r->data, r->size);
 	rig_close(r);
 }
@@ -1223,7 +1231,7 @@ static void test_frame_crc_windowed_mid(void)
 	CU_ASSERT_EQUAL(r->t_end, quiet + 3 * SEC);
 	CU_ASSERT(r->t_end >= t_switch + 3 * SEC);
 	CU_ASSERT(r->h.frames_bad > 0);
-	CU_ASSERT(r->h.data_frames_sent < frames_of(MIB, BLOCK));
+	CU_ASSERT(hst(r).data_frames_sent < frames_of(MIB, BLOCK));
 	assert_goodbye(r, NOTICE_FRAME_CRC);
 	CU_ASSERT_EQUAL(r->b.state, B_IDLE);
 	assert_prev_kept(r);
@@ -1248,7 +1256,7 @@ static void test_frame_crc_readback_data(void)
 	rig_run(r, NULL);
 	assert_result(r, NOTICE_FRAME_CRC, D_FRAME_CRC, 0, 12);
 	CU_ASSERT_EQUAL(r->h.frames_bad, 1);
-	CU_ASSERT_EQUAL(r->h.bytes_rb, 0);
+	CU_ASSERT_EQUAL(hst(r).bytes_rb, 0);
 	CU_ASSERT(r->t_end < T0 + SEC / 2);
 	assert_goodbye(r, NOTICE_FRAME_CRC);
 	assert_board_holds(r, r->data, r->size); /* the download itself was good */
@@ -1352,7 +1360,7 @@ static void mismatch_case(size_t size, int strict)
 	assert_result(r, NOTICE_READBACK_MISMATCH, D_NONE, 0, 15);
 	CU_ASSERT_EQUAL(r->h.result.offset, off + len / 2);
 	CU_ASSERT_EQUAL(r->h.result.ndiff, 1);
-	CU_ASSERT_EQUAL(r->h.bytes_rb, size);
+	CU_ASSERT_EQUAL(hst(r).bytes_rb, size);
 	assert_goodbye(r, NOTICE_READBACK_MISMATCH);
 	CU_ASSERT_EQUAL(r->b.state, B_IDLE);
 	/* the board holds the right file: only its read-back lied */
@@ -1546,18 +1554,18 @@ static void impaired(const struct nic_impair *imp, int readback, double max_rati
 	CU_ASSERT(r->h.windowed);
 	assert_board_holds(r, r->data, MIB);
 	CU_ASSERT_EQUAL(r->b.downloads_ok, 1);
-	CU_ASSERT(r->h.data_frames_sent >= frames);
-	CU_ASSERT(r->h.data_frames_sent <= (uint64_t)(max_ratio * frames));
+	CU_ASSERT(hst(r).data_frames_sent >= frames);
+	CU_ASSERT(hst(r).data_frames_sent <= (uint64_t)(max_ratio * frames));
 	if (readback)
-		CU_ASSERT_EQUAL(r->h.bytes_rb, MIB);
+		CU_ASSERT_EQUAL(hst(r).bytes_rb, MIB);
 	/* the impairment did happen */
 	CU_ASSERT(st.dropped + st.duplicated + st.reordered > 0);
 	if (imp->drop > 0)
-		CU_ASSERT(r->h.data_frames_sent > frames);
+		CU_ASSERT(hst(r).data_frames_sent > frames);
 	if (getenv("ETHDL_TEST_VERBOSE"))
 		fprintf(stderr,
 			"    %llu data frames for %u; %.3f s; dropped %llu dup %llu reord %llu\n",
-			(unsigned long long)r->h.data_frames_sent, frames,
+			(unsigned long long)hst(r).data_frames_sent, frames,
 			(double)(r->t_end - T0) / 1e6, (unsigned long long)st.dropped,
 			(unsigned long long)st.duplicated, (unsigned long long)st.reordered);
 	rig_close(r);
@@ -1949,7 +1957,7 @@ static void test_replay(void)
 	CU_ASSERT_EQUAL(h2->result.notice, NOTICE_NONE);
 	CU_ASSERT_EQUAL(h2->result.local, 0);
 	CU_ASSERT_EQUAL(nic_file_sent_count(fn), k);
-	CU_ASSERT_EQUAL(k, r->h.data_frames_sent + 5); /* CONNECT, DOWNLOAD, FILE_INFO,
+	CU_ASSERT_EQUAL(k, hst(r).data_frames_sent + 5); /* CONNECT, DOWNLOAD, FILE_INFO,
 							  READBACK, DISCONNECT */
 	sess_host_dispose(h2);
 	nic_close(fn);

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/* The sender of the transfer engine: data frames out, strict or windowed,
+ * paced, with the full-queue back-off and the probes that drive repair. */
+#include <errno.h>
+#include <string.h>
+
+#include "xfer.h"
+
+#define BATCH	     64	 /* data frames per poll before input is looked at again */
+#define BLOCKED_WAIT 200 /* us to let a full queue drain */
+
+static uint16_t etype(const struct xsend *s)
+{
+	return s->cfg.ethertype ? s->cfg.ethertype : FRAME_ETHERTYPE_DEFAULT;
+}
+
+int xsend_init(struct xsend *s, const struct xsend_config *cfg, uint64_t now)
+{
+	uint64_t frames;
+
+	memset(s, 0, sizeof(*s));
+	s->cfg = *cfg;
+	if (!cfg->block || !cfg->read || !cfg->tx || !cfg->nic)
+		return -EINVAL;
+	frames = (cfg->size + cfg->block - 1) / cfg->block;
+	if (frames > XFER_MAX_FRAMES)
+		return -EINVAL;
+	s->frames = (uint32_t)frames;
+	s->strict_next = 1;
+	s->pace_next = now;
+	if (cfg->windowed)
+		return sendwin_init(&s->sw, s->frames, cfg->window);
+	return 0;
+}
+
+void xsend_dispose(struct xsend *s)
+{
+	sendwin_dispose(&s->sw);
+}
+
+/* Send data frame seq. 0 when it went, 1 when the nic refused it for now (a
+ * full queue: congestion, not failure), or -errno when the read failed. */
+static int send_data(struct xsend *s, uint32_t seq, uint8_t flags, uint64_t now)
+{
+	uint64_t off = (uint64_t)(seq - 1) * s->cfg.block;
+	size_t len = s->cfg.size - off < s->cfg.block ? (size_t)(s->cfg.size - off) : s->cfg.block;
+	struct frame f = {
+		.version = FRAME_VERSION,
+		.flags = flags,
+		.session = s->cfg.session,
+		.seq = seq,
+		.code = s->cfg.data_code,
+		.len = (uint16_t)len,
+	};
+	int n, r;
+
+	r = s->cfg.read(s->cfg.ctx, off, s->cfg.tx + FRAME_HDR_LEN, len);
+	if (r < 0)
+		return s->err = r;
+	memcpy(f.dst, s->cfg.dst, 6);
+	memcpy(f.src, s->cfg.nic->mac, 6);
+	n = frame_seal(s->cfg.tx, FRAME_BUF_MAX, &f, etype(s));
+	if (n < 0 || nic_send(s->cfg.nic, s->cfg.tx, (size_t)n) < 0) {
+		s->blocked_until = now + BLOCKED_WAIT;
+		return 1;
+	}
+	s->frames_sent++;
+	if (s->cfg.rate_bps)
+		/* Up to 1 ms of credit, so a coarse sleep does not lower the rate. */
+		s->pace_next = (s->pace_next + 1000 > now ? s->pace_next : now - 1000) +
+			       (uint64_t)n * 8 * 1000000 / s->cfg.rate_bps;
+	return 0;
+}
+
+static void send_probe(struct xsend *s, uint64_t now)
+{
+	uint32_t id = sendwin_probe_sent(&s->sw, now);
+	struct frame f = {
+		.version = FRAME_VERSION,
+		.flags = FRAME_FLAG_ACKREQ,
+		.session = s->cfg.session,
+		.seq = id,
+		.code = s->cfg.probe_code,
+	};
+	uint8_t buf[FRAME_MIN_LEN];
+	int n;
+
+	memcpy(f.dst, s->cfg.dst, 6);
+	memcpy(f.src, s->cfg.nic->mac, 6);
+	n = frame_encode(buf, sizeof(buf), &f, etype(s));
+	if (n > 0)
+		nic_send(s->cfg.nic, buf, (size_t)n); /* a refused probe is a lost one */
+}
+
+static int poll_strict(struct xsend *s, uint64_t now)
+{
+	int progress = 0, r;
+
+	for (int i = 0; i < BATCH && s->strict_next <= s->frames; i++) {
+		if ((s->cfg.rate_bps && s->pace_next > now) || s->blocked_until > now)
+			break;
+		/* In order, no gaps: a refused frame is tried again. */
+		r = send_data(s, s->strict_next, 0, now);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			break;
+		s->bytes_new += s->strict_next < s->frames || !(s->cfg.size % s->cfg.block)
+					? s->cfg.block
+					: s->cfg.size % s->cfg.block;
+		s->strict_next++;
+		progress = 1;
+	}
+	return progress;
+}
+
+static int poll_windowed(struct xsend *s, uint64_t now)
+{
+	int progress = 0, r;
+
+	for (int i = 0; i < BATCH && !sendwin_complete(&s->sw); i++) {
+		uint32_t seq;
+		int fresh;
+
+		if ((s->cfg.rate_bps && s->pace_next > now) || s->blocked_until > now)
+			break;
+		seq = sendwin_next(&s->sw);
+		if (seq) {
+			fresh = seq == s->sw.next - 1;
+			/* A refused frame is lost like any other: repair resends it. */
+			r = send_data(s, seq, fresh ? 0 : FRAME_FLAG_RETX, now);
+			if (r < 0)
+				return r;
+			if (fresh) {
+				progress = 1;
+				s->bytes_new += seq < s->frames || !(s->cfg.size % s->cfg.block)
+							? s->cfg.block
+							: s->cfg.size % s->cfg.block;
+			}
+		}
+		if (sendwin_probe_due(&s->sw, now))
+			send_probe(s, now);
+		if (!seq)
+			break;
+	}
+	return progress;
+}
+
+int xsend_poll(struct xsend *s, uint64_t now)
+{
+	if (s->err)
+		return s->err;
+	return s->cfg.windowed ? poll_windowed(s, now) : poll_strict(s, now);
+}
+
+int xsend_report(struct xsend *s, uint32_t id, const uint8_t *data, size_t len, uint64_t now)
+{
+	if (!s->cfg.windowed)
+		return -1;
+	return sendwin_on_report(&s->sw, id, data, len, now);
+}
+
+int xsend_resume(struct xsend *s, const uint8_t *data, size_t len, uint64_t now)
+{
+	return xsend_report(s, 0, data, len, now);
+}
+
+int xsend_done(const struct xsend *s)
+{
+	return s->cfg.windowed ? sendwin_complete(&s->sw) : s->strict_next > s->frames;
+}
+
+uint64_t xsend_deadline(const struct xsend *s)
+{
+	const struct sendwin *w = &s->sw;
+	uint64_t t;
+
+	if (s->err || xsend_done(s))
+		return XFER_NEVER;
+	/* A frame can go now (or when pacing or the queue lets it). */
+	if (!s->cfg.windowed || w->repair || w->probe_wanted ||
+	    (w->next <= w->n && w->next - 1 - w->cum < w->window)) {
+		t = s->cfg.rate_bps ? s->pace_next : 0;
+		return s->blocked_until > t ? s->blocked_until : t;
+	}
+	return sendwin_deadline(w); /* the window is full: a stall probe then */
+}
+
+uint32_t xsend_acked(const struct xsend *s)
+{
+	return s->cfg.windowed ? s->sw.acked_count : s->strict_next - 1;
+}
