@@ -8,6 +8,7 @@
  *                    in memory for inspection (nic_file_sent) or dropped
  *   loop             in-memory pair, made with nic_loop_pair()
  *   impair           decorator over any nic, made with nic_impair_wrap()
+ *   fault            decorator breaking a peer one exact way (fault.h)
  *   capture          decorator writing every sent and received frame to a
  *                    pcap file, made with nic_capture_wrap()
  *
@@ -15,7 +16,7 @@
  * links neither:
  *
  *   ethdl_nic        this interface (nic_new, nic_close, nic_join,
- *                    nic_strerror), loop, impair: frame/ and libc only
+ *                    nic_strerror), loop, impair, fault: frame/ and libc only
  *   ethdl_nic_live   live (libpcap, libnet)
  *   ethdl_nic_file   file and capture (libpcap)
  *   ethdl_nic_open   nic_open() and nic_list(): links both of the above
