@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* live: libpcap receives through a BPF filter, libnet injects whole frames. */
 #include <errno.h>
-#include <ifaddrs.h>
 #include <limits.h>
 #include <linux/capability.h>
 #include <net/if.h>
@@ -350,49 +349,5 @@ int nic_live_open(struct nic **out, const char *ifname, const struct nic_config 
 out:
 	if (n)
 		live_close(n);
-	return ret;
-}
-
-int nic_list(struct nic_info *out, int cap, char *errbuf)
-{
-	struct ifaddrs *ifs = NULL, *ifa;
-	int fd = -1, count = 0, ret;
-
-	if (getifaddrs(&ifs)) {
-		set_err(errbuf, "getifaddrs: %s", strerror(errno));
-		ret = -NIC_E_IO;
-		goto out;
-	}
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	for (ifa = ifs; ifa; ifa = ifa->ifa_next) {
-		const struct sockaddr_ll *sll = (const void *)ifa->ifa_addr;
-		struct nic_info *ni;
-		struct ifreq ifr;
-
-		if (!sll || sll->sll_family != AF_PACKET)
-			continue;
-		if (count++ >= cap)
-			continue;
-		ni = &out[count - 1];
-		memset(ni, 0, sizeof(*ni));
-		snprintf(ni->name, sizeof(ni->name), "%s", ifa->ifa_name);
-		if (sll->sll_halen == 6) {
-			memcpy(ni->mac, sll->sll_addr, 6);
-			ni->has_mac = 1;
-		}
-		ni->up = !!(ifa->ifa_flags & IFF_UP);
-		ni->carrier = !!(ifa->ifa_flags & IFF_RUNNING);
-		ni->ethernet = sll->sll_hatype == ARPHRD_ETHER;
-		memset(&ifr, 0, sizeof(ifr));
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifa->ifa_name);
-		if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr))
-			ni->mtu = (unsigned)ifr.ifr_mtu;
-	}
-	ret = count;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (ifs)
-		freeifaddrs(ifs);
 	return ret;
 }

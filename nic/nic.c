@@ -1,25 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nic.h"
-
-int nic_open(struct nic **out, const char *name, const struct nic_config *cfg, char *errbuf)
-{
-	static const struct nic_config defaults;
-
-	*out = NULL;
-	if (!cfg)
-		cfg = &defaults;
-	if (!name || !*name) {
-		snprintf(errbuf, NIC_ERRBUF_SIZE, "empty interface name");
-		return -NIC_E_INVAL;
-	}
-	if (strncmp(name, "file:", 5) == 0)
-		return nic_file_open(out, name + 5, errbuf);
-	return nic_live_open(out, name, cfg, errbuf);
-}
 
 struct nic *nic_new(const struct nic_ops *ops, size_t priv_size)
 {

@@ -8,8 +8,18 @@
  *                    in memory for inspection (nic_file_sent) or dropped
  *   loop             in-memory pair, made with nic_loop_pair()
  *   impair           decorator over any nic, made with nic_impair_wrap()
+ *   fault            decorator breaking a peer one exact way (fault.h)
  *   capture          decorator writing every sent and received frame to a
  *                    pcap file, made with nic_capture_wrap()
+ *
+ * Each lives in its own library, so that what needs no libpcap or libnet
+ * links neither:
+ *
+ *   ethdl_nic        this interface (nic_new, nic_close, nic_join,
+ *                    nic_strerror), loop, impair, fault: frame/ and libc only
+ *   ethdl_nic_live   live (libpcap, libnet)
+ *   ethdl_nic_file   file and capture (libpcap)
+ *   ethdl_nic_open   nic_open() and nic_list(): links both of the above
  *
  * All calls are non-blocking; the caller polls nic_fd() (or, for backends
  * without one, just calls nic_recv() again) and owns the clock.
@@ -77,9 +87,9 @@ struct nic_config {
 };
 
 /**
- * Open a nic by name ("eth0", "file:x.pcap"). On error returns -enum
- * nic_err, *out is NULL and errbuf (NIC_ERRBUF_SIZE) says what and why.
- * Free with nic_close().
+ * [ethdl_nic_open] Open a nic by name ("eth0", "file:x.pcap"). On error
+ * returns -enum nic_err, *out is NULL and errbuf (NIC_ERRBUF_SIZE) says what
+ * and why. Free with nic_close().
  */
 int nic_open(struct nic **out, const char *name, const struct nic_config *cfg, char *errbuf);
 
@@ -121,7 +131,7 @@ struct nic *nic_new_over(const struct nic_ops *ops, size_t priv_size, const stru
 void nic_close(struct nic *n);
 const char *nic_strerror(int err); /* positive or negative */
 
-/* ---- live ---- */
+/* ---- live [ethdl_nic_live] ---- */
 int nic_live_open(struct nic **out, const char *ifname, const struct nic_config *cfg, char *errbuf);
 
 /** One interface as `ethdl list` shows it. */
@@ -134,7 +144,8 @@ struct nic_info {
 	int carrier;  /* IFF_RUNNING / carrier */
 	int ethernet; /* ARPHRD_ETHER (loopback reported as 0 but listed) */
 };
-/** Fill up to cap entries; returns the number of interfaces found (may be > cap) or -err. */
+/** [ethdl_nic_open] Fill up to cap entries; returns the number of
+ *  interfaces found (may be > cap) or -err. */
 int nic_list(struct nic_info *out, int cap, char *errbuf);
 
 /* ---- loop ---- */
@@ -143,7 +154,7 @@ int nic_list(struct nic_info *out, int cap, char *errbuf);
 int nic_loop_pair(struct nic **a, struct nic **b, const uint8_t mac_a[6], const uint8_t mac_b[6],
 		  unsigned mtu, unsigned depth);
 
-/* ---- file ---- */
+/* ---- file and capture [ethdl_nic_file] ---- */
 /** Replay path (pcap) as received frames. Sent frames are recorded in memory. */
 int nic_file_open(struct nic **out, const char *path, char *errbuf);
 /** Frames sent so far on a file nic: count, and the i-th (NULL if out of range). */

@@ -8,7 +8,8 @@
 #ifndef ETHDL_STORE_DIR_H
 #define ETHDL_STORE_DIR_H
 
-#include "session.h"
+#include "proto.h"
+#include "store.h"
 
 /** Fill st with a store on dir (which must exist). Returns 0 or -errno.
  *  Release with store_dir_close(). */
