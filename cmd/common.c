@@ -131,6 +131,18 @@ struct nic *open_nic(const char *prog, const struct nic_setup *s)
 		}
 		n = w;
 	}
+	if (s->fault.mute || s->fault.mute_after || s->fault.rewrite_code || s->fault.drop_code) {
+		struct nic_fault f = s->fault;
+
+		f.ethertype = s->ethertype;
+		r = nic_fault_wrap(&w, n, &f);
+		if (r < 0) {
+			fprintf(stderr, "%s: %s\n", prog, nic_strerror(r));
+			nic_close(n);
+			return NULL;
+		}
+		n = w;
+	}
 	return n;
 }
 

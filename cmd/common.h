@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "fault.h"
 #include "nic.h"
 
 #define EXIT_USAGE 2
@@ -26,6 +27,7 @@ struct nic_setup {
 	uint16_t ethertype;
 	const char *capture;	  /* pcap file for every frame, or NULL */
 	struct nic_impair impair; /* applied when any probability is set */
+	struct nic_fault fault;	  /* a peer that misbehaves on purpose (tests) */
 	unsigned buffer_bytes;
 };
 

@@ -14,6 +14,7 @@
 #include "frame.h"
 #include "session.h"
 #include "store_dir.h"
+#include "store_fault.h"
 
 #define PROG "ethdl-board"
 
@@ -151,7 +152,8 @@ int main(int argc, char **argv)
 	struct nic_setup ns = {.impair = {.seed = 1, .on_tx = 1, .on_rx = 1},
 			       .buffer_bytes = 32u << 20};
 	struct sigaction sa = {.sa_handler = on_signal};
-	struct board_store store;
+	struct board_store store, faulty = {0};
+	struct store_fault sf = {0};
 	struct sess_board *b = NULL;
 	struct nic *nic = NULL;
 	const char *dir = NULL;
@@ -226,19 +228,23 @@ int main(int argc, char **argv)
 				return usage_error("invalid direction `%s' (tx, rx or both)",
 						   optarg);
 			break;
-		case O_SILENT: cfg.silent = 1; break;
+		case O_SILENT: ns.fault.mute = 1; break;
 		case O_SILENT_AFTER:
 			if (parse_num(optarg, &v) < 0 || v < 1)
 				return usage_error("invalid frame count `%s'", optarg);
-			cfg.silent_after = (unsigned)v;
+			ns.fault.mute_after = (unsigned)v;
 			break;
-		case O_CORRUPT_RB: cfg.corrupt_readback = 1; break;
-		case O_FLIP: cfg.flip_received = 1; break;
-		case O_WRONG_REPLY: cfg.wrong_reply = 1; break;
+		case O_CORRUPT_RB: sf.corrupt_readback = 1; break;
+		case O_FLIP: sf.flip_received = 1; break;
+		case O_WRONG_REPLY:
+			ns.fault.rewrite_code = FC_DOWNLOAD_ACK;
+			ns.fault.rewrite_to = FC_READBACK_ACK;
+			break;
 		case O_SKIP_RB:
 			if (parse_num(optarg, &v) < 0 || v < 1)
 				return usage_error("invalid sequence `%s'", optarg);
-			cfg.skip_readback_seq = (int)v;
+			ns.fault.drop_code = FC_READBACK_DATA;
+			ns.fault.drop_seq = (uint32_t)v;
 			break;
 		case 'v': quiet = 0; break;
 		case 'q': quiet = 1; break;
@@ -259,6 +265,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": state directory `%s': %s\n", dir, strerror(-r));
 		return 1;
 	}
+	if ((sf.flip_received || sf.corrupt_readback) && store_fault_wrap(&faulty, &store, &sf) < 0) {
+		fprintf(stderr, PROG ": out of memory\n");
+		goto out;
+	}
 	nic = open_nic(PROG, &ns);
 	if (!nic)
 		goto out;
@@ -266,7 +276,7 @@ int main(int argc, char **argv)
 	if (!b)
 		goto out;
 	cfg.nic = nic;
-	cfg.store = &store;
+	cfg.store = faulty.ctx ? &faulty : &store;
 	cfg.timeout_us = (uint64_t)(timeout * 1e6);
 	cfg.log = log_line;
 	if (sess_board_init(b, &cfg) < 0)
@@ -312,6 +322,7 @@ out:
 		sess_board_dispose(b);
 	free(b);
 	nic_close(nic);
+	store_fault_close(&faulty);
 	store_dir_close(&store);
 	return ret;
 }

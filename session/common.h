@@ -3,7 +3,7 @@
 #ifndef ETHDL_SESSION_COMMON_H
 #define ETHDL_SESSION_COMMON_H
 
-#include "session.h"
+#include "sess.h"
 
 #define DEFAULT_WINDOW 1024u
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "host.h"
 
 #define BATCH 64 /* data frames sent per poll before input is looked at again */
 

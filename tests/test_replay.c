@@ -49,7 +49,9 @@
 #include "nic.h"
 #include "readback.h"
 #include "session.h"
+#include "fault.h"
 #include "store_dir.h"
+#include "store_fault.h"
 
 #define CAPTURES  ETHDL_SOURCE_DIR "/captures"
 #define FILE_SIZE 5000 /* captures/record.sh: SIZE */
@@ -428,12 +430,12 @@ static void replay_board(const struct replay_case *rc)
 		.vendor = "ethdl",
 		.model = "board-emulator",
 		.serial = "0001", /* ethdl-board defaults */
-		.silent = rc->silent,
-		.silent_after = rc->silent_after,
-		.flip_received = rc->flip_received,
-		.corrupt_readback = rc->corrupt_readback,
-		.wrong_reply = rc->wrong_reply,
 	};
+	/* the board's misbehaviours, as ethdl-board's options make them */
+	struct nic_fault nf = {.mute = rc->silent, .mute_after = (unsigned)rc->silent_after};
+	struct store_fault sf = {.flip_received = rc->flip_received,
+				 .corrupt_readback = rc->corrupt_readback};
+	struct board_store faulty;
 	struct nic *hn, *bn, *wrapped;
 	char dir[] = "/tmp/ethdl-replay.XXXXXX";
 	uint64_t cur;
@@ -451,10 +453,17 @@ static void replay_board(const struct replay_case *rc)
 		CU_ASSERT_EQUAL_FATAL(nic_impair_wrap(&wrapped, bn, &p), 0);
 		bn = wrapped;
 	}
+	if (rc->wrong_reply) {
+		nf.rewrite_code = FC_DOWNLOAD_ACK;
+		nf.rewrite_to = FC_READBACK_ACK;
+	}
+	CU_ASSERT_EQUAL_FATAL(nic_fault_wrap(&wrapped, bn, &nf), 0);
+	bn = wrapped;
+	CU_ASSERT_EQUAL_FATAL(store_fault_wrap(&faulty, &store, &sf), 0);
 	b = calloc(1, sizeof(*b));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	cfg.nic = bn;
-	cfg.store = &store;
+	cfg.store = &faulty;
 	CU_ASSERT_EQUAL_FATAL(sess_board_init(b, &cfg), 0);
 
 	cur = c.host.v[0].t;
@@ -513,6 +522,7 @@ static void replay_board(const struct replay_case *rc)
 	free(b);
 	nic_close(bn);
 	nic_close(hn);
+	store_fault_close(&faulty);
 	store_dir_close(&store);
 	rm_dir(dir);
 	flist_free(&out);

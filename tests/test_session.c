@@ -30,7 +30,9 @@
 #include "proto.h"
 #include "readback.h"
 #include "session.h"
+#include "fault.h"
 #include "store_dir.h"
+#include "store_fault.h"
 
 #define MTU	  1500u
 #define BLOCK	  1479u /* sess_block_for_mtu(MTU) */
@@ -341,7 +343,8 @@ struct rig {
 	struct nic *hn, *bn;
 	struct tap *ht, *bt;
 	int nics_open;
-	struct board_store st;
+	struct board_store st, fst; /* the store; fst: st through store_fault */
+	int fst_used;
 	struct sess_host h;
 	struct sess_board b;
 	struct sess_source src;
@@ -480,6 +483,33 @@ static struct rig *rig_open(const struct opts *o)
 	return r;
 }
 
+/* The board misbehaves as ethdl-board's fault options make it: through a
+ * nic_fault over its end of the wire and a store_fault over its store. Call
+ * before rig_start; the board machine is set up again over them. */
+static void rig_faults(struct rig *r, const struct nic_fault *nf, const struct store_fault *sf)
+{
+	struct sess_board_config bc = r->b.cfg;
+	struct nic *n;
+
+	sess_board_dispose(&r->b);
+	if (nf) {
+		CU_ASSERT_EQUAL_FATAL(nic_fault_wrap(&n, r->bn, nf), 0);
+		r->bn = n;
+		bc.nic = n;
+	}
+	if (sf) {
+		CU_ASSERT_EQUAL_FATAL(store_fault_wrap(&r->fst, &r->st, sf), 0);
+		r->fst_used = 1;
+		bc.store = &r->fst;
+	}
+	CU_ASSERT_EQUAL_FATAL(sess_board_init(&r->b, &bc), 0);
+}
+
+static const struct board_device *bdev(const struct rig *r)
+{
+	return sess_board_device(&r->b);
+}
+
 static struct sess_host_stats hst(const struct rig *r)
 {
 	struct sess_host_stats st;
@@ -615,6 +645,8 @@ static void rig_close(struct rig *r)
 {
 	sess_host_dispose(&r->h);
 	sess_board_dispose(&r->b);
+	if (r->fst_used)
+		store_fault_close(&r->fst);
 	store_dir_close(&r->st);
 	rig_close_nics(r);
 	tap_free(r->ht);
@@ -734,8 +766,8 @@ static void happy(size_t size, int host_strict, int board_strict, unsigned block
 	assert_goodbye(r, 0);
 	/* the board stored it, kept the previous file aside, and is idle */
 	CU_ASSERT_EQUAL(r->b.state, B_IDLE);
-	CU_ASSERT_EQUAL(r->b.downloads_ok, 1);
-	CU_ASSERT_EQUAL(r->b.downloads_failed, 0);
+	CU_ASSERT_EQUAL(bdev(r)->downloads_ok, 1);
+	CU_ASSERT_EQUAL(bdev(r)->downloads_failed, 0);
 	assert_board_holds(r, r->data, size);
 	assert_no_part(r);
 	slot_file(r, "prev", path, sizeof(path));
@@ -883,7 +915,7 @@ static void test_connect_failed_silent_board(void)
 	struct opts o = {.size = 1000, .seed = 8};
 	struct rig *r = rig_open(&o);
 
-	r->b.cfg.silent = 1;
+	rig_faults(r, &(struct nic_fault){.mute = 1}, NULL);
 	rig_start(r);
 	rig_run(r, NULL);
 	CU_ASSERT_EQUAL(r->t_end, T0 + 3 * SEC);
@@ -909,7 +941,7 @@ static void timeout_case(int strict)
 	struct rig *r = rig_open(&o);
 	uint64_t quiet;
 
-	r->b.cfg.silent_after = 2;
+	rig_faults(r, &(struct nic_fault){.mute_after = 2}, NULL);
 	rig_start(r);
 	rig_run(r, host_in_file_info);
 	CU_ASSERT_EQUAL_FATAL(r->h.state, H_FILE_INFO);
@@ -926,14 +958,14 @@ static void timeout_case(int strict)
 	assert_goodbye(r, 0);
 	/* the board heard the goodbye, dropped the download, kept its file */
 	CU_ASSERT_EQUAL(r->b.state, B_IDLE);
-	CU_ASSERT_EQUAL(r->b.downloads_ok, 0);
+	CU_ASSERT_EQUAL(bdev(r)->downloads_ok, 0);
 	assert_prev_kept(r);
 	assert_no_part(r);
 	rig_close(r);
 
 	/* through the event loop: exactly 3 s after the last reply */
 	r = rig_open(&o);
-	r->b.cfg.silent_after = 2;
+	rig_faults(r, &(struct nic_fault){.mute_after = 2}, NULL);
 	rig_start(r);
 	rig_run(r, NULL);
 	assert_result(r, NOTICE_TIMEOUT, D_SILENCE, 0, 14);
@@ -986,7 +1018,7 @@ static void test_board_timer_connected(void)
 
 static int board_has_data(struct rig *r)
 {
-	return r->b.state == B_DL_DATA && r->b.rw.have > 0;
+	return r->b.state == B_DL_DATA && xrecv_have(&r->b.dev.rx) > 0;
 }
 
 static void board_timer_partial(int strict)
@@ -1000,7 +1032,7 @@ static void board_timer_partial(int strict)
 	rig_start(r);
 	rig_run(r, board_has_data);
 	CU_ASSERT_FATAL(board_has_data(r));
-	CU_ASSERT(r->b.rw.have < frames_of(MIB, BLOCK));
+	CU_ASSERT(xrecv_have(&r->b.dev.rx) < frames_of(MIB, BLOCK));
 	r->host_on = 0;
 	quiet = r->b.last_progress;
 	CU_ASSERT_EQUAL(sess_board_next_deadline(&r->b), quiet + 3 * SEC);
@@ -1010,7 +1042,7 @@ static void board_timer_partial(int strict)
 	CU_ASSERT_EQUAL(r->b.state, B_DL_DATA);
 	rig_at(r, quiet + 3 * SEC);
 	CU_ASSERT_EQUAL(r->b.state, B_IDLE);
-	CU_ASSERT_EQUAL(r->b.downloads_ok, 0);
+	CU_ASSERT_EQUAL(bdev(r)->downloads_ok, 0);
 	/* the partial download did not replace the file */
 	assert_prev_kept(r);
 	slot_file(r, "prev", path, sizeof(path));
@@ -1018,7 +1050,7 @@ static void board_timer_partial(int strict)
 	if (strict) {
 		/* nothing to resume in the strict exchange: the part is gone */
 		assert_no_part(r);
-		CU_ASSERT_EQUAL(r->b.downloads_failed, 1);
+		CU_ASSERT_EQUAL(bdev(r)->downloads_failed, 1);
 	}
 	rig_close(r);
 }
@@ -1055,7 +1087,7 @@ static void test_full_queue(void)
 
 static int board_has_third(struct rig *r)
 {
-	return r->b.state == B_DL_DATA && r->b.rw.have > r->b.frames / 3;
+	return r->b.state == B_DL_DATA && xrecv_have(&r->b.dev.rx) > xrecv_frames(&r->b.dev.rx) / 3;
 }
 
 /* The host goes away once until(r) holds; the board drops the session at its
@@ -1071,7 +1103,7 @@ static void host_dies(struct rig *r, int (*until)(struct rig *))
 	quiet = r->b.last_progress;
 	rig_at(r, quiet + 3 * SEC);
 	CU_ASSERT_EQUAL_FATAL(r->b.state, B_IDLE);
-	CU_ASSERT_EQUAL_FATAL(r->b.partial, 1);
+	CU_ASSERT_EQUAL_FATAL((r->b.dev.dl == DEV_DL_KEPT), 1);
 	assert_prev_kept(r); /* kept aside, not in place of the file */
 }
 
@@ -1097,7 +1129,7 @@ static void test_resume_after_host_died(void)
 	uint32_t kept, frames = frames_of(MIB, BLOCK);
 
 	host_dies(r, board_has_third);
-	kept = r->b.rw.have;
+	kept = xrecv_have(&r->b.dev.rx);
 	CU_ASSERT(kept > 0 && kept < frames);
 
 	hc = r->h.cfg;
@@ -1237,7 +1269,7 @@ static void test_frame_crc_windowed_mid(void)
 	assert_prev_kept(r);
 	/* the board's timer, which runs from the same last progress, may end
 	 * the session first: then what came is kept aside for resume */
-	if (!r->b.partial)
+	if (!(r->b.dev.dl == DEV_DL_KEPT))
 		assert_no_part(r);
 	rig_close(r);
 }
@@ -1277,7 +1309,7 @@ static void test_frame_crc_by_board(void)
 	CU_ASSERT(r->t_end < T0 + SEC / 2);
 	assert_goodbye(r, 0);
 	CU_ASSERT_EQUAL(r->b.state, B_IDLE);
-	CU_ASSERT_EQUAL(r->b.downloads_failed, 1);
+	CU_ASSERT_EQUAL(bdev(r)->downloads_failed, 1);
 	assert_prev_kept(r);
 	assert_no_part(r);
 	rig_close(r);
@@ -1292,7 +1324,7 @@ static void file_crc_case(int strict)
 	uint8_t *flipped = malloc(o.size);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(flipped);
-	r->b.cfg.flip_received = 1;
+	rig_faults(r, NULL, &(struct store_fault){.flip_received = 1});
 	rig_start(r);
 	rig_run(r, NULL);
 	assert_result(r, NOTICE_FILE_CRC, D_FILE_CRC, 1, 13);
@@ -1306,8 +1338,8 @@ static void file_crc_case(int strict)
 	assert_goodbye(r, 0);
 	CU_ASSERT_EQUAL(tap_count(r->ht, TX, FC_READBACK), 0);
 	CU_ASSERT_EQUAL(r->b.state, B_IDLE);
-	CU_ASSERT_EQUAL(r->b.downloads_ok, 0);
-	CU_ASSERT_EQUAL(r->b.downloads_failed, 1);
+	CU_ASSERT_EQUAL(bdev(r)->downloads_ok, 0);
+	CU_ASSERT_EQUAL(bdev(r)->downloads_failed, 1);
 	assert_prev_kept(r);
 	assert_no_part(r);
 	free(flipped);
@@ -1328,7 +1360,7 @@ static void test_file_crc_readback_save(void)
 	struct rig *r = rig_open(&o);
 	char part[140];
 
-	r->b.cfg.corrupt_readback = 1;
+	rig_faults(r, NULL, &(struct store_fault){.corrupt_readback = 1});
 	rig_start(r);
 	rig_run(r, NULL);
 	assert_result(r, NOTICE_FILE_CRC, D_FILE_CRC, 0, 13);
@@ -1349,16 +1381,13 @@ static void mismatch_case(size_t size, int strict)
 {
 	struct opts o = {.size = size, .readback = 1, .host_strict = strict, .seed = 19};
 	struct rig *r = rig_open(&o);
-	/* board.c flips bit 5 of the middle byte of the middle frame */
-	uint32_t frames = frames_of(size, BLOCK), seq = (frames + 1) / 2;
-	uint64_t off = (uint64_t)(seq - 1) * BLOCK;
-	size_t len = size - off < BLOCK ? size - off : BLOCK;
+	/* the store_fault flips bit 5 of the byte at size/2 of what is read */
 
-	r->b.cfg.corrupt_readback = 1;
+	rig_faults(r, NULL, &(struct store_fault){.corrupt_readback = 1});
 	rig_start(r);
 	rig_run(r, NULL);
 	assert_result(r, NOTICE_READBACK_MISMATCH, D_NONE, 0, 15);
-	CU_ASSERT_EQUAL(r->h.result.offset, off + len / 2);
+	CU_ASSERT_EQUAL(r->h.result.offset, size / 2);
 	CU_ASSERT_EQUAL(r->h.result.ndiff, 1);
 	CU_ASSERT_EQUAL(hst(r).bytes_rb, size);
 	assert_goodbye(r, NOTICE_READBACK_MISMATCH);
@@ -1383,7 +1412,7 @@ static void wrong_reply_case(int strict)
 	struct opts o = {.size = 10000, .readback = 1, .host_strict = strict, .seed = 20};
 	struct rig *r = rig_open(&o);
 
-	r->b.cfg.wrong_reply = 1;
+	rig_faults(r, &(struct nic_fault){.rewrite_code = FC_DOWNLOAD_ACK, .rewrite_to = FC_READBACK_ACK}, NULL);
 	rig_start(r);
 	rig_run(r, NULL);
 	assert_result(r, NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE, 0, 16);
@@ -1409,7 +1438,7 @@ static void test_skip_readback_seq(void)
 	struct opts o = {.size = 5 * BLOCK, .readback = 1, .host_strict = 1, .seed = 21};
 	struct rig *r = rig_open(&o);
 
-	r->b.cfg.skip_readback_seq = 2;
+	rig_faults(r, &(struct nic_fault){.drop_code = FC_READBACK_DATA, .drop_seq = 2}, NULL);
 	rig_start(r);
 	rig_run(r, NULL);
 	assert_result(r, NOTICE_WRONG_COMMAND, D_SEQUENCE, 0, 16);
@@ -1422,7 +1451,7 @@ static void test_skip_readback_seq(void)
 
 	/* The last one left out: READBACK_DONE comes too early. */
 	r = rig_open(&o);
-	r->b.cfg.skip_readback_seq = 5;
+	rig_faults(r, &(struct nic_fault){.drop_code = FC_READBACK_DATA, .drop_seq = 5}, NULL);
 	rig_start(r);
 	rig_run(r, NULL);
 	assert_result(r, NOTICE_WRONG_COMMAND, D_SEQUENCE, 0, 16);
@@ -1508,7 +1537,7 @@ static void gap_case(int windowed)
 		/* out of order is fine in the windowed exchange */
 		CU_ASSERT_EQUAL(r->b.state, B_DL_DATA);
 		CU_ASSERT_EQUAL(r->ht->n, before);
-		CU_ASSERT_EQUAL(r->b.rw.have, 1);
+		CU_ASSERT_EQUAL(xrecv_have(&r->b.dev.rx), 1);
 	} else {
 		CU_ASSERT_EQUAL(r->b.state, B_IDLE);
 		e = tap_last(r->ht, RX, 0);
@@ -1553,7 +1582,7 @@ static void impaired(const struct nic_impair *imp, int readback, double max_rati
 	assert_result(r, NOTICE_NONE, D_NONE, 0, 0);
 	CU_ASSERT(r->h.windowed);
 	assert_board_holds(r, r->data, MIB);
-	CU_ASSERT_EQUAL(r->b.downloads_ok, 1);
+	CU_ASSERT_EQUAL(bdev(r)->downloads_ok, 1);
 	CU_ASSERT(hst(r).data_frames_sent >= frames);
 	CU_ASSERT(hst(r).data_frames_sent <= (uint64_t)(max_ratio * frames));
 	if (readback)

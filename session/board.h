@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * board — the board's state machine: the reference for what firmware must
+ * do (sess.h says how machines are driven). It runs the exchange only; what
+ * survives a session (slots, a download kept for resume, statistics) is the
+ * device's (device.h). It needs frame/, the nic interface and a store.
+ */
+#ifndef ETHDL_BOARD_H
+#define ETHDL_BOARD_H
+
+#include "device.h"
+#include "sess.h"
+
+
+struct sess_board_config {
+	struct nic *nic;     /* lent for the machine's life */
+	uint16_t ethertype;  /* 0 = FRAME_ETHERTYPE_DEFAULT */
+	uint64_t timeout_us; /* 0 = 3 s */
+	const char *vendor, *model, *serial; /* identity in CONNECT_ACK; NULL = "" */
+	const struct board_store *store;     /* lent for the machine's life */
+	unsigned window;    /* frames the board takes ahead; 0 = 1024 */
+	unsigned max_block; /* 0 = as the MTU allows */
+	uint64_t max_file;  /* 0 = 4 GiB */
+	int strict;	    /* advertise no extensions */
+	sess_log_fn log;
+	void *log_ctx;
+};
+
+/** States of the board, in the order a session passes them. */
+enum sess_board_state {
+	B_IDLE,	   /* no session */
+	B_READY,   /* connected: DOWNLOAD, READBACK or DISCONNECT may come */
+	B_DL_INFO, /* DOWNLOAD acknowledged, FILE_INFO may come */
+	B_DL_DATA, /* receiving FILE_DATA */
+	B_RB_DATA, /* sending READBACK_DATA */
+};
+
+/* A reply of this session, sent again when its command comes again (a lost
+ * reply, a late or duplicated command). */
+struct board_reply {
+	uint8_t cmd;	   /* 0 = free */
+	uint8_t any_data;  /* matches the command whatever its data */
+	uint32_t data_crc; /* CRC32 of the command's data */
+	size_t len;
+	uint8_t buf[FRAME_MIN_LEN + 600];
+};
+
+struct sess_board {
+	struct sess_board_config cfg;
+	struct board_device dev; /* what survives a session */
+	/* the session */
+	enum sess_board_state state;
+	uint32_t session;
+	uint8_t host[6];
+	int windowed;
+	int resumable;		/* CAP_RESUME in use */
+	uint64_t last_progress; /* the exchange last moved on: the 3-s timer runs from here */
+	uint64_t frames_rx;
+	int type; /* of the download */
+	/* read-back, with its own slot and block size (a kept download stays) */
+	struct xsend tx_data;
+	int rb_type;
+	uint64_t rb_size;
+	uint32_t rb_crc;
+	struct board_reply replies[6];
+	/* the last ERROR sent, sent again to frames of the session it ended */
+	uint32_t err_session;
+	uint8_t err_host[6];
+	uint8_t err[FRAME_MIN_LEN + 200];
+	size_t err_len;
+	/* the session that ended last: a late CONNECT of it is not a new one */
+	uint32_t ended_session;
+	uint8_t ended_host[6];
+	uint8_t tx[FRAME_BUF_MAX];
+};
+
+/** Set up b (caller-owned) from cfg (copied; the nic and store must live as
+ *  long as b). Returns 0 or -EINVAL. The board then waits for a CONNECT. */
+int sess_board_init(struct sess_board *b, const struct sess_board_config *cfg);
+/** End any session (a download is dropped) and free what b holds. */
+void sess_board_dispose(struct sess_board *b);
+/** Handle one received frame (raw bytes as the nic gave them). */
+void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint64_t now);
+/** Send what is due and fire timers. */
+void sess_board_poll(struct sess_board *b, uint64_t now);
+/** When poll must next be called (SESS_NEVER while idle). */
+uint64_t sess_board_next_deadline(const struct sess_board *b);
+/** Sessions the board has accepted since init. */
+uint64_t sess_board_sessions(const struct sess_board *b);
+/** 1 while no session is open. */
+int sess_board_idle(const struct sess_board *b);
+/** The device under the machine (slots, kept download, statistics). */
+const struct board_device *sess_board_device(const struct sess_board *b);
+
+#endif
