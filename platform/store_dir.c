@@ -12,11 +12,16 @@
 #include "store_dir.h"
 
 #define WBUF_SIZE (1u << 20)
+/* The metadata file is text padded to this length, so that writing it at
+ * commit fills space reserved at begin and needs none of its own. */
+#define META_LEN 128
 
 struct store_dir {
 	char dir[PATH_MAX - 32];
 	int part_fd;
+	int meta_fd; /* TYPE.meta.part: the open download's metadata, its space taken */
 	int part_type;
+	int open; /* a download is under way: its files may exist */
 	int read_fd[FT_COUNT];
 	/* Blocks that arrive in order are gathered and written 1 MiB at a time. */
 	uint8_t *wbuf;
@@ -41,20 +46,35 @@ static int fsync_dir(const struct store_dir *s)
 	return r;
 }
 
+/* The metadata of the file st describes, padded to META_LEN. The inode,
+ * size and modification time let a reader tell it from that of another
+ * file put in the same place. */
+static void format_meta(char text[META_LEN], const struct stat *st, uint32_t crc)
+{
+	int n = snprintf(text, META_LEN, "size %llu\ncrc %08x\nino %llu\nmtime %lld.%09ld\n",
+			 (unsigned long long)st->st_size, crc, (unsigned long long)st->st_ino,
+			 (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+
+	if (n < 0 || n >= META_LEN)
+		n = 0;
+	memset(text + n, ' ', (size_t)(META_LEN - n));
+	text[META_LEN - 1] = '\n';
+}
+
+/* Remember a CRC computed by info: best effort, through TYPE.meta.tmp (not
+ * the reservation of an open download, which may be of this very slot). */
 static int write_meta(const struct store_dir *s, int type, const struct stat *st, uint32_t crc)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], text[160];
-	int fd, n, r = 0;
+	char path[PATH_MAX], tmp[PATH_MAX], text[META_LEN];
+	int fd, r = 0;
 
 	slot_path(s, type, "meta", path, sizeof(path));
 	slot_path(s, type, "meta.tmp", tmp, sizeof(tmp));
-	n = snprintf(text, sizeof(text), "size %llu\ncrc %08x\nino %llu\nmtime %lld.%09ld\n",
-		     (unsigned long long)st->st_size, crc, (unsigned long long)st->st_ino,
-		     (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+	format_meta(text, st, crc);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	if (fio_pwrite(fd, text, (size_t)n, 0) < 0 || fsync(fd) < 0)
+	if (fio_pwrite(fd, text, sizeof(text), 0) < 0 || fsync(fd) < 0)
 		r = -errno;
 	close(fd);
 	if (!r && rename(tmp, path) < 0)
@@ -124,33 +144,76 @@ static void close_part(struct store_dir *s)
 	s->wbuf_len = 0;
 	if (s->part_fd >= 0)
 		close(s->part_fd);
+	if (s->meta_fd >= 0)
+		close(s->meta_fd);
 	s->part_fd = -1;
+	s->meta_fd = -1;
+}
+
+/* Forget the open download: its files go, and the space they took. */
+static void discard_part(struct store_dir *s)
+{
+	char path[PATH_MAX];
+
+	if (!s->open)
+		return;
+	s->open = 0;
+	close_part(s);
+	slot_path(s, s->part_type, "part", path, sizeof(path));
+	unlink(path);
+	slot_path(s, s->part_type, "meta.part", path, sizeof(path));
+	unlink(path);
+}
+
+/* Take len bytes of space for fd now: 0 or an errno value. */
+static int reserve(int fd, off_t len)
+{
+	int r = posix_fallocate(fd, 0, len);
+
+	if (r == EOPNOTSUPP || r == EINVAL)
+		r = ftruncate(fd, len) < 0 ? errno : 0;
+	return r;
 }
 
 static int st_begin(void *ctx, int type, uint64_t size)
 {
 	struct store_dir *s = ctx;
-	char path[PATH_MAX];
+	char path[PATH_MAX], text[META_LEN];
 	int r;
 
-	close_part(s);
+	discard_part(s);
+	s->part_type = type;
+	s->open = 1;
+	/* Everything commit will write is given its space now, so that a full
+	 * disk is found before any data moves and never after the commit
+	 * point: the file, and its metadata (written over the placeholder). */
+	slot_path(s, type, "meta.part", path, sizeof(path));
+	s->meta_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (s->meta_fd < 0) {
+		r = errno;
+		goto fail;
+	}
+	memset(text, ' ', sizeof(text));
+	r = -fio_pwrite(s->meta_fd, text, sizeof(text), 0);
+	if (!r)
+		r = reserve(s->meta_fd, META_LEN);
+	if (r)
+		goto fail;
 	slot_path(s, type, "part", path, sizeof(path));
 	s->part_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (s->part_fd < 0)
-		return -errno;
-	s->part_type = type;
-	/* Reserve the space now: a full disk is found before any data moves. */
+	if (s->part_fd < 0) {
+		r = errno;
+		goto fail;
+	}
 	if (size) {
-		r = posix_fallocate(s->part_fd, 0, (off_t)size);
-		if (r == EOPNOTSUPP || r == EINVAL)
-			r = ftruncate(s->part_fd, (off_t)size) < 0 ? errno : 0;
-		if (r) {
-			close_part(s);
-			unlink(path);
-			return -r;
-		}
+		r = reserve(s->part_fd, (off_t)size);
+		if (r)
+			goto fail;
 	}
 	return 0;
+fail:
+	discard_part(s);
+	return -r;
 }
 
 static int st_write(void *ctx, uint64_t off, const void *buf, size_t len)
@@ -185,57 +248,80 @@ static int st_read_new(void *ctx, uint64_t off, void *buf, size_t len)
 	return r < 0 ? r : fio_pread_exact(s->part_fd, buf, len, off);
 }
 
+/*
+ * The commit point is the rename of TYPE.part onto TYPE.bin. Before it the
+ * slot is untouched: the part and its metadata are written and synced, and
+ * the file being replaced is given a second name, TYPE.prev.tmp. After it
+ * the new metadata and TYPE.prev take their names, and nothing can fail the
+ * commit any more. A crash in between leaves metadata that names another
+ * inode (so it is not trusted) and a TYPE.prev.tmp that store_dir_open
+ * settles by comparing it with TYPE.bin.
+ */
 static int st_commit(void *ctx, uint32_t crc)
 {
 	struct store_dir *s = ctx;
-	char part[PATH_MAX], bin[PATH_MAX], prev[PATH_MAX];
+	char part[PATH_MAX], bin[PATH_MAX], prev[PATH_MAX], prev_tmp[PATH_MAX], meta[PATH_MAX],
+		meta_part[PATH_MAX], text[META_LEN];
 	struct stat st;
-	int r = 0, type = s->part_type;
+	int r, type = s->part_type, had_bin = 1;
 
-	if (s->part_fd < 0)
+	if (!s->open || s->part_fd < 0)
 		return -EBADF;
-	r = flush_part(s);
 	slot_path(s, type, "part", part, sizeof(part));
 	slot_path(s, type, "bin", bin, sizeof(bin));
 	slot_path(s, type, "prev", prev, sizeof(prev));
-	if (!r && (fsync(s->part_fd) < 0 || fstat(s->part_fd, &st) < 0))
-		r = -errno;
-	close_part(s);
-	if (r)
+	slot_path(s, type, "prev.tmp", prev_tmp, sizeof(prev_tmp));
+	slot_path(s, type, "meta", meta, sizeof(meta));
+	slot_path(s, type, "meta.part", meta_part, sizeof(meta_part));
+	r = flush_part(s);
+	if (r < 0)
 		goto fail;
-	/* Keep the file being replaced, then swap the new one in atomically. */
-	unlink(prev);
-	if (link(bin, prev) < 0 && errno != ENOENT) {
+	if (fsync(s->part_fd) < 0 || fstat(s->part_fd, &st) < 0) {
 		r = -errno;
 		goto fail;
+	}
+	format_meta(text, &st, crc);
+	r = fio_pwrite(s->meta_fd, text, sizeof(text), 0);
+	if (r < 0)
+		goto fail;
+	if (fsync(s->meta_fd) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	unlink(prev_tmp);
+	if (link(bin, prev_tmp) < 0) {
+		if (errno != ENOENT) {
+			r = -errno;
+			goto fail;
+		}
+		had_bin = 0;
 	}
 	if (rename(part, bin) < 0) {
 		r = -errno;
 		goto fail;
 	}
+	/* Committed. */
+	s->open = 0;
+	close_part(s);
 	if (s->read_fd[type] >= 0) {
 		close(s->read_fd[type]);
 		s->read_fd[type] = -1;
 	}
-	r = write_meta(s, type, &st, crc);
-	if (r == 0)
-		r = fsync_dir(s);
-	return r;
+	if (rename(meta_part, meta) < 0)
+		unlink(meta_part);
+	if (had_bin)
+		rename(prev_tmp, prev);
+	fsync_dir(s);
+	return 0;
 fail:
-	unlink(part);
+	discard_part(s);
+	unlink(prev_tmp);
 	return r;
 }
 
 static void st_abort(void *ctx)
 {
-	struct store_dir *s = ctx;
-	char path[PATH_MAX];
-
-	if (s->part_fd < 0)
-		return;
-	close_part(s);
-	slot_path(s, s->part_type, "part", path, sizeof(path));
-	unlink(path);
+	discard_part(ctx);
 }
 
 static int st_read(void *ctx, int type, uint64_t off, void *buf, size_t len)
@@ -254,11 +340,34 @@ static int st_read(void *ctx, int type, uint64_t off, void *buf, size_t len)
 	return fio_pread_exact(s->read_fd[type], buf, len, off);
 }
 
+/* What a crash left of slot type: a download cut off never counts; a
+ * TYPE.prev.tmp is the replaced file if the commit happened (it is no
+ * longer TYPE.bin), else a second name of TYPE.bin to forget. */
+static void recover(const struct store_dir *s, int type)
+{
+	static const char *const scratch[] = {"part", "meta.part", "meta.tmp"};
+	char path[PATH_MAX], bin[PATH_MAX], prev[PATH_MAX];
+	struct stat pt, bt;
+
+	for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++) {
+		slot_path(s, type, scratch[i], path, sizeof(path));
+		unlink(path);
+	}
+	slot_path(s, type, "prev.tmp", path, sizeof(path));
+	if (lstat(path, &pt) < 0)
+		return;
+	slot_path(s, type, "bin", bin, sizeof(bin));
+	slot_path(s, type, "prev", prev, sizeof(prev));
+	if (stat(bin, &bt) == 0 && bt.st_ino == pt.st_ino && bt.st_dev == pt.st_dev)
+		unlink(path);
+	else if (rename(path, prev) < 0)
+		unlink(path);
+}
+
 int store_dir_open(struct board_store *st, const char *dir)
 {
 	struct store_dir *s;
 	struct stat sb;
-	char path[PATH_MAX];
 
 	if (stat(dir, &sb) < 0)
 		return -errno;
@@ -278,13 +387,11 @@ int store_dir_open(struct board_store *st, const char *dir)
 	}
 	strcpy(s->dir, dir);
 	s->part_fd = -1;
+	s->meta_fd = -1;
 	for (int t = 0; t < FT_COUNT; t++) {
 		s->read_fd[t] = -1;
-		/* A download cut off by a crash leaves a .part: it never counts. */
-		if (t) {
-			slot_path(s, t, "part", path, sizeof(path));
-			unlink(path);
-		}
+		if (t)
+			recover(s, t);
 	}
 	memset(st, 0, sizeof(*st));
 	st->info = st_info;
@@ -304,7 +411,7 @@ void store_dir_close(struct board_store *st)
 
 	if (!s)
 		return;
-	st_abort(s);
+	discard_part(s);
 	for (int t = 0; t < FT_COUNT; t++)
 		if (s->read_fd[t] >= 0)
 			close(s->read_fd[t]);

@@ -18,7 +18,8 @@ struct store_fault {
 	int flip_received;
 	/** Reading a slot's file returns the byte at offset size/2 xor 0x20
 	 *  (info still gives the true size and CRC): a read-back mismatch at
-	 *  offset size/2. */
+	 *  offset size/2. The size is asked of inner once per slot, and again
+	 *  after each commit through this store. */
 	int corrupt_readback;
 };
 

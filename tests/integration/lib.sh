@@ -11,6 +11,8 @@
 #   host CMD...              run a command in the host namespace
 #   assert_eq / assert_rc / assert_match / assert_same_file / pass / fail
 #   now_ms                   monotonic-enough milliseconds for timing
+#   it_private_mounts "$@"   (before it_init) go on in a private mount namespace
+#   it_tmpfs DIR BYTES       a small tmpfs on DIR, unmounted on exit
 #
 # Everything made here (namespaces, board process, work directory) is
 # removed on every exit path by it_cleanup, run from the EXIT/INT/TERM trap.
@@ -23,6 +25,7 @@ IT_NS_H=
 IT_NS_B=
 IT_WORK=
 IT_KEEP=${IT_KEEP:-0}      # 1: keep the work directory (for debugging)
+IT_MOUNTS=()
 
 # Interface names live inside the namespaces only, so fixed names are safe.
 IT_IF_H=ethdlh0
@@ -124,6 +127,11 @@ it_cleanup() {
 		wait "$IT_BOARD_PID" 2>/dev/null
 		IT_BOARD_PID=
 	fi
+	local m
+	for m in "${IT_MOUNTS[@]}"; do
+		umount -l -- "$m" 2>/dev/null
+	done
+	IT_MOUNTS=()
 	# Deleting a namespace deletes the veth end in it, and so the pair.
 	[ -n "$IT_NS_H" ] && ip netns del "$IT_NS_H" 2>/dev/null
 	[ -n "$IT_NS_B" ] && ip netns del "$IT_NS_B" 2>/dev/null
@@ -142,6 +150,31 @@ it_cleanup() {
 it_on_signal() {
 	it_log "interrupted"
 	exit 130
+}
+
+# it_private_mounts "$@": run the rest of the script (it is executed again)
+# in a mount namespace of its own, so that what it mounts is seen by the test
+# and the board it starts, by nothing else, and is gone when the test is.
+# Call before it_init; skips (77) unless root with unshare.
+it_private_mounts() {
+	[ -n "${IT_PRIVATE_MNT:-}" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		it_log "SKIP: needs root (mount namespace)"
+		exit $IT_SKIP
+	fi
+	if ! command -v unshare >/dev/null || ! unshare -m --propagation private true 2>/dev/null; then
+		it_log "SKIP: cannot make a private mount namespace"
+		exit $IT_SKIP
+	fi
+	IT_PRIVATE_MNT=1 exec unshare -m --propagation private "$BASH" "$0" "$@"
+}
+
+# it_tmpfs DIR BYTES: a tmpfs of BYTES on DIR (made if need be); it_cleanup
+# unmounts it. Use inside it_private_mounts.
+it_tmpfs() {
+	mkdir -p -- "$1" || return 1
+	mount -t tmpfs -o "size=$2,mode=0755" ethdl-it "$1" || return 1
+	IT_MOUNTS+=("$1")
 }
 
 # it_init BUILD_DIR: skip (77) unless root with working `ip netns`.
