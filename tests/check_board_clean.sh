@@ -7,7 +7,7 @@
 set -u
 defined=$(nm -g --defined-only "$@" 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u)
 undefined=$(nm -g -u "$@" 2>/dev/null | awk 'NF == 2 { print $2 }' | sort -u)
-allowed='^(memcpy|memmove|memset|memcmp|strlen|strcmp|strncmp|strchr|strerror|calloc|malloc|realloc|free|snprintf|vsnprintf|__(memcpy|memset|memmove|snprintf|vsnprintf)_chk|__stack_chk_fail|__cpu_indicator_init|__cpu_model|_GLOBAL_OFFSET_TABLE_|__(a|ub|l|t)san_.*|__sanitizer_.*|__sancov_.*)$'
+allowed='^(memcpy|memmove|memset|memcmp|strlen|strnlen|strcmp|strncmp|strchr|strcpy|strncpy|strerror|calloc|malloc|realloc|free|snprintf|vsnprintf|__(memcpy|memset|memmove|snprintf|vsnprintf)_chk|__stack_chk_fail|__cpu_indicator_init|__cpu_model|_GLOBAL_OFFSET_TABLE_|__(a|ub|l|t)san_.*|__sanitizer_.*|__sancov_.*)$'
 bad=0
 for s in $undefined; do
 	echo "$defined" | grep -qx -- "$s" && continue
