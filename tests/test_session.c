@@ -1898,6 +1898,53 @@ static void test_lossy_soak(void)
 		fprintf(stderr, "\n    %u of %u failed\n", fails, runs);
 }
 
+
+/* The board's timer also measures progress: a host that keeps asking for
+ * status (or repeating a command) without sending data does not hold the
+ * board, which ends the session 3 s after the last new frame. */
+static void test_board_chatter_does_not_hold(void)
+{
+	for (int variant = 0; variant <= 1; variant++) {
+		struct opts o = {.size = 1000, .seed = 54};
+		struct rig *r = rig_open(&o);
+		uint8_t d[64], block[100];
+		struct tlv_writer w;
+		uint64_t t_last;
+		int i;
+
+		r->host_on = 0;
+		memset(block, 0x5a, sizeof(block));
+		to_board(r, FC_CONNECT, 0, d, caps_tlv(d, sizeof(d)));
+		tlv_writer_init(&w, d, sizeof(d));
+		tlv_put_u8(&w, T_TYPE, FT_CONFIG);
+		to_board(r, FC_DOWNLOAD, 0, d, w.len);
+		tlv_writer_init(&w, d, sizeof(d));
+		tlv_put_u8(&w, T_TYPE, FT_CONFIG);
+		tlv_put_u64(&w, T_SIZE, 1000);
+		tlv_put_u32(&w, T_FRAMES, 10);
+		tlv_put_u32(&w, T_CRC, 0x12345678);
+		tlv_put_u16(&w, T_BLOCK, 100);
+		to_board(r, FC_FILE_INFO, 0, d, w.len);
+		to_board(r, FC_FILE_DATA, 1, block, sizeof(block));
+		CU_ASSERT_EQUAL_FATAL(r->b.state, B_DL_DATA);
+		t_last = r->now - STEP;
+		for (i = 0; i < 200 && r->b.state != B_IDLE; i++) {
+			rig_at(r, r->now + 50 * MS);
+			if (variant == 0) {
+				to_board(r, FC_STATUS_QUERY, (uint32_t)i + 1, NULL, 0);
+			} else {
+				tlv_writer_init(&w, d, sizeof(d));
+				tlv_put_u8(&w, T_TYPE, FT_CONFIG);
+				to_board(r, FC_DOWNLOAD, 0, d, w.len);
+			}
+		}
+		CU_ASSERT_EQUAL(r->b.state, B_IDLE);
+		CU_ASSERT(r->now <= t_last + 3 * SEC + 100 * MS);
+		assert_prev_kept(r);
+		rig_close(r);
+	}
+}
+
 /* ---- exit codes ---- */
 
 static void test_exit_codes(void)
@@ -2044,6 +2091,7 @@ static CU_TestInfo session_tests[] = {
 	{"refused control frames are sent again", test_refused_control_frames},
 	{"a second session from the host takes over and says so", test_superseded},
 	{"chatter without progress does not hold the host", test_chatter_does_not_hold},
+	{"chatter without progress does not hold the board", test_board_chatter_does_not_hold},
 	{"no false failure under drop, damage and reorder", test_lossy_soak},
 	CU_TEST_INFO_NULL,
 };
