@@ -265,7 +265,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": state directory `%s': %s\n", dir, strerror(-r));
 		return 1;
 	}
-	if ((sf.flip_received || sf.corrupt_readback) && store_fault_wrap(&faulty, &store, &sf) < 0) {
+	if ((sf.flip_received || sf.corrupt_readback) &&
+	    store_fault_wrap(&faulty, &store, &sf) < 0) {
 		fprintf(stderr, PROG ": out of memory\n");
 		goto out;
 	}

@@ -16,20 +16,7 @@
 
 #define NREPLIES (sizeof(((struct sess_board *)0)->replies) / sizeof(struct board_reply))
 
-static void blog(struct sess_board *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void blog(struct sess_board *b, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (!b->cfg.log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	b->cfg.log(b->cfg.log_ctx, msg);
-}
+#define blog(b, ...) sess_logf((b)->cfg.log, (b)->cfg.log_ctx, __VA_ARGS__)
 
 static int send_frame(struct sess_board *b, uint8_t code, uint32_t seq, uint8_t flags,
 		      const uint8_t *data, size_t len)
@@ -155,10 +142,7 @@ int sess_board_init(struct sess_board *b, const struct sess_board_config *cfg)
 {
 	memset(b, 0, sizeof(*b));
 	b->cfg = *cfg;
-	if (!b->cfg.timeout_us)
-		b->cfg.timeout_us = PROTO_TIMEOUT_US;
-	if (!b->cfg.window)
-		b->cfg.window = DEFAULT_WINDOW;
+	sess_defaults(&b->cfg.timeout_us, &b->cfg.window);
 	if (!b->cfg.max_file)
 		b->cfg.max_file = (uint64_t)4 << 30;
 	if (!b->cfg.vendor)
@@ -338,8 +322,8 @@ static void on_file_info(struct sess_board *b, const struct frame *f, uint64_t n
 		     (unsigned long long)frames);
 	else
 		blog(b, "receiving %s: %llu bytes in %llu frames, CRC %08x",
-		     proto_type_name(b->type), (unsigned long long)size,
-		     (unsigned long long)frames, (unsigned)crc);
+		     proto_type_name(b->type), (unsigned long long)size, (unsigned long long)frames,
+		     (unsigned)crc);
 	if (frames == 0)
 		finish_download(b);
 }

@@ -11,17 +11,16 @@
 #include "device.h"
 #include "sess.h"
 
-
 struct sess_board_config {
-	struct nic *nic;     /* lent for the machine's life */
-	uint16_t ethertype;  /* 0 = FRAME_ETHERTYPE_DEFAULT */
-	uint64_t timeout_us; /* 0 = 3 s */
+	struct nic *nic;		     /* lent for the machine's life */
+	uint16_t ethertype;		     /* 0 = FRAME_ETHERTYPE_DEFAULT */
+	uint64_t timeout_us;		     /* 0 = 3 s */
 	const char *vendor, *model, *serial; /* identity in CONNECT_ACK; NULL = "" */
 	const struct board_store *store;     /* lent for the machine's life */
-	unsigned window;    /* frames the board takes ahead; 0 = 1024 */
-	unsigned max_block; /* 0 = as the MTU allows */
-	uint64_t max_file;  /* 0 = 4 GiB */
-	int strict;	    /* advertise no extensions */
+	unsigned window;		     /* frames the board takes ahead; 0 = 1024 */
+	unsigned max_block;		     /* 0 = as the MTU allows */
+	uint64_t max_file;		     /* 0 = 4 GiB */
+	int strict;			     /* advertise no extensions */
 	sess_log_fn log;
 	void *log_ctx;
 };

@@ -23,6 +23,9 @@ int sess_send(struct nic *nic, uint16_t ethertype, uint8_t *buf, size_t cap, con
 	      uint32_t session, uint32_t seq, uint8_t code, uint8_t flags, const uint8_t *data,
 	      size_t len);
 
+/** The defaults of a zero timer (3 s) and window (1024 frames). */
+void sess_defaults(uint64_t *timeout_us, unsigned *window);
+
 void sess_logf(sess_log_fn fn, void *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -45,8 +45,8 @@ static int store_write(void *ctx, uint64_t off, const void *buf, size_t len)
 	return st->write(st->ctx, off, buf, len);
 }
 
-int dev_download_open(struct board_device *d, int type, uint64_t size, uint32_t crc,
-		      unsigned block, int windowed, int resume)
+int dev_download_open(struct board_device *d, int type, uint64_t size, uint32_t crc, unsigned block,
+		      int windowed, int resume)
 {
 	struct xrecv_config rc = {.size = size,
 				  .block = block,
@@ -92,7 +92,8 @@ static int stored_crc(struct board_device *d, uint32_t *crc)
 	uint32_t c = 0;
 
 	while (off < d->dl_size) {
-		size_t n = d->dl_size - off < sizeof(buf) ? (size_t)(d->dl_size - off) : sizeof(buf);
+		size_t n =
+			d->dl_size - off < sizeof(buf) ? (size_t)(d->dl_size - off) : sizeof(buf);
 		int r = d->store->read_new(d->store->ctx, off, buf, n);
 
 		if (r < 0)

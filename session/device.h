@@ -58,8 +58,8 @@ int dev_read(const struct board_device *d, int type, uint64_t off, void *buf, si
  * (reserving the space): returns 0. On error (-errno of the store, -ENOMEM,
  * -EINVAL) no download is open and the slot is untouched.
  */
-int dev_download_open(struct board_device *d, int type, uint64_t size, uint32_t crc,
-		      unsigned block, int windowed, int resume);
+int dev_download_open(struct board_device *d, int type, uint64_t size, uint32_t crc, unsigned block,
+		      int windowed, int resume);
 /** The receiver of the open download: data frames go to it, it writes to
  *  the store. Valid while a download is open. */
 struct xrecv *dev_download_rx(struct board_device *d);

@@ -11,20 +11,7 @@
 
 #define BATCH 64 /* data frames sent per poll before input is looked at again */
 
-static void hlog(struct sess_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void hlog(struct sess_host *h, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (!h->cfg.log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	h->cfg.log(h->cfg.log_ctx, msg);
-}
+#define hlog(h, ...) sess_logf((h)->cfg.log, (h)->cfg.log_ctx, __VA_ARGS__)
 
 static int send_frame(struct sess_host *h, uint8_t code, uint32_t seq, uint8_t flags,
 		      const uint8_t *data, size_t len)
@@ -40,8 +27,8 @@ static void keep_cmd(struct sess_host *h, uint8_t code, const uint8_t *data, siz
 		     enum sess_host_state next, int later, uint64_t now)
 {
 	int n = sess_encode(h->cfg.nic, h->cfg.ethertype, h->cmd, sizeof(h->cmd), h->cfg.board,
-			    h->cfg.session_id, 0, code, code == FC_STATUS_QUERY ? FRAME_FLAG_ACKREQ : 0,
-			    data, len);
+			    h->cfg.session_id, 0, code,
+			    code == FC_STATUS_QUERY ? FRAME_FLAG_ACKREQ : 0, data, len);
 
 	h->cmd_len = n > 0 ? (size_t)n : 0;
 	if (h->cmd_len && !later)
@@ -120,10 +107,7 @@ int sess_host_init(struct sess_host *h, const struct sess_host_config *cfg)
 {
 	memset(h, 0, sizeof(*h));
 	h->cfg = *cfg;
-	if (!h->cfg.timeout_us)
-		h->cfg.timeout_us = PROTO_TIMEOUT_US;
-	if (!h->cfg.window)
-		h->cfg.window = DEFAULT_WINDOW;
+	sess_defaults(&h->cfg.timeout_us, &h->cfg.window);
 	if (!h->cfg.session_id)
 		h->cfg.session_id = 1;
 	if (!cfg->nic || (cfg->job == SESS_DOWNLOAD && !cfg->src) ||
@@ -424,8 +408,9 @@ static void on_readback_done(struct sess_host *h, uint64_t now)
 	int r;
 
 	if (!xrecv_complete(&h->rx_data)) {
-		fail(h, now, NOTICE_WRONG_COMMAND, D_SEQUENCE, h->rb_frames, xrecv_have(&h->rx_data),
-		     "READBACK_DONE after %u of %u frames", xrecv_have(&h->rx_data), h->rb_frames);
+		fail(h, now, NOTICE_WRONG_COMMAND, D_SEQUENCE, h->rb_frames,
+		     xrecv_have(&h->rx_data), "READBACK_DONE after %u of %u frames",
+		     xrecv_have(&h->rx_data), h->rb_frames);
 		return;
 	}
 	memset(&v, 0, sizeof(v));
@@ -602,10 +587,9 @@ static void poll_data(struct sess_host *h, uint64_t now)
 
 static int awaiting_reply(const struct sess_host *h)
 {
-	return h->cmd_len &&
-	       (h->state == H_CONNECT || h->state == H_DOWNLOAD || h->state == H_FILE_INFO ||
-		h->state == H_READBACK || h->state == H_DISCONNECT ||
-		(h->state == H_WAIT_DONE && h->windowed));
+	return h->cmd_len && (h->state == H_CONNECT || h->state == H_DOWNLOAD ||
+			      h->state == H_FILE_INFO || h->state == H_READBACK ||
+			      h->state == H_DISCONNECT || (h->state == H_WAIT_DONE && h->windowed));
 }
 
 /* A command goes again after timeout/30 (100 ms; less on a fast link, see

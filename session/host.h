@@ -163,12 +163,12 @@ struct sess_host_stats {
 	unsigned block;	      /* data bytes per frame */
 	uint32_t frames;      /* data frames of the downloaded file */
 	uint64_t data_frames_sent;
-	uint64_t bytes_sent; /* bytes of data frames sent, each frame once */
-	uint64_t bytes_rb;   /* bytes read back and stored */
+	uint64_t bytes_sent;		/* bytes of data frames sent, each frame once */
+	uint64_t bytes_rb;		/* bytes read back and stored */
 	uint64_t frames_rx, frames_bad; /* frames of this session received; damaged ones */
-	uint32_t resumed;   /* frames the board already held when data began */
-	uint32_t board_has; /* frames the board acknowledged (windowed download) */
-	uint64_t rb_size;   /* read-back: size, CRC and frames the board announced */
+	uint32_t resumed;		/* frames the board already held when data began */
+	uint32_t board_has;		/* frames the board acknowledged (windowed download) */
+	uint64_t rb_size;		/* read-back: size, CRC and frames the board announced */
 	uint32_t rb_crc, rb_frames;
 	const struct sess_identity *board; /* from CONNECT_ACK (zero before) */
 };

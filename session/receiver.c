@@ -10,16 +10,10 @@
 
 int xrecv_init(struct xrecv *r, const struct xrecv_config *cfg)
 {
-	uint64_t frames;
-
 	memset(r, 0, sizeof(*r));
 	r->cfg = *cfg;
-	if (!cfg->block || !cfg->write)
+	if (!cfg->write || xfer_frames(cfg->size, cfg->block, &r->frames))
 		return -EINVAL;
-	frames = (cfg->size + cfg->block - 1) / cfg->block;
-	if (frames > XFER_MAX_FRAMES)
-		return -EINVAL;
-	r->frames = (uint32_t)frames;
 	r->expect = 1;
 	return recvwin_init(&r->rw, r->frames);
 }
@@ -60,8 +54,8 @@ int xrecv_data(struct xrecv *r, const struct frame *f, struct xfer_fault *why)
 	off = (uint64_t)(f->seq - 1) * r->cfg.block;
 	want = r->cfg.size - off < r->cfg.block ? r->cfg.size - off : r->cfg.block;
 	if (f->len != want) {
-		snprintf(why->text, sizeof(why->text), "%s %u carries %u bytes, expected %llu", name,
-			 f->seq, f->len, (unsigned long long)want);
+		snprintf(why->text, sizeof(why->text), "%s %u carries %u bytes, expected %llu",
+			 name, f->seq, f->len, (unsigned long long)want);
 		return refuse(why, NOTICE_WRONG_COMMAND, D_BAD_FIELD, (uint32_t)want, f->len, 0);
 	}
 	r->expect = f->seq + 1;

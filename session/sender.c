@@ -14,18 +14,27 @@ static uint16_t etype(const struct xsend *s)
 	return s->cfg.ethertype ? s->cfg.ethertype : FRAME_ETHERTYPE_DEFAULT;
 }
 
+/* The header of a frame of this sender's session. */
+static void head(const struct xsend *s, struct frame *f, uint8_t code, uint32_t seq, uint8_t flags,
+		 size_t len)
+{
+	memset(f, 0, sizeof(*f));
+	f->version = FRAME_VERSION;
+	f->flags = flags;
+	f->session = s->cfg.session;
+	f->seq = seq;
+	f->code = code;
+	f->len = (uint16_t)len;
+	memcpy(f->dst, s->cfg.dst, 6);
+	memcpy(f->src, s->cfg.nic->mac, 6);
+}
+
 int xsend_init(struct xsend *s, const struct xsend_config *cfg, uint64_t now)
 {
-	uint64_t frames;
-
 	memset(s, 0, sizeof(*s));
 	s->cfg = *cfg;
-	if (!cfg->block || !cfg->read || !cfg->tx || !cfg->nic)
+	if (!cfg->read || !cfg->tx || !cfg->nic || xfer_frames(cfg->size, cfg->block, &s->frames))
 		return -EINVAL;
-	frames = (cfg->size + cfg->block - 1) / cfg->block;
-	if (frames > XFER_MAX_FRAMES)
-		return -EINVAL;
-	s->frames = (uint32_t)frames;
 	s->strict_next = 1;
 	s->pace_next = now;
 	if (cfg->windowed)
@@ -38,27 +47,26 @@ void xsend_dispose(struct xsend *s)
 	sendwin_dispose(&s->sw);
 }
 
+static size_t frame_bytes(const struct xsend *s, uint32_t seq)
+{
+	uint64_t off = (uint64_t)(seq - 1) * s->cfg.block;
+
+	return s->cfg.size - off < s->cfg.block ? (size_t)(s->cfg.size - off) : s->cfg.block;
+}
+
 /* Send data frame seq. 0 when it went, 1 when the nic refused it for now (a
  * full queue: congestion, not failure), or -errno when the read failed. */
 static int send_data(struct xsend *s, uint32_t seq, uint8_t flags, uint64_t now)
 {
 	uint64_t off = (uint64_t)(seq - 1) * s->cfg.block;
-	size_t len = s->cfg.size - off < s->cfg.block ? (size_t)(s->cfg.size - off) : s->cfg.block;
-	struct frame f = {
-		.version = FRAME_VERSION,
-		.flags = flags,
-		.session = s->cfg.session,
-		.seq = seq,
-		.code = s->cfg.data_code,
-		.len = (uint16_t)len,
-	};
+	size_t len = frame_bytes(s, seq);
+	struct frame f;
 	int n, r;
 
 	r = s->cfg.read(s->cfg.ctx, off, s->cfg.tx + FRAME_HDR_LEN, len);
 	if (r < 0)
 		return s->err = r;
-	memcpy(f.dst, s->cfg.dst, 6);
-	memcpy(f.src, s->cfg.nic->mac, 6);
+	head(s, &f, s->cfg.data_code, seq, flags, len);
 	n = frame_seal(s->cfg.tx, FRAME_BUF_MAX, &f, etype(s));
 	if (n < 0 || nic_send(s->cfg.nic, s->cfg.tx, (size_t)n) < 0) {
 		s->blocked_until = now + BLOCKED_WAIT;
@@ -74,19 +82,11 @@ static int send_data(struct xsend *s, uint32_t seq, uint8_t flags, uint64_t now)
 
 static void send_probe(struct xsend *s, uint64_t now)
 {
-	uint32_t id = sendwin_probe_sent(&s->sw, now);
-	struct frame f = {
-		.version = FRAME_VERSION,
-		.flags = FRAME_FLAG_ACKREQ,
-		.session = s->cfg.session,
-		.seq = id,
-		.code = s->cfg.probe_code,
-	};
 	uint8_t buf[FRAME_MIN_LEN];
+	struct frame f;
 	int n;
 
-	memcpy(f.dst, s->cfg.dst, 6);
-	memcpy(f.src, s->cfg.nic->mac, 6);
+	head(s, &f, s->cfg.probe_code, sendwin_probe_sent(&s->sw, now), FRAME_FLAG_ACKREQ, 0);
 	n = frame_encode(buf, sizeof(buf), &f, etype(s));
 	if (n > 0)
 		nic_send(s->cfg.nic, buf, (size_t)n); /* a refused probe is a lost one */
@@ -105,9 +105,7 @@ static int poll_strict(struct xsend *s, uint64_t now)
 			return r;
 		if (r > 0)
 			break;
-		s->bytes_new += s->strict_next < s->frames || !(s->cfg.size % s->cfg.block)
-					? s->cfg.block
-					: s->cfg.size % s->cfg.block;
+		s->bytes_new += frame_bytes(s, s->strict_next);
 		s->strict_next++;
 		progress = 1;
 	}
@@ -133,9 +131,7 @@ static int poll_windowed(struct xsend *s, uint64_t now)
 				return r;
 			if (fresh) {
 				progress = 1;
-				s->bytes_new += seq < s->frames || !(s->cfg.size % s->cfg.block)
-							? s->cfg.block
-							: s->cfg.size % s->cfg.block;
+				s->bytes_new += frame_bytes(s, seq);
 			}
 		}
 		if (sendwin_probe_due(&s->sw, now))

@@ -78,3 +78,11 @@ size_t sess_error_tlv(uint8_t *buf, size_t cap, int notice, int detail, uint32_t
 		tlv_put_str(&w, T_TEXT, text);
 	return w.len;
 }
+
+void sess_defaults(uint64_t *timeout_us, unsigned *window)
+{
+	if (!*timeout_us)
+		*timeout_us = PROTO_TIMEOUT_US;
+	if (!*window)
+		*window = DEFAULT_WINDOW;
+}

@@ -28,6 +28,18 @@
 /* Most data frames in one file (2 MiB of bitmap): 24 GiB at 1479 bytes. */
 #define XFER_MAX_FRAMES (1u << 24)
 
+/** Frames of size bytes in blocks of block: 0 and *frames, or -1 when block
+ *  is 0 or there would be more than XFER_MAX_FRAMES. */
+static inline int xfer_frames(uint64_t size, unsigned block, uint32_t *frames)
+{
+	uint64_t n = block ? (size + block - 1) / block : 0;
+
+	if (!block || n > XFER_MAX_FRAMES)
+		return -1;
+	*frames = (uint32_t)n;
+	return 0;
+}
+
 /* ---- sender ---- */
 
 struct xsend_config {
@@ -52,9 +64,9 @@ struct xsend_config {
 struct xsend {
 	struct xsend_config cfg;
 	uint32_t frames;
-	struct sendwin sw;    /* windowed */
-	uint32_t strict_next; /* strict: the next frame to send */
-	uint64_t pace_next;   /* pacing: earliest time of the next data frame */
+	struct sendwin sw;	/* windowed */
+	uint32_t strict_next;	/* strict: the next frame to send */
+	uint64_t pace_next;	/* pacing: earliest time of the next data frame */
 	uint64_t blocked_until; /* the nic refused a frame: wait a little */
 	uint64_t frames_sent, bytes_new;
 	int err; /* -errno of a failed read; the sender stops */

@@ -55,7 +55,8 @@ static int m_read(void *ctx, int type, uint64_t off, void *buf, size_t len)
 int main(void)
 {
 	static const uint8_t mh[6] = {2, 0, 0, 0, 0, 1}, mb[6] = {2, 0, 0, 0, 0, 2};
-	struct board_store st = {m_info, m_begin, m_write, m_read_new, m_commit, m_abort, m_read, NULL};
+	struct board_store st = {m_info,   m_begin, m_write, m_read_new,
+				 m_commit, m_abort, m_read,  NULL};
 	static struct sess_board b;
 	struct sess_board_config cfg = {.store = &st};
 	struct nic *h, *n;

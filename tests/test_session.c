@@ -1412,7 +1412,10 @@ static void wrong_reply_case(int strict)
 	struct opts o = {.size = 10000, .readback = 1, .host_strict = strict, .seed = 20};
 	struct rig *r = rig_open(&o);
 
-	rig_faults(r, &(struct nic_fault){.rewrite_code = FC_DOWNLOAD_ACK, .rewrite_to = FC_READBACK_ACK}, NULL);
+	rig_faults(
+		r,
+		&(struct nic_fault){.rewrite_code = FC_DOWNLOAD_ACK, .rewrite_to = FC_READBACK_ACK},
+		NULL);
 	rig_start(r);
 	rig_run(r, NULL);
 	assert_result(r, NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE, 0, 16);
@@ -1689,7 +1692,6 @@ static void test_session_id(void)
 	rig_close(r);
 }
 
-
 /* ---- certainty: the verdict is true under ordinary trouble ---- */
 
 /* A control frame the nic refuses (a link that just came up, a full queue)
@@ -1897,7 +1899,6 @@ static void test_lossy_soak(void)
 	if (fails)
 		fprintf(stderr, "\n    %u of %u failed\n", fails, runs);
 }
-
 
 /* The board's timer also measures progress: a host that keeps asking for
  * status (or repeating a command) without sending data does not hold the
