@@ -441,7 +441,7 @@ soak_one() {
 	fi
 	if [ -f "$stored" ]; then cp -- "$stored" "$prev"; else rm -f -- "$prev"; fi
 	[ "$SOAK_CLASS" = ok ] && return 0
-	printf '  #%s %s (%s B, %d ms): %s\n' "$n" "$SOAK_CLASS" "$(stat -c %s "$file")" \
+	printf '  #%s %s (%s B, %d ms): %s\n' "$n" "$SOAK_CLASS" "$(stat -c %s "$file" 2>/dev/null || echo ?)" \
 		"$SOAK_MS" "$SOAK_WHY"
 	tail -6 "$SOAK_ERR" | sed 's/^/      host: /'
 	tail -n +$((bl0 + 1)) "$IT_BOARD_LOG" 2>/dev/null | tail -10 | sed 's/^/      board: /'
