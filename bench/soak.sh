@@ -205,8 +205,8 @@ phase() {
 	echo "  $name: VmRSS/fds series: $(awk -F'\t' -v p="$name" '$1 == p {printf "%s%s:%s/%s", s, $2, $4, $5; s = " "}' \
 		"$OUT/samples.tsv")"
 	if [ -s "$W/fail.$name" ]; then
-		echo "  $name: distinct failure messages (count, class, result: detail):"
-		sort "$W/fail.$name" | uniq -c | sort -rn | sed 's/^/    /'
+		echo "  $name: distinct failure messages (count x class: result: detail):"
+		sort "$W/fail.$name" | uniq -c | sort -rn | sed 's/^ *\([0-9]*\) \([a-z]*\)\t/    \1 x \2: /'
 	fi
 	local ok=PASS
 	if [ "$nfail" != 0 ] || [ "$nwrong" != 0 ] || [ "$deaths" != 0 ] || [ "$flat" != yes ] ||

@@ -106,9 +106,12 @@ if [ "$FDS2" != - ] && [ "$FDS0" != - ] && [ "$FDS2" -gt "$FDS0" ]; then
 fi
 
 if [ -s "$W/failures" ]; then
-	echo "soak: distinct failure messages (count, class, result: detail):"
-	sort "$W/failures" | uniq -c | sort -rn | sed 's/^/  /'
+	echo "soak: distinct failure messages (count x class: result: detail):"
+	sort "$W/failures" | uniq -c | sort -rn | sed 's/^ *\([0-9]*\) \([a-z]*\)\t/  \1 x \2: /'
 fi
+awk -F'\t' '{ n[$2]++; if ($4 != "ok") f[$2]++; if (!($2 in o)) o[$2] = ++k; s[o[$2]] = $2 }
+	END { printf "soak: not ok by size:"; for (i = 1; i <= k; i++) printf " %s B %d/%d;", s[i], f[s[i]], n[s[i]]; print "" }' \
+	"$W/runs.tsv"
 awk -F'\t' '$4 == "ok" {print $5}' "$W/runs.tsv" | sort -n | awk '
 	{ v[NR] = $1 } END { if (NR) printf "soak: wall time of an ok download: median %d ms, 90th %d ms, max %d ms\n",
 		v[int((NR + 1) / 2)], v[int(NR * 0.9 + 0.5) ? int(NR * 0.9 + 0.5) : 1], v[NR] }'
