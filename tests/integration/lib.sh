@@ -353,3 +353,133 @@ it_summary() {
 	printf '%d passed, %d failed\n' "$IT_PASSES" "$IT_FAILS"
 	[ "$IT_FAILS" -eq 0 ]
 }
+
+# ---- soak helpers (test_soak.sh, bench/soak.sh) ----
+
+# proc_rss_kb PID / proc_fds PID: a process's resident memory in kB and its
+# number of open file descriptors ("-" when it is gone).
+proc_rss_kb() {
+	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null | grep . || echo -
+}
+proc_fds() {
+	[ -d "/proc/$1/fd" ] || { echo -; return; }
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+# proc_fd_list PID: "FD -> TARGET" per line (for a report when fds grow).
+proc_fd_list() {
+	local f
+	for f in /proc/"$1"/fd/*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		printf '%s -> %s\n' "${f##*/}" "$(readlink "$f" 2>/dev/null)"
+	done
+}
+
+# json_result < JSON-LINE: "RESULT<tab>DETAIL" of one JSON object, nothing
+# if it does not parse. jq when there is one (python3 takes ~0.4 s to start
+# on a loaded machine, and a soak makes hundreds of these).
+json_result() {
+	if command -v jq >/dev/null; then
+		jq -r 'if type == "object" then [(.result // "" | tostring),
+			(.detail // "" | tostring)] | @tsv else empty end' 2>/dev/null
+	else
+		"$IT_PYTHON" -c '
+import json, sys
+j = json.loads(sys.stdin.read())
+if isinstance(j, dict):
+    print("%s\t%s" % (j.get("result", ""), str(j.get("detail", "")).replace("\t", " ").replace("\n", " ")))
+' 2>/dev/null
+	fi
+}
+
+# gen_files PATH:SIZE:SEED...: gen_file for many files, one python3 start.
+gen_files() {
+	"$IT_PYTHON" -c '
+import random, sys
+for a in sys.argv[1:]:
+    path, size, seed = a.rsplit(":", 2)
+    r, left = random.Random(int(seed)), int(size)
+    with open(path, "wb") as f:
+        while left:
+            n = min(left, 1 << 20)
+            f.write(r.randbytes(n))
+            left -= n
+' "$@"
+}
+
+# board_wait_idle [SECONDS]: wait until the board's log has as many
+# "session ... ended" lines as "session ... from" lines (default 6 s; 1 if
+# it did not get there, the caller says so).
+board_wait_idle() {
+	local _ began ended
+
+	for _ in $(seq $(( ${1:-6} * 20 ))); do
+		began=$(grep -Ec 'session [0-9a-f]{8} from ' "$IT_BOARD_LOG" 2>/dev/null)
+		ended=$(grep -Ec 'session [0-9a-f]{8} ended' "$IT_BOARD_LOG" 2>/dev/null)
+		[ "${began:-0}" -le "${ended:-0}" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# soak_one N FILE STORED PREV [host flags...]: one `ethdl download --json -v`
+# of FILE through the running board (watchdog 300 s), judged:
+#   SOAK_CLASS  ok | fail | wrong (exit 0 but not proven: the JSON is not
+#               ok, or STORED differs from FILE) | damaged (a failure that
+#               left STORED neither as PREV, what it held before, nor FILE)
+#   SOAK_RC SOAK_MS SOAK_RESULT SOAK_DETAIL SOAK_WHY SOAK_OUT SOAK_ERR
+# PREV is a copy of what STORED held before (absent: nothing); it is brought
+# up to date. A failure, wrong verdict or damage is printed with the exit
+# code, the host's stderr and the board's log lines of this download.
+soak_one() {
+	local n=$1 file=$2 stored=$3 prev=$4 t bl0 held json
+
+	shift 4
+	SOAK_OUT=$IT_WORK/soak.$n.out
+	SOAK_ERR=$IT_WORK/soak.$n.err
+	IT_LAST_ERR=$SOAK_ERR
+	bl0=$(wc -l <"$IT_BOARD_LOG" 2>/dev/null || echo 0)
+	t=$(now_ms)
+	timeout -k 5 300 ip netns exec "$IT_NS_H" "$ETHDL" download -i "$IT_IF_H" \
+		-b "$IT_MAC_B" --json -v "$@" "$file" >"$SOAK_OUT" 2>"$SOAK_ERR"
+	SOAK_RC=$?
+	SOAK_MS=$(($(now_ms) - t))
+	json=$(grep '^{' "$SOAK_OUT" | tail -1)
+	IFS=$'\t' read -r SOAK_RESULT SOAK_DETAIL < <(json_result <<<"$json")
+	[ -n "$SOAK_RESULT" ] || SOAK_RESULT=bad-json
+	[ -n "$json" ] || SOAK_RESULT=no-json
+	[ "$SOAK_RC" = 124 ] && SOAK_RESULT=hung SOAK_DETAIL="no exit within 300 s (killed)"
+	if [ -f "$stored" ] && cmp -s -- "$file" "$stored"; then
+		held=new
+	elif [ -f "$stored" ] && [ -f "$prev" ] && cmp -s -- "$prev" "$stored"; then
+		held=old
+	elif [ ! -e "$stored" ] && [ ! -e "$prev" ]; then
+		held=old
+	else
+		held=other
+	fi
+	if [ "$SOAK_RC" = 0 ]; then
+		if [ "$SOAK_RESULT" = ok ] && [ "$held" = new ]; then
+			SOAK_CLASS=ok SOAK_WHY=
+		else
+			SOAK_CLASS=wrong
+			SOAK_WHY="exit 0 but result '$SOAK_RESULT' and the board holds the $held file"
+		fi
+	elif [ "$held" = other ]; then
+		SOAK_CLASS=damaged
+		SOAK_WHY="exit $SOAK_RC ($SOAK_RESULT) and the board holds neither the old nor the new file"
+	else
+		SOAK_CLASS=fail
+		SOAK_WHY="exit $SOAK_RC, result $SOAK_RESULT: $SOAK_DETAIL (board holds the $held file)"
+		[ "$SOAK_RESULT" = ok ] && SOAK_WHY="$SOAK_WHY; JSON says ok with exit $SOAK_RC"
+	fi
+	if [ -f "$stored" ]; then cp -- "$stored" "$prev"; else rm -f -- "$prev"; fi
+	[ "$SOAK_CLASS" = ok ] && return 0
+	printf '  #%s %s (%s B, %d ms): %s\n' "$n" "$SOAK_CLASS" "$(stat -c %s "$file" 2>/dev/null || echo ?)" \
+		"$SOAK_MS" "$SOAK_WHY"
+	tail -6 "$SOAK_ERR" | sed 's/^/      host: /'
+	tail -n +$((bl0 + 1)) "$IT_BOARD_LOG" 2>/dev/null | tail -10 | sed 's/^/      board: /'
+	if [ -n "${IT_BOARD_PID:-}" ] && ! kill -0 "$IT_BOARD_PID" 2>/dev/null; then
+		echo "      board process $IT_BOARD_PID is gone"
+	fi
+	return 1
+}
