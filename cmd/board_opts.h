@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* ethdl-board's command line. */
+#ifndef ETHDL_CMD_BOARD_OPTS_H
+#define ETHDL_CMD_BOARD_OPTS_H
+
+#include "common.h"
+#include "session.h"
+
+#define BOARD_PROG "ethdl-board"
+
+struct board_opts {
+	const char *dir;	      /* -d STATE_DIR */
+	struct nic_setup nic;	      /* -i, --ethertype, --capture, fault injection */
+	struct sess_board_config cfg; /* identity, limits, test hooks; nic and store unset */
+	double timeout;		      /* seconds */
+	int once;
+	int quiet;
+};
+
+/** Parse argv into o (defaults first). Returns -1 to go on, else the exit
+ *  code: 0 after --help or --version, EXIT_USAGE after a usage error. */
+int board_parse(int argc, char **argv, struct board_opts *o);
+
+#endif
