@@ -59,23 +59,39 @@ int show_version(void)
 int opt_rejected(int c, char **argv, const struct option *longopts)
 {
 	const char *arg = argv[optind - 1];
-	const char *where = command ? command : prog;
-	size_t len;
+	char where[64];
+	const struct option *exact = NULL;
+	int is_long = !strncmp(arg, "--", 2) && arg[2];
+	size_t len = is_long ? strcspn(arg + 2, "=") : 0;
 	int matches = 0;
 
+	snprintf(where, sizeof(where), "%s%s", command ? command : "there is",
+		 command ? " has" : "");
+	/* optopt is the short option, or the val of a long one that got what it
+	 * cannot take; argv[optind - 1] is the word only when a long option or
+	 * the last of a group of short ones was read. */
+	for (const struct option *o = longopts; is_long && o && o->name; o++)
+		if (!strncmp(o->name, arg + 2, len)) {
+			matches++;
+			if (strlen(o->name) == len)
+				exact = o;
+		}
+	if (is_long && !exact && matches == 1)
+		for (exact = longopts; strncmp(exact->name, arg + 2, len); exact++)
+			;
 	if (c == ':')
-		return usage_error("option `%s' needs a value", arg);
-	if (optopt)
-		return usage_error("%s has no option `-%c'", where, optopt);
-	if (strncmp(arg, "--", 2))
-		return usage_error("%s has no option `%s'", where, arg);
-	len = strcspn(arg + 2, "=");
-	for (const struct option *o = longopts; o && o->name; o++)
-		matches += !strncmp(o->name, arg + 2, len);
-	if (matches > 1)
+		return is_long && exact && exact->val == optopt
+			       ? usage_error("option `--%s' needs a value", exact->name)
+			       : usage_error("option `-%c' needs a value", optopt);
+	if (is_long && exact && exact->val == optopt && arg[2 + len] == '=')
+		return usage_error("option `--%s' takes no value", exact->name);
+	if (optopt > 0 && optopt < 128)
+		return usage_error("%s no option `-%c'", where, optopt);
+	if (is_long && matches > 1 && !exact)
 		return usage_error("ambiguous option `%.*s' (give more of its name)", (int)len + 2,
 				   arg);
-	return usage_error("%s has no option `%.*s'", where, (int)len + 2, arg);
+	return usage_error("%s no option `%.*s'", where, is_long ? (int)len + 2 : (int)strlen(arg),
+			   arg);
 }
 
 static void on_signal(int sig)

@@ -42,10 +42,13 @@ static void say_left(struct target_report *rep, const struct target_stop *stop)
 	const struct sess_host_stats *st = &stop->stats;
 	size_t n = sizeof(rep->left);
 
-	if (st->phase == SESS_PH_READBACK)
+	if (st->phase == SESS_PH_READBACK && st->done < st->total)
 		snprintf(rep->left, n, "the read-back was not finished (%llu of %llu bytes); %s",
 			 (unsigned long long)st->done, (unsigned long long)st->total,
 			 "nothing was written");
+	else if (st->phase == SESS_PH_READBACK)
+		snprintf(rep->left, n, "all %llu bytes came, but were not checked; %s",
+			 (unsigned long long)st->total, "nothing was written");
 	else if (st->phase == SESS_PH_CONNECT)
 		snprintf(rep->left, n, "nothing was read or written");
 	else

@@ -152,6 +152,9 @@ refused "\`--timeout'" 'list' "$ETHDL" list --timeout 3
 refused "\`--r'" 'ambiguous' "$ETHDL" download --r 3 "$F"
 refused "\`--timeout'" 'needs a value' "$ETHDL" download -i "$NOIF" -b "$B" "$F" --timeout
 refused "\`bogus'" 'invalid command' "$ETHDL" bogus
+refused "\`--json'" 'takes no value' "$ETHDL" download -i "$NOIF" -b "$B" --json=1 "$F"
+refused "\`-x'" 'download has no option' "$ETHDL" download -i "$NOIF" -b "$B" -vx "$F"
+refused "\`-x'" 'download has no option' "$ETHDL" download -i "$NOIF" -b "$B" -xv "$F"
 refused "missing FILE" 'download' "$ETHDL" download -i "$NOIF" -b "$B"
 refused "\`$F'" 'unexpected argument' "$ETHDL" download -i "$NOIF" -b "$B" "$F" "$F"
 refused "missing -o" 'readback' "$ETHDL" readback -i "$NOIF" -b "$B"
