@@ -20,8 +20,9 @@
  *   health   the board's health check of an image, run without blocking.
  *
  * Every call returns 0 (or what it says) or -errno, and none may call back
- * into the device. platform/store_dir.c is the POSIX implementation; tests
- * use one in memory that can fail or stop at any step.
+ * into the device. platform/devstore_dir.c is the POSIX implementation;
+ * tests use one in memory (tests/mem_devstore.c) that can fail or stop at
+ * any step.
  */
 #ifndef ETHDL_DEVSTORE_H
 #define ETHDL_DEVSTORE_H
@@ -51,6 +52,8 @@ struct devstore {
 	int (*img_read)(void *ctx, uint32_t id, uint64_t off, void *buf, size_t len);
 	/** Remove a sealed image (-ENOENT if there is none). */
 	int (*img_remove)(void *ctx, uint32_t id);
+	/** SHA-256 of len bytes of sealed image id at off. */
+	int (*img_sha256)(void *ctx, uint32_t id, uint64_t off, uint64_t len, uint8_t out[32]);
 	/** The ids of every sealed image (garbage collection at start-up):
 	 *  fills up to cap, returns how many there are. */
 	int (*img_list)(void *ctx, uint32_t *ids, int cap);
