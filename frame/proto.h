@@ -32,6 +32,22 @@ enum proto_tlv {
 	T_HAVE = 22,	 /* u32 number of distinct data frames received */
 	T_RESUME = 23,	 /* u32 frames the board already holds of this file (resume) */
 	T_OFFSET = 24,	 /* u64 a byte offset (first difference) */
+	/* the device extension (PROTOCOL.md §7) */
+	T_PKG_HDR = 25,	     /* bytes: a piece of the package header, repeated in order */
+	T_IMAGE = 26,	     /* 60 bytes, repeated: type, role, flags, version, size, SHA-256, at */
+	T_BOARD_TIME = 27,   /* u64 µs since 1970, the board's clock */
+	T_HOST_TIME = 28,    /* u64 µs since 1970, the host's clock */
+	T_ACT_MODE = 29,     /* u8 1 now, 2 at a time */
+	T_ACT_AT = 30,	     /* u64 µs since 1970 */
+	T_ACT_STATE = 31,    /* u8 enum: 0 none, 1 scheduled, 2 testing, 3 activated, 4 rolled back */
+	T_VERSION_FROM = 32, /* 9 bytes: count u8, 4 x u16 */
+	T_VERSION_TO = 33,   /* 9 bytes */
+	T_HEALTH_MS = 34,    /* u32 */
+	T_SINCE = 35,	     /* u64 event sequence */
+	T_MAX = 36,	     /* u16 */
+	T_EVENT = 37,	     /* 46 bytes, repeated */
+	T_NEXT = 38,	     /* u64 next sequence to ask for, 0 = no more */
+	T_ROLE = 39,	     /* u8 1 active, 2 staged */
 };
 
 enum proto_file_type {
@@ -57,8 +73,15 @@ enum proto_detail {
 	D_TOO_BIG = 10,	       /* file larger than the board accepts */
 	D_SIZE = 11,	       /* sizes differ: T_EXPECTED / T_GOT are sizes (low 32 bits) */
 	D_SUPERSEDED = 12,     /* a newer session from the same host took over */
+	D_POLICY = 13,	       /* package for another vendor or model */
+	D_NOT_TARGET = 14,     /* the board's serial is not among the package's targets */
+	D_NOT_NEWER = 15,      /* package version not newer than the active one */
+	D_PKG = 16,	       /* package malformed, or its image does not match its digest */
+	D_NOTHING_STAGED = 17, /* nothing staged to activate */
+	D_NO_PREVIOUS = 18,    /* no previous image to roll back to */
+	D_TESTING = 19,	       /* an activation is under test */
 };
-#define D_COUNT 13
+#define D_COUNT 20
 
 #define PROTO_TIMEOUT_US 3000000u /* the 3-second timer */
 
@@ -89,6 +112,13 @@ static inline const char *proto_detail_name(int d)
 		"file too big for the board",
 		"sizes differ",
 		"a newer session from this host took over",
+		"package for another vendor or model",
+		"board is not among the package's targets",
+		"package version is not newer than the active one",
+		"package malformed or its image does not match its digest",
+		"nothing staged to activate",
+		"no previous image to roll back to",
+		"an activation is under test",
 	};
 	return d >= 0 && d < D_COUNT ? names[d] : "?";
 }

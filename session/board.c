@@ -101,12 +101,20 @@ static void end_session_keep(struct sess_board *b, const char *why, int keep)
 {
 	if (b->state == B_IDLE)
 		return;
-	if (b->dev.dl == DEV_DL_OPEN && keep && b->resumable)
-		blog(b, "keeping %u of %u frames of %s to resume", xrecv_have(&b->dev.rx),
-		     xrecv_frames(&b->dev.rx), proto_type_name(b->dev.dl_type));
+	if (b->dev.dl == DEV_DL_OPEN) {
+		/* a windowed download cut off with something received is kept */
+		keep = keep && b->resumable && xrecv_have(&b->rx) && !xrecv_complete(&b->rx);
+		if (keep)
+			blog(b, "keeping %u of %u frames of %s to resume", xrecv_have(&b->rx),
+			     xrecv_frames(&b->rx), proto_type_name(b->dev.dl_type));
+	}
 	/* (a download kept from an earlier session survives a session that
 	 * ended quietly before its FILE_INFO) */
-	dev_download_close(&b->dev, keep && (b->resumable || b->dev.dl == DEV_DL_KEPT));
+	dev_download_close(&b->dev, keep);
+	if (b->dev.dl == DEV_DL_NONE) {
+		xrecv_dispose(&b->rx);
+		memset(&b->rx, 0, sizeof(b->rx));
+	}
 	xsend_dispose(&b->tx_data);
 	memset(&b->tx_data, 0, sizeof(b->tx_data));
 	blog(b, "session %08x ended: %s", b->session, why);
@@ -135,6 +143,8 @@ static void refuse(struct sess_board *b, int notice, int detail, uint32_t expect
 	va_end(ap);
 	send_error(b, b->host, b->session, notice, detail, expected, got, text);
 	blog(b, "error %s: %s", notice ? frame_notice_name(notice) : "refused", text);
+	if (b->state == B_DL_DATA)
+		dev_log(&b->dev, EV_FAILED, b->type, notice, detail, b->host, NULL, NULL);
 	end_session(b, notice ? frame_notice_name(notice) : proto_detail_name(detail));
 }
 
@@ -151,15 +161,20 @@ int sess_board_init(struct sess_board *b, const struct sess_board_config *cfg)
 		b->cfg.model = "";
 	if (!b->cfg.serial)
 		b->cfg.serial = "";
-	if (!cfg->nic)
+	if (!cfg->nic || !cfg->store)
 		return -EINVAL;
-	return dev_init(&b->dev, cfg->store);
+	return dev_open(&b->dev, cfg->store,
+			&(struct dev_identity){.vendor = b->cfg.vendor,
+					       .model = b->cfg.model,
+					       .serial = b->cfg.serial,
+					       .allow_downgrade = cfg->allow_downgrade});
 }
 
 void sess_board_dispose(struct sess_board *b)
 {
 	end_session(b, "shutdown");
-	dev_dispose(&b->dev);
+	dev_close(&b->dev);
+	xrecv_dispose(&b->rx);
 	xsend_dispose(&b->tx_data);
 }
 
@@ -214,26 +229,26 @@ static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now
 	b->resumable = b->windowed && (caps & CAP_RESUME);
 	b->state = B_READY;
 	b->last_progress = now;
+	memset(b->dl_role, 0, sizeof(b->dl_role));
 	b->dev.sessions++;
 
 	tlv_writer_init(&w, d, sizeof(d));
 	tlv_put_str(&w, T_VENDOR, b->cfg.vendor);
 	tlv_put_str(&w, T_MODEL, b->cfg.model);
 	tlv_put_str(&w, T_SERIAL, b->cfg.serial);
-	tlv_put_u32(&w, T_CAPS, b->cfg.strict ? 0 : CAP_WINDOW | CAP_RESUME);
+	tlv_put_u32(&w, T_CAPS, b->cfg.strict ? 0 : CAP_WINDOW | CAP_RESUME | CAP_DEVICE);
 	tlv_put_u16(&w, T_BLOCK, (uint16_t)board_max_block(b));
 	tlv_put_u16(&w, T_WINDOW, (uint16_t)(b->cfg.window > 65535 ? 65535 : b->cfg.window));
 	for (int t = 1; t < FT_COUNT; t++) {
-		uint64_t size;
-		uint32_t crc;
+		const struct dev_image *im = dev_image(&b->dev, t, DEV_ACTIVE);
 		uint8_t slot[13];
 
-		if (dev_slot(&b->dev, t, &size, &crc) < 0)
+		if (!im)
 			continue;
 		slot[0] = (uint8_t)t;
-		put_be32(slot + 1, (uint32_t)(size >> 32));
-		put_be32(slot + 5, (uint32_t)size);
-		put_be32(slot + 9, crc);
+		put_be32(slot + 1, (uint32_t)(im->size >> 32));
+		put_be32(slot + 5, (uint32_t)im->size);
+		put_be32(slot + 9, im->crc);
 		tlv_put(&w, T_SLOT, slot, sizeof(slot));
 	}
 	reply(b, f, FC_CONNECT_ACK, d, w.len);
@@ -271,8 +286,42 @@ static void on_download(struct sess_board *b, const struct frame *f, uint64_t no
 
 static void finish_download(struct sess_board *b);
 
+/* The package header FILE_INFO carries (T_PKG_HDR pieces), checked against
+ * the board's policy: 1 and *hdr for a package, 0 for a plain file, -1 when
+ * refused (ERROR sent, session over). */
+static int package_header(struct sess_board *b, const struct frame *f, struct pkg_header *hdr)
+{
+	uint32_t expected, got;
+	size_t len = 0, l;
+	char why[160];
+	const uint8_t *piece;
+	int detail;
+
+	for (unsigned i = 0; (piece = tlv_find(f->data, f->len, T_PKG_HDR, i, &l)); i++) {
+		if (len + l > sizeof(b->pkg_hdr)) {
+			refuse(b, NOTICE_FILE_CRC, D_PKG, (uint32_t)sizeof(b->pkg_hdr),
+			       (uint32_t)(len + l), "package header too long for FILE_INFO");
+			return -1;
+		}
+		memcpy(b->pkg_hdr + len, piece, l);
+		len += l;
+	}
+	if (!len)
+		return 0;
+	detail = dev_package_check(&b->dev, b->type, b->pkg_hdr, len, hdr, &expected, &got, why,
+				   sizeof(why));
+	if (!detail)
+		return 1;
+	dev_log(&b->dev, EV_REFUSED, b->type, 0, detail, b->host, NULL,
+		detail == D_PKG ? NULL : &hdr->version);
+	refuse(b, detail == D_PKG ? NOTICE_FILE_CRC : NOTICE_NONE, detail, expected, got, "%s",
+	       why);
+	return -1;
+}
+
 static void on_file_info(struct sess_board *b, const struct frame *f, uint64_t now)
 {
+	struct pkg_header hdr;
 	uint64_t type, size, frames, crc, block;
 	uint8_t d[320];
 	struct tlv_writer w;
@@ -302,18 +351,46 @@ static void on_file_info(struct sess_board *b, const struct frame *f, uint64_t n
 		       (unsigned long long)block);
 		return;
 	}
-	r = dev_download_open(&b->dev, b->type, size, (uint32_t)crc, (unsigned)block, b->windowed,
-			      b->resumable);
+	r = package_header(b, f, &hdr);
+	if (r < 0)
+		return;
+	if (r > 0 && size < hdr.hdr_len) {
+		refuse(b, NOTICE_FILE_CRC, D_PKG, hdr.hdr_len, (uint32_t)size,
+		       "a %llu-byte file cannot hold its %u-byte package header",
+		       (unsigned long long)size, hdr.hdr_len);
+		return;
+	}
+	r = dev_download_begin(&b->dev, b->type, size, (uint32_t)crc, (unsigned)block,
+			       r > 0 ? &hdr : NULL, b->resumable);
 	if (r < 0) {
 		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "cannot store %llu bytes: %s",
 		       (unsigned long long)size, strerror(-r));
 		return;
 	}
+	if (r == 0) {
+		xrecv_dispose(&b->rx);
+		r = xrecv_init(&b->rx, &(struct xrecv_config){.size = size,
+							      .block = (unsigned)block,
+							      .windowed = b->windowed,
+							      .write = dev_download_write,
+							      .ctx = &b->dev});
+		if (r < 0) {
+			dev_download_close(&b->dev, 0);
+			refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r,
+			       "no memory for the bitmap");
+			return;
+		}
+		r = 0;
+	} else {
+		r = (int)xrecv_have(&b->rx);
+	}
+	dev_log(&b->dev, EV_DL_STARTED, b->type, 0, 0, b->host, NULL,
+		b->dev.dl_package ? &b->dev.dl_hdr.version : NULL);
 	tlv_writer_init(&w, d, sizeof(d));
 	tlv_put_u32(&w, T_RESUME, (uint32_t)r);
 	if (r > 0)
 		/* The same file again: go on from what was kept. */
-		xrecv_report(dev_download_rx(&b->dev), &w);
+		xrecv_report(&b->rx, &w);
 	reply(b, f, FC_FILE_INFO_ACK, d, w.len);
 	b->state = B_DL_DATA;
 	b->last_progress = now;
@@ -333,9 +410,17 @@ static void finish_download(struct sess_board *b)
 	uint8_t d[64];
 	struct tlv_writer w;
 	uint64_t size = b->dev.dl_size;
-	uint32_t frames = xrecv_frames(&b->dev.rx), want = b->dev.dl_crc, crc = 0;
-	int r = dev_download_commit(&b->dev, &crc);
+	uint32_t frames = xrecv_frames(&b->rx), want = b->dev.dl_crc, crc = 0;
+	int package = b->dev.dl_package;
+	int r = dev_download_commit(&b->dev, b->host, &crc);
 
+	xrecv_dispose(&b->rx);
+	memset(&b->rx, 0, sizeof(b->rx));
+	if (r == -EPROTO) {
+		refuse(b, NOTICE_FILE_CRC, D_PKG, 0, 0,
+		       "the package's image does not match its digest; nothing staged");
+		return;
+	}
 	if (r == -EBADMSG) {
 		refuse(b, NOTICE_FILE_CRC, D_FILE_CRC, want, crc,
 		       "received file has CRC %08x, FILE_INFO said %08x; previous file kept", crc,
@@ -354,13 +439,14 @@ static void finish_download(struct sess_board *b)
 	tlv_put_u32(&w, T_CRC, crc);
 	reply_done(b, FC_STATUS_QUERY, FC_DOWNLOAD_DONE, frames, d, w.len);
 	b->state = B_READY;
-	blog(b, "stored %s: %llu bytes, CRC %08x", proto_type_name(b->type),
-	     (unsigned long long)size, crc);
+	b->dl_role[b->type] = package ? 2 : 1;
+	blog(b, "%s %s: %llu bytes, CRC %08x", package ? "staged" : "stored",
+	     proto_type_name(b->type), (unsigned long long)size, crc);
 }
 
 static void on_file_data(struct sess_board *b, const struct frame *f, uint64_t now)
 {
-	struct xrecv *rx = dev_download_rx(&b->dev);
+	struct xrecv *rx = &b->rx;
 	struct xfer_fault why;
 	int r = xrecv_data(rx, f, &why);
 
@@ -381,7 +467,7 @@ static void send_status(struct sess_board *b, uint32_t id)
 	struct tlv_writer w;
 
 	tlv_writer_init(&w, d, sizeof(d));
-	xrecv_report(dev_download_rx(&b->dev), &w);
+	xrecv_report(&b->rx, &w);
 	send_frame(b, FC_BOARD_STATUS, id, 0, d, w.len);
 }
 
@@ -389,7 +475,7 @@ static int rb_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
 	struct sess_board *b = ctx;
 
-	return dev_read(&b->dev, b->rb_type, off, buf, len);
+	return dev_read(&b->dev, b->rb_type, b->rb_role, off, buf, len);
 }
 
 static void on_readback(struct sess_board *b, const struct frame *f, uint64_t now)
@@ -407,20 +493,29 @@ static void on_readback(struct sess_board *b, const struct frame *f, uint64_t no
 	};
 	uint8_t d[64];
 	struct tlv_writer w;
-	uint64_t block = 0, window = 0;
+	uint64_t block = 0, window = 0, role = 0;
+	const struct dev_image *im;
 	int type, r;
 
 	if (!want_type(b, f, &type))
 		return;
+	/* what this session downloaded of the type (a package: staged), else
+	 * the active image, unless the host names one */
+	if (!tlv_get_uint(f->data, f->len, T_ROLE, &role) || role < 1 || role > 2)
+		role = b->dl_role[type] ? b->dl_role[type] : 1;
+	b->rb_role = role == 2 ? DEV_STAGED : DEV_ACTIVE;
 	tlv_get_uint(f->data, f->len, T_BLOCK, &block);
 	tlv_get_uint(f->data, f->len, T_WINDOW, &window);
 	if (block == 0 || block > board_max_block(b))
 		block = board_max_block(b);
-	if (dev_slot(&b->dev, type, &b->rb_size, &b->rb_crc) < 0) {
-		refuse(b, NOTICE_NONE, D_NO_FILE, (uint32_t)type, 0, "slot %s holds no file",
-		       proto_type_name(type));
+	im = dev_image(&b->dev, type, b->rb_role);
+	if (!im) {
+		refuse(b, NOTICE_NONE, D_NO_FILE, (uint32_t)type, 0, "slot %s holds no %s file",
+		       proto_type_name(type), b->rb_role == DEV_STAGED ? "staged" : "");
 		return;
 	}
+	b->rb_size = im->size;
+	b->rb_crc = im->crc;
 	b->rb_type = type;
 	memcpy(xc.dst, b->host, 6);
 	xc.size = b->rb_size;
@@ -467,6 +562,147 @@ static void on_host_status(struct sess_board *b, const struct frame *f, uint64_t
 		readback_done(b);
 }
 
+/* ---- the device extension (§7) ---- */
+
+static void put_version(struct tlv_writer *w, uint8_t type, const struct pkg_version *v)
+{
+	uint8_t b9[9];
+
+	b9[0] = v->count;
+	for (int i = 0; i < 4; i++)
+		put_be16(b9 + 1 + 2 * i, v->n[i]);
+	tlv_put(w, type, b9, sizeof(b9));
+}
+
+static void on_info(struct sess_board *b)
+{
+	uint8_t d[1400];
+	struct tlv_writer w;
+	const struct devstore *st = b->dev.st;
+
+	tlv_writer_init(&w, d, sizeof(d));
+	tlv_put_str(&w, T_VENDOR, b->cfg.vendor);
+	tlv_put_str(&w, T_MODEL, b->cfg.model);
+	tlv_put_str(&w, T_SERIAL, b->cfg.serial);
+	tlv_put_u32(&w, T_CAPS, CAP_WINDOW | CAP_RESUME | CAP_DEVICE);
+	tlv_put_u64(&w, T_BOARD_TIME, st->wall_us(st->ctx));
+	for (int t = 1; t < FT_COUNT; t++)
+		for (int r = 0; r < DEV_ROLES; r++) {
+			const struct dev_image *im = dev_image(&b->dev, t, (enum dev_role)r);
+			uint8_t e[60];
+
+			if (!im)
+				continue;
+			e[0] = (uint8_t)t;
+			e[1] = (uint8_t)(r == DEV_ACTIVE ? 1 : r == DEV_STAGED ? 2 : 3);
+			e[2] = im->flags;
+			e[3] = (im->flags & DEV_IMG_VERSION) ? im->version.count : 0;
+			for (int i = 0; i < 4; i++)
+				put_be16(e + 4 + 2 * i, im->version.n[i]);
+			put_be32(e + 12, (uint32_t)(im->size >> 32));
+			put_be32(e + 16, (uint32_t)im->size);
+			memcpy(e + 20, im->sha256, 32);
+			put_be32(e + 52, (uint32_t)(b->dev.slot[t].activate_at >> 32));
+			put_be32(e + 56, (uint32_t)b->dev.slot[t].activate_at);
+			if (r != DEV_STAGED)
+				memset(e + 52, 0, 8);
+			tlv_put(&w, T_IMAGE, e, sizeof(e));
+		}
+	send_frame(b, FC_INFO_ACK, 0, 0, d, w.len);
+}
+
+/* ACT_STATE for type: sent again as the answer to a repeated command. */
+static void act_state(struct sess_board *b, const struct frame *f, int type, int keep)
+{
+	const struct devstore *st = b->dev.st;
+	struct pkg_version from, to;
+	uint64_t at;
+	enum dev_act a = dev_act_state(&b->dev, type, &from, &to, &at);
+	uint8_t d[96];
+	struct tlv_writer w;
+
+	tlv_writer_init(&w, d, sizeof(d));
+	tlv_put_u8(&w, T_TYPE, (uint8_t)type);
+	tlv_put_u8(&w, T_ACT_STATE, (uint8_t)a);
+	tlv_put_u64(&w, T_ACT_AT, at);
+	tlv_put_u32(&w, T_HEALTH_MS, st->health_ms ? st->health_ms(st->ctx) : 0);
+	put_version(&w, T_VERSION_FROM, &from);
+	put_version(&w, T_VERSION_TO, &to);
+	if (keep)
+		reply(b, f, FC_ACT_STATE, d, w.len);
+	else
+		send_frame(b, FC_ACT_STATE, 0, 0, d, w.len);
+}
+
+static void on_activate(struct sess_board *b, const struct frame *f, uint64_t now)
+{
+	const struct devstore *st = b->dev.st;
+	uint64_t mode = 1, host_time = 0, at = 0, when = 0;
+	int type, r;
+
+	if (!want_type(b, f, &type))
+		return;
+	if (f->code == FC_ACTIVATE) {
+		tlv_get_uint(f->data, f->len, T_ACT_MODE, &mode);
+		tlv_get_uint(f->data, f->len, T_HOST_TIME, &host_time);
+		tlv_get_uint(f->data, f->len, T_ACT_AT, &at);
+		if (mode == 2) {
+			/* the host's moment, on this board's clock */
+			uint64_t wall = st->wall_us(st->ctx);
+
+			when = at > host_time ? wall + (at - host_time) : wall;
+		}
+		r = dev_activate(&b->dev, type, when, b->host);
+	} else {
+		r = dev_rollback(&b->dev, type, b->host);
+	}
+	if (r == -ENOENT) {
+		refuse(b, NOTICE_NONE, f->code == FC_ACTIVATE ? D_NOTHING_STAGED : D_NO_PREVIOUS,
+		       (uint32_t)type, 0, "%s: %s", proto_type_name(type),
+		       f->code == FC_ACTIVATE ? "nothing staged" : "no previous image");
+		return;
+	}
+	if (r == -EBUSY) {
+		refuse(b, NOTICE_NONE, D_TESTING, (uint32_t)type, 0, "%s: an activation is under test",
+		       proto_type_name(type));
+		return;
+	}
+	if (r < 0) {
+		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "%s: %s", proto_type_name(type),
+		       strerror(-r));
+		return;
+	}
+	b->last_progress = now;
+	blog(b, "%s %s: %s", f->code == FC_ACTIVATE ? "activate" : "rollback",
+	     proto_type_name(type),
+	     r == DEV_ACT_SCHEDULED  ? "scheduled"
+	     : r == DEV_ACT_TESTING  ? "health check running"
+	     : r == DEV_ACT_ACTIVATED ? "activated"
+				      : "rolled back");
+	act_state(b, f, type, 1);
+}
+
+static void on_log_query(struct sess_board *b, const struct frame *f)
+{
+	uint8_t d[1400], e[DEV_EVENT_WIRE];
+	struct tlv_writer w;
+	struct dev_log_entry ev;
+	uint64_t since = 1, max = 20, seq;
+	unsigned n = 0;
+
+	tlv_get_uint(f->data, f->len, T_SINCE, &since);
+	tlv_get_uint(f->data, f->len, T_MAX, &max);
+	if (!max || max > 24)
+		max = 24; /* what fits a frame at MTU 1500 */
+	tlv_writer_init(&w, d, sizeof(d));
+	for (seq = since; n < max && dev_log_read(&b->dev, seq, &ev); seq = ev.seq + 1, n++) {
+		dev_log_wire(&ev, e);
+		tlv_put(&w, T_EVENT, e, sizeof(e));
+	}
+	tlv_put_u64(&w, T_NEXT, n == max && dev_log_read(&b->dev, seq, &ev) ? seq : 0);
+	send_frame(b, FC_LOG_DATA, 0, 0, d, w.len);
+}
+
 static void unexpected(struct sess_board *b, const struct frame *f, int expected)
 {
 	refuse(b, NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE, (uint32_t)expected, f->code,
@@ -504,6 +740,18 @@ static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 		on_host_status(b, f, now);
 		return;
 	}
+	/* Questions get a fresh answer every time. */
+	if (b->state == B_READY && (code == FC_INFO || code == FC_ACT_QUERY || code == FC_LOG_QUERY)) {
+		int type;
+
+		if (code == FC_INFO)
+			on_info(b);
+		else if (code == FC_LOG_QUERY)
+			on_log_query(b, f);
+		else if (want_type(b, f, &type))
+			act_state(b, f, type, 0);
+		return;
+	}
 	/* A command already answered comes again when its reply was lost, or
 	 * late: it gets the same reply, and moves nothing. */
 	r = find_reply(b, f);
@@ -519,6 +767,10 @@ static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 		}
 		if (code == FC_READBACK) {
 			on_readback(b, f, now);
+			return;
+		}
+		if (code == FC_ACTIVATE || code == FC_ROLLBACK) {
+			on_activate(b, f, now);
 			return;
 		}
 		break;
@@ -582,6 +834,12 @@ void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint
 
 void sess_board_poll(struct sess_board *b, uint64_t now)
 {
+	uint64_t wall = b->dev.st->wall_us(b->dev.st->ctx), next = dev_poll(&b->dev);
+
+	/* the device's next wake-up, on the machine's clock */
+	b->dev_wake = next == UINT64_MAX ? SESS_NEVER
+		      : next <= wall	 ? now
+					 : now + (next - wall < 1000000 ? next - wall : 1000000);
 	if (b->state == B_RB_DATA) {
 		int r = xsend_poll(&b->tx_data, now);
 
@@ -610,11 +868,11 @@ uint64_t sess_board_next_deadline(const struct sess_board *b)
 	uint64_t d;
 
 	if (b->state == B_IDLE)
-		return SESS_NEVER;
+		return b->dev_wake;
 	d = b->last_progress + b->cfg.timeout_us;
 	if (b->state == B_RB_DATA && xsend_deadline(&b->tx_data) < d)
 		d = xsend_deadline(&b->tx_data);
-	return d;
+	return d < b->dev_wake ? d : b->dev_wake;
 }
 
 uint64_t sess_board_sessions(const struct sess_board *b)

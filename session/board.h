@@ -16,7 +16,8 @@ struct sess_board_config {
 	uint16_t ethertype;		     /* 0 = FRAME_ETHERTYPE_DEFAULT */
 	uint64_t timeout_us;		     /* 0 = 3 s */
 	const char *vendor, *model, *serial; /* identity in CONNECT_ACK; NULL = "" */
-	const struct board_store *store;     /* lent for the machine's life */
+	const struct devstore *store;	     /* lent for the machine's life */
+	int allow_downgrade;		     /* accept a package that is not newer */
 	unsigned window;		     /* frames the board takes ahead; 0 = 1024 */
 	unsigned max_block;		     /* 0 = as the MTU allows */
 	uint64_t max_file;		     /* 0 = 4 GiB */
@@ -47,6 +48,7 @@ struct board_reply {
 struct sess_board {
 	struct sess_board_config cfg;
 	struct board_device dev; /* what survives a session */
+	struct xrecv rx;	 /* the download's frames (kept with a kept download) */
 	/* the session */
 	enum sess_board_state state;
 	uint32_t session;
@@ -54,11 +56,15 @@ struct sess_board {
 	int windowed;
 	int resumable;		/* CAP_RESUME in use */
 	uint64_t last_progress; /* the exchange last moved on: the 3-s timer runs from here */
+	uint64_t dev_wake;	/* the device wants dev_poll then (machine clock) */
 	uint64_t frames_rx;
-	int type; /* of the download */
+	int type;		    /* of the download */
+	uint8_t dl_role[FT_COUNT];  /* this session downloaded type t: 1 active, 2 staged */
+	uint8_t pkg_hdr[1500];	    /* the package header of FILE_INFO */
 	/* read-back, with its own slot and block size (a kept download stays) */
 	struct xsend tx_data;
 	int rb_type;
+	int rb_role;
 	uint64_t rb_size;
 	uint32_t rb_crc;
 	struct board_reply replies[6];
@@ -74,7 +80,10 @@ struct sess_board {
 };
 
 /** Set up b (caller-owned) from cfg (copied; the nic and store must live as
- *  long as b). Returns 0 or -EINVAL. The board then waits for a CONNECT. */
+ *  long as b) and open its device (dev_open: a record is loaded, an image
+ *  left under test is rolled back). Returns 0, -EINVAL, or -errno of the
+ *  device (the board must not serve then). The board then waits for a
+ *  CONNECT. */
 int sess_board_init(struct sess_board *b, const struct sess_board_config *cfg);
 /** End any session (a download is dropped) and free what b holds. */
 void sess_board_dispose(struct sess_board *b);
@@ -82,7 +91,8 @@ void sess_board_dispose(struct sess_board *b);
 void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint64_t now);
 /** Send what is due and fire timers. */
 void sess_board_poll(struct sess_board *b, uint64_t now);
-/** When poll must next be called (SESS_NEVER while idle). */
+/** When poll must next be called (even idle, the device may have a
+ *  scheduled activation or a health check under way). */
 uint64_t sess_board_next_deadline(const struct sess_board *b);
 /** Sessions the board has accepted since init. */
 uint64_t sess_board_sessions(const struct sess_board *b);

@@ -1,0 +1,698 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "device.h"
+#include "frame.h"
+
+#define REC_MAGIC  0x45445652u /* "EDVR" */
+#define REC_FORMAT 1u
+#define IMG_WIRE   66u	      /* bytes of one image in the record */
+#define SLOT_WIRE  (DEV_ROLES * IMG_WIRE + 1 + 8 + 6)
+#define REC_LEN	   (4 + 2 + 2 + 8 + 4 + (FT_COUNT - 1) * SLOT_WIRE)
+#define CHECK_CHUNK 16384u
+#define HEALTH_POLL_US 50000u
+
+/* ---- the record, big endian ---- */
+
+static uint8_t *put64(uint8_t *p, uint64_t v)
+{
+	put_be32(p, (uint32_t)(v >> 32));
+	put_be32(p + 4, (uint32_t)v);
+	return p + 8;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+static uint8_t *put_version(uint8_t *p, const struct pkg_version *v)
+{
+	p[0] = v->count;
+	for (int i = 0; i < 4; i++)
+		put_be16(p + 1 + 2 * i, v->n[i]);
+	return p + 9;
+}
+
+static void get_version(const uint8_t *p, struct pkg_version *v)
+{
+	v->count = p[0] <= 4 ? p[0] : 0;
+	for (int i = 0; i < 4; i++)
+		v->n[i] = get_be16(p + 1 + 2 * i);
+}
+
+static size_t encode_record(const struct board_device *d, uint8_t *buf)
+{
+	uint8_t *p = buf;
+
+	put_be32(p, REC_MAGIC);
+	put_be16(p + 4, REC_FORMAT);
+	put_be16(p + 6, 0);
+	p = put64(p + 8, d->next_seq);
+	put_be32(p, d->next_id);
+	p += 4;
+	for (int t = 1; t < FT_COUNT; t++) {
+		const struct dev_slot *s = &d->slot[t];
+
+		for (int r = 0; r < DEV_ROLES; r++) {
+			const struct dev_image *im = &s->img[r];
+
+			put_be32(p, im->id);
+			p[4] = im->flags;
+			p = put_version(p + 5, &im->version);
+			p = put64(p, im->size);
+			put_be32(p, im->crc);
+			memcpy(p + 4, im->sha256, 32);
+			p = put64(p + 36, im->image_off);
+		}
+		*p++ = s->testing;
+		p = put64(p, s->activate_at);
+		memcpy(p, s->sched_host, 6);
+		p += 6;
+	}
+	return (size_t)(p - buf);
+}
+
+static int decode_record(struct board_device *d, const uint8_t *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	if (len != REC_LEN || get_be32(p) != REC_MAGIC || get_be16(p + 4) != REC_FORMAT)
+		return -EBADMSG;
+	d->next_seq = get64(p + 8);
+	d->next_id = get_be32(p + 16);
+	p += 20;
+	for (int t = 1; t < FT_COUNT; t++) {
+		struct dev_slot *s = &d->slot[t];
+
+		for (int r = 0; r < DEV_ROLES; r++) {
+			struct dev_image *im = &s->img[r];
+
+			im->id = get_be32(p);
+			im->flags = p[4];
+			get_version(p + 5, &im->version);
+			im->size = get64(p + 14);
+			im->crc = get_be32(p + 22);
+			memcpy(im->sha256, p + 26, 32);
+			im->image_off = get64(p + 58);
+			p += IMG_WIRE;
+		}
+		s->testing = *p++;
+		s->activate_at = get64(p);
+		memcpy(s->sched_host, p + 8, 6);
+		p += 14;
+	}
+	return 0;
+}
+
+/* The commit point of every change. */
+static int save(struct board_device *d)
+{
+	uint8_t buf[REC_LEN];
+	size_t n = encode_record(d, buf);
+
+	return d->st->rec_save(d->st->ctx, buf, n);
+}
+
+static void publish(struct board_device *d, int type)
+{
+	if (d->st->publish)
+		d->st->publish(d->st->ctx, type, d->slot[type].img[DEV_ACTIVE].id,
+			       d->slot[type].img[DEV_PREVIOUS].id);
+}
+
+static void forget(struct board_device *d, uint32_t id)
+{
+	if (id)
+		d->st->img_remove(d->st->ctx, id);
+}
+
+static int referenced(const struct board_device *d, uint32_t id)
+{
+	for (int t = 1; t < FT_COUNT; t++)
+		for (int r = 0; r < DEV_ROLES; r++)
+			if (d->slot[t].img[r].id == id)
+				return 1;
+	return 0;
+}
+
+static uint32_t new_id(struct board_device *d)
+{
+	if (!d->next_id)
+		d->next_id = 1;
+	while (referenced(d, d->next_id) || !d->next_id)
+		d->next_id++;
+	return d->next_id++;
+}
+
+static const struct pkg_version no_version;
+
+static const struct pkg_version *version_of(const struct dev_image *im)
+{
+	return im->id && (im->flags & DEV_IMG_VERSION) ? &im->version : &no_version;
+}
+
+/* ---- the log ---- */
+
+static void log_encode(const struct dev_log_entry *e, uint8_t out[DEVSTORE_EVENT_LEN])
+{
+	memset(out, 0, DEVSTORE_EVENT_LEN);
+	dev_log_wire(e, out);
+}
+
+void dev_log_wire(const struct dev_log_entry *e, uint8_t out[DEV_EVENT_WIRE])
+{
+	uint8_t *p = put64(put64(out, e->seq), e->time);
+
+	p[0] = e->event;
+	p[1] = e->type;
+	p[2] = e->notice;
+	p[3] = 0;
+	put_be16(p + 4, e->detail);
+	memcpy(p + 6, e->host, 6);
+	p = put_version(p + 12, &e->from);
+	put_version(p, &e->to);
+}
+
+int dev_log(struct board_device *d, enum dev_event ev, int type, int notice, int detail,
+	    const uint8_t host[6], const struct pkg_version *from, const struct pkg_version *to)
+{
+	struct dev_log_entry e = {
+		.seq = d->next_seq++,
+		.time = d->st->wall_us(d->st->ctx),
+		.event = (uint8_t)ev,
+		.type = (uint8_t)type,
+		.notice = (uint8_t)notice,
+		.detail = (uint16_t)detail,
+	};
+	uint8_t buf[DEVSTORE_EVENT_LEN];
+
+	if (host)
+		memcpy(e.host, host, 6);
+	if (from)
+		e.from = *from;
+	if (to)
+		e.to = *to;
+	log_encode(&e, buf);
+	return d->st->log_append(d->st->ctx, e.seq, buf);
+}
+
+int dev_log_read(const struct board_device *d, uint64_t seq, struct dev_log_entry *e)
+{
+	uint8_t buf[DEVSTORE_EVENT_LEN];
+	uint64_t got;
+	const uint8_t *p;
+
+	if (d->st->log_read(d->st->ctx, seq, &got, buf) != 1)
+		return 0;
+	p = buf;
+	e->seq = get64(p);
+	e->time = get64(p + 8);
+	e->event = p[16];
+	e->type = p[17];
+	e->notice = p[18];
+	e->detail = get_be16(p + 20);
+	memcpy(e->host, p + 22, 6);
+	get_version(p + 28, &e->from);
+	get_version(p + 37, &e->to);
+	e->seq = got;
+	return 1;
+}
+
+/* ---- open ---- */
+
+/* Put back the confirmed previous image of type: its image under test
+ * never passed (a failed check, or a board that stopped during it). */
+static int roll_back_test(struct board_device *d, int type, enum dev_event why)
+{
+	struct dev_slot *s = &d->slot[type];
+	struct dev_image bad = s->img[DEV_ACTIVE];
+	int r;
+
+	s->img[DEV_ACTIVE] = s->img[DEV_PREVIOUS];
+	memset(&s->img[DEV_PREVIOUS], 0, sizeof(s->img[DEV_PREVIOUS]));
+	s->testing = 0;
+	r = save(d);
+	if (r < 0) {
+		/* nothing changed on disk: still under test, tried again at open */
+		s->img[DEV_PREVIOUS] = s->img[DEV_ACTIVE];
+		s->img[DEV_ACTIVE] = bad;
+		s->testing = 1;
+		return r;
+	}
+	forget(d, bad.id);
+	publish(d, type);
+	s->outcome = DEV_ACT_ROLLED_BACK;
+	s->outcome_from = *version_of(&bad);
+	s->outcome_to = *version_of(&s->img[DEV_ACTIVE]);
+	if (why)
+		dev_log(d, why, type, 0, 0, NULL, version_of(&bad), version_of(&s->img[DEV_ACTIVE]));
+	dev_log(d, EV_ROLLED_BACK, type, 0, 0, NULL, version_of(&bad),
+		version_of(&s->img[DEV_ACTIVE]));
+	return 0;
+}
+
+int dev_open(struct board_device *d, const struct devstore *st, const struct dev_identity *id)
+{
+	uint8_t buf[REC_LEN + 1];
+	uint32_t ids[256];
+	size_t len = 0;
+	int r, n;
+
+	memset(d, 0, sizeof(*d));
+	d->st = st;
+	d->id = *id;
+	r = st->rec_load(st->ctx, buf, sizeof(buf), &len);
+	if (r == -ENOENT) {
+		d->next_seq = 1;
+		d->next_id = 1;
+	} else if (r < 0) {
+		return r;
+	} else if ((r = decode_record(d, buf, len)) < 0) {
+		return r;
+	}
+	if (!d->next_seq)
+		d->next_seq = 1;
+	dev_log(d, EV_STARTED, 0, 0, 0, NULL, NULL, NULL);
+	for (int t = 1; t < FT_COUNT; t++)
+		if (d->slot[t].testing) {
+			r = roll_back_test(d, t, EV_HEALTH_FAILED);
+			if (r < 0)
+				return r;
+		}
+	/* what no record names is left from a change that did not happen */
+	n = st->img_list(st->ctx, ids, (int)(sizeof(ids) / sizeof(ids[0])));
+	for (int i = 0; i < n && i < (int)(sizeof(ids) / sizeof(ids[0])); i++)
+		if (!referenced(d, ids[i]))
+			st->img_remove(st->ctx, ids[i]);
+	for (int t = 1; t < FT_COUNT; t++)
+		publish(d, t);
+	return 0;
+}
+
+void dev_close(struct board_device *d)
+{
+	dev_download_close(d, 0);
+}
+
+const struct dev_image *dev_image(const struct board_device *d, int type, enum dev_role role)
+{
+	if (type < 1 || type >= FT_COUNT || role < 0 || role >= DEV_ROLES ||
+	    !d->slot[type].img[role].id)
+		return NULL;
+	return &d->slot[type].img[role];
+}
+
+int dev_read(const struct board_device *d, int type, enum dev_role role, uint64_t off, void *buf,
+	     size_t len)
+{
+	const struct dev_image *im = dev_image(d, type, role);
+
+	if (!im)
+		return -ENOENT;
+	if (off > im->size || len > im->size - off)
+		return -EINVAL;
+	return d->st->img_read(d->st->ctx, im->id, off, buf, len);
+}
+
+/* ---- packages ---- */
+
+static uint32_t pack_version(const struct pkg_version *v)
+{
+	return (uint32_t)v->n[0] << 16 | v->n[1];
+}
+
+int dev_package_check(const struct board_device *d, int type, const uint8_t *hdr, size_t hdr_len,
+		      struct pkg_header *out, uint32_t *expected, uint32_t *got, char *why,
+		      size_t why_cap)
+{
+	const struct dev_image *active = dev_image(d, type, DEV_ACTIVE);
+	char a[PKG_VERSION_STRMAX], p[PKG_VERSION_STRMAX];
+	int r = pkg_header_parse(hdr, hdr_len, out);
+
+	*expected = *got = 0;
+	if (r < 0) {
+		snprintf(why, why_cap, "package header refused: %s", pkg_strerror(r));
+		return D_PKG;
+	}
+	if (out->hdr_len != hdr_len) {
+		snprintf(why, why_cap, "package header is %u bytes, FILE_INFO carried %zu",
+			 out->hdr_len, hdr_len);
+		return D_PKG;
+	}
+	if (out->type != type) {
+		snprintf(why, why_cap, "package is for %s, not %s", proto_type_name(out->type),
+			 proto_type_name(type));
+		return D_POLICY;
+	}
+	if (strcmp(out->vendor, d->id.vendor) || strcmp(out->model, d->id.model)) {
+		snprintf(why, why_cap, "package is for %s %s, this board is %s %s", out->vendor,
+			 out->model, d->id.vendor, d->id.model);
+		return D_POLICY;
+	}
+	if (!pkg_header_has_target(out, hdr, d->id.serial)) {
+		snprintf(why, why_cap, "serial %s is not among the package's %u targets",
+			 d->id.serial, out->target_count);
+		return D_NOT_TARGET;
+	}
+	if (active && (active->flags & DEV_IMG_VERSION) && !d->id.allow_downgrade &&
+	    pkg_version_cmp(&out->version, &active->version) <= 0) {
+		pkg_version_format(&active->version, a, sizeof(a));
+		pkg_version_format(&out->version, p, sizeof(p));
+		*expected = pack_version(&active->version);
+		*got = pack_version(&out->version);
+		snprintf(why, why_cap, "version %s is not newer than the active %s", p, a);
+		return D_NOT_NEWER;
+	}
+	return 0;
+}
+
+/* ---- download ---- */
+
+static void drop_download(struct board_device *d)
+{
+	if (d->dl != DEV_DL_NONE)
+		d->st->img_abort(d->st->ctx);
+	d->dl = DEV_DL_NONE;
+}
+
+int dev_download_begin(struct board_device *d, int type, uint64_t size, uint32_t crc,
+		       unsigned block, const struct pkg_header *hdr, int resume)
+{
+	uint32_t id;
+	int r;
+
+	if (d->dl == DEV_DL_KEPT && resume && type == d->dl_type && size == d->dl_size &&
+	    crc == d->dl_crc && block == d->dl_block && !!hdr == d->dl_package &&
+	    (!hdr || !memcmp(hdr->sha256, d->dl_hdr.sha256, 32))) {
+		d->dl = DEV_DL_OPEN;
+		return 1;
+	}
+	drop_download(d);
+	id = new_id(d);
+	r = d->st->img_begin(d->st->ctx, id, type, size);
+	if (r < 0)
+		return r;
+	d->dl = DEV_DL_OPEN;
+	d->dl_type = type;
+	d->dl_id = id;
+	d->dl_size = size;
+	d->dl_crc = crc;
+	d->dl_block = block;
+	d->dl_package = !!hdr;
+	if (hdr)
+		d->dl_hdr = *hdr;
+	return 0;
+}
+
+int dev_download_write(void *dev, uint64_t off, const void *buf, size_t len)
+{
+	struct board_device *d = dev;
+
+	if (d->dl != DEV_DL_OPEN || off > d->dl_size || len > d->dl_size - off)
+		return -EINVAL;
+	return d->st->img_write(d->st->ctx, off, buf, len);
+}
+
+/* CRC of what the store holds of the open download. */
+static int stored_crc(struct board_device *d, uint32_t *crc)
+{
+	uint8_t buf[CHECK_CHUNK];
+	uint64_t off = 0;
+	uint32_t c = 0;
+
+	while (off < d->dl_size) {
+		size_t n = d->dl_size - off < sizeof(buf) ? (size_t)(d->dl_size - off) : sizeof(buf);
+		int r = d->st->img_read_open(d->st->ctx, off, buf, n);
+
+		if (r < 0)
+			return r;
+		c = frame_crc32(c, buf, n);
+		off += n;
+	}
+	*crc = c;
+	return 0;
+}
+
+int dev_download_commit(struct board_device *d, const uint8_t host[6], uint32_t *got)
+{
+	struct dev_slot *s;
+	struct dev_image im = {0}, old_prev, old_staged;
+	enum dev_role role;
+	int r, type = d->dl_type;
+
+	if (d->dl != DEV_DL_OPEN)
+		return -EINVAL;
+	s = &d->slot[type];
+	r = stored_crc(d, got);
+	if (r == 0 && *got != d->dl_crc)
+		r = -EBADMSG;
+	if (r == 0)
+		r = d->st->img_seal(d->st->ctx);
+	if (r < 0) {
+		drop_download(d);
+		d->downloads_failed++;
+		return r;
+	}
+	d->dl = DEV_DL_NONE; /* sealed: from here on it is an image to forget on failure */
+	im.id = d->dl_id;
+	im.size = d->dl_size;
+	im.crc = *got;
+	if (d->dl_package) {
+		im.flags = DEV_IMG_PACKAGE | DEV_IMG_VERSION;
+		im.version = d->dl_hdr.version;
+		im.image_off = d->dl_hdr.hdr_len;
+		r = d->dl_size == im.image_off + d->dl_hdr.image_size ? 0 : -EPROTO;
+		if (r == 0)
+			r = d->st->img_sha256(d->st->ctx, im.id, im.image_off, d->dl_hdr.image_size,
+					      im.sha256);
+		if (r == 0 && memcmp(im.sha256, d->dl_hdr.sha256, 32))
+			r = -EPROTO;
+	} else {
+		r = d->st->img_sha256(d->st->ctx, im.id, 0, im.size, im.sha256);
+	}
+	if (r < 0) {
+		forget(d, im.id);
+		d->downloads_failed++;
+		return r;
+	}
+	dev_log(d, EV_VERIFIED, type, 0, 0, host, version_of(&s->img[DEV_ACTIVE]), version_of(&im));
+	/* the change, in one save */
+	old_prev = s->img[DEV_PREVIOUS];
+	old_staged = s->img[DEV_STAGED];
+	role = d->dl_package ? DEV_STAGED : DEV_ACTIVE;
+	if (role == DEV_ACTIVE) {
+		s->img[DEV_PREVIOUS] = s->img[DEV_ACTIVE];
+		s->img[DEV_ACTIVE] = im;
+	} else {
+		s->img[DEV_STAGED] = im;
+		s->activate_at = 0;
+	}
+	r = save(d);
+	if (r < 0) {
+		if (role == DEV_ACTIVE) {
+			s->img[DEV_ACTIVE] = s->img[DEV_PREVIOUS];
+			s->img[DEV_PREVIOUS] = old_prev;
+		} else {
+			s->img[DEV_STAGED] = old_staged;
+		}
+		forget(d, im.id);
+		d->downloads_failed++;
+		return r;
+	}
+	forget(d, role == DEV_ACTIVE ? old_prev.id : old_staged.id);
+	publish(d, type);
+	d->downloads_ok++;
+	if (role == DEV_STAGED) {
+		s->outcome = DEV_ACT_NONE;
+		dev_log(d, EV_STAGED, type, 0, 0, host, version_of(&s->img[DEV_ACTIVE]),
+			version_of(&im));
+	}
+	return 0;
+}
+
+void dev_download_close(struct board_device *d, int keep)
+{
+	if (d->dl == DEV_DL_NONE)
+		return;
+	if (keep) {
+		d->dl = DEV_DL_KEPT;
+		return;
+	}
+	if (d->dl == DEV_DL_OPEN)
+		d->downloads_failed++;
+	drop_download(d);
+}
+
+/* ---- activation ---- */
+
+/* Staged → active, active → previous, under test: one save, then the check. */
+static int switch_in(struct board_device *d, int type, const uint8_t host[6])
+{
+	struct dev_slot *s = &d->slot[type];
+	struct dev_image old_prev = s->img[DEV_PREVIOUS], old_active = s->img[DEV_ACTIVE];
+	struct dev_image staged = s->img[DEV_STAGED];
+	uint64_t at = s->activate_at;
+	int r;
+
+	s->img[DEV_PREVIOUS] = old_active;
+	s->img[DEV_ACTIVE] = staged;
+	memset(&s->img[DEV_STAGED], 0, sizeof(s->img[DEV_STAGED]));
+	s->activate_at = 0;
+	s->testing = old_active.id != 0;
+	r = save(d);
+	if (r < 0) {
+		s->img[DEV_PREVIOUS] = old_prev;
+		s->img[DEV_ACTIVE] = old_active;
+		s->img[DEV_STAGED] = staged;
+		s->activate_at = at;
+		s->testing = 0;
+		return r;
+	}
+	forget(d, old_prev.id);
+	publish(d, type);
+	s->outcome_from = *version_of(&old_active);
+	s->outcome_to = *version_of(&staged);
+	dev_log(d, EV_ACTIVATED, type, 0, 0, host, &s->outcome_from, &s->outcome_to);
+	if (!s->testing) {
+		/* nothing to go back to: the first image is confirmed as it is */
+		s->outcome = DEV_ACT_ACTIVATED;
+		return DEV_ACT_ACTIVATED;
+	}
+	r = d->st->health_start(d->st->ctx, type, staged.id, staged.image_off);
+	if (r == -ENOSYS) {
+		s->testing = 0;
+		if (save(d) < 0)
+			s->testing = 1; /* tried again by dev_poll */
+		else {
+			s->outcome = DEV_ACT_ACTIVATED;
+			return DEV_ACT_ACTIVATED;
+		}
+	} else if (r < 0) {
+		roll_back_test(d, type, EV_HEALTH_FAILED);
+		return DEV_ACT_ROLLED_BACK;
+	}
+	d->testing_type = type;
+	s->outcome = DEV_ACT_TESTING;
+	return DEV_ACT_TESTING;
+}
+
+int dev_activate(struct board_device *d, int type, uint64_t at, const uint8_t host[6])
+{
+	struct dev_slot *s;
+	uint64_t old;
+	int r;
+
+	if (type < 1 || type >= FT_COUNT)
+		return -EINVAL;
+	s = &d->slot[type];
+	if (s->testing || d->testing_type)
+		return -EBUSY;
+	if (!s->img[DEV_STAGED].id)
+		return -ENOENT;
+	if (!at)
+		return switch_in(d, type, host);
+	old = s->activate_at;
+	s->activate_at = at;
+	if (host)
+		memcpy(s->sched_host, host, 6);
+	r = save(d);
+	if (r < 0) {
+		s->activate_at = old;
+		return r;
+	}
+	s->outcome = DEV_ACT_SCHEDULED;
+	s->outcome_from = *version_of(&s->img[DEV_ACTIVE]);
+	s->outcome_to = *version_of(&s->img[DEV_STAGED]);
+	dev_log(d, EV_SCHEDULED, type, 0, 0, host, &s->outcome_from, &s->outcome_to);
+	return DEV_ACT_SCHEDULED;
+}
+
+int dev_rollback(struct board_device *d, int type, const uint8_t host[6])
+{
+	struct dev_slot *s;
+	struct dev_image a;
+	int r;
+
+	if (type < 1 || type >= FT_COUNT)
+		return -EINVAL;
+	s = &d->slot[type];
+	if (s->testing || d->testing_type)
+		return -EBUSY;
+	if (!s->img[DEV_PREVIOUS].id)
+		return -ENOENT;
+	a = s->img[DEV_ACTIVE];
+	s->img[DEV_ACTIVE] = s->img[DEV_PREVIOUS];
+	s->img[DEV_PREVIOUS] = a;
+	r = save(d);
+	if (r < 0) {
+		s->img[DEV_PREVIOUS] = s->img[DEV_ACTIVE];
+		s->img[DEV_ACTIVE] = a;
+		return r;
+	}
+	publish(d, type);
+	s->outcome = DEV_ACT_ROLLED_BACK;
+	s->outcome_from = *version_of(&a);
+	s->outcome_to = *version_of(&s->img[DEV_ACTIVE]);
+	dev_log(d, EV_ROLLED_BACK, type, 0, 0, host, &s->outcome_from, &s->outcome_to);
+	return DEV_ACT_ROLLED_BACK;
+}
+
+enum dev_act dev_act_state(const struct board_device *d, int type, struct pkg_version *from,
+			   struct pkg_version *to, uint64_t *at)
+{
+	const struct dev_slot *s = &d->slot[type];
+
+	*from = s->outcome_from;
+	*to = s->outcome_to;
+	*at = s->activate_at;
+	if (s->activate_at && s->img[DEV_STAGED].id)
+		return DEV_ACT_SCHEDULED;
+	if (s->testing)
+		return DEV_ACT_TESTING;
+	return s->outcome;
+}
+
+uint64_t dev_poll(struct board_device *d)
+{
+	uint64_t now = d->st->wall_us(d->st->ctx), next = UINT64_MAX;
+
+	if (d->testing_type) {
+		int t = d->testing_type, h = d->st->health_poll(d->st->ctx);
+		struct dev_slot *s = &d->slot[t];
+
+		if (h > 0) {
+			s->testing = 0;
+			if (save(d) < 0) {
+				s->testing = 1; /* asked again at the next poll */
+			} else {
+				d->testing_type = 0;
+				s->outcome = DEV_ACT_ACTIVATED;
+				dev_log(d, EV_HEALTH_OK, t, 0, 0, NULL, &s->outcome_from,
+					&s->outcome_to);
+			}
+		} else if (h < 0) {
+			d->testing_type = 0;
+			if (roll_back_test(d, t, EV_HEALTH_FAILED) < 0)
+				d->testing_type = t;
+		}
+		if (d->testing_type)
+			return now + HEALTH_POLL_US;
+	}
+	for (int t = 1; t < FT_COUNT; t++) {
+		struct dev_slot *s = &d->slot[t];
+
+		if (!s->activate_at || !s->img[DEV_STAGED].id)
+			continue;
+		if (s->activate_at <= now && !d->testing_type) {
+			switch_in(d, t, s->sched_host);
+			if (d->testing_type)
+				return now + HEALTH_POLL_US;
+		} else if (s->activate_at < next) {
+			next = s->activate_at;
+		}
+	}
+	return next;
+}
