@@ -23,6 +23,11 @@ static void show_usage(FILE *f)
 		"                         1024; default 4G)\n"
 		"      --ethertype HEX    EtherType, 0600 to ffff (default 88b5)\n"
 		"      --capture FILE     write every frame sent and received to a pcap file\n"
+		"      --allow-downgrade  accept a package that is not newer than the active one\n"
+		"      --health-cmd CMD   run CMD (sh -c, the new image's path as $1) after an\n"
+		"                         activation; exit 0 is healthy, else it is rolled back\n"
+		"      --health-timeout S how long the health check may run, 0.1 to 3600\n"
+		"                         (default 10)\n"
 		"      --once             exit when the first session has ended (after a\n"
 		"                         1 s grace that answers a repeated DISCONNECT)\n"
 		"  -v, --verbose          log every session event (default: on)\n"
@@ -40,11 +45,16 @@ static void show_usage(FILE *f)
 		"      --flip-received    flip one byte of what is stored (file CRC error)\n"
 		"      --wrong-reply      answer DOWNLOAD with the wrong function code\n"
 		"      --skip-readback-seq N  never send READBACK_DATA N (1 to 16777216)\n"
+		"      --fail-health      every health check fails (activations roll back)\n"
 		"\n"
 		"Exit codes: 0 stopped by SIGINT or SIGTERM, or --once done; 1 error; 2 usage.\n");
 }
 
 enum {
+	O_ALLOW_DOWNGRADE = 200,
+	O_HEALTH_CMD,
+	O_HEALTH_TIMEOUT,
+	O_FAIL_HEALTH,
 	O_VENDOR = 256,
 	O_MODEL,
 	O_SERIAL,
@@ -97,6 +107,10 @@ static const struct option long_opts[] = {
 	{"flip-received", no_argument, NULL, O_FLIP},
 	{"wrong-reply", no_argument, NULL, O_WRONG_REPLY},
 	{"skip-readback-seq", required_argument, NULL, O_SKIP_RB},
+	{"allow-downgrade", no_argument, NULL, O_ALLOW_DOWNGRADE},
+	{"health-cmd", required_argument, NULL, O_HEALTH_CMD},
+	{"health-timeout", required_argument, NULL, O_HEALTH_TIMEOUT},
+	{"fail-health", no_argument, NULL, O_FAIL_HEALTH},
 	{"verbose", no_argument, NULL, 'v'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"version", no_argument, NULL, O_VERSION},
@@ -169,6 +183,11 @@ static int take(struct board_opts *o, int c, const char *arg, char **argv)
 		o->nic.fault.drop_code = FC_READBACK_DATA;
 		o->nic.fault.drop_seq = (uint32_t)v;
 		return r;
+	case O_ALLOW_DOWNGRADE: cfg->allow_downgrade = 1; return 0;
+	case O_HEALTH_CMD: o->health_cmd = arg; return 0;
+	case O_HEALTH_TIMEOUT:
+		return opt_real("--health-timeout", arg, 0.1, 3600, 0, "seconds", &o->health_timeout);
+	case O_FAIL_HEALTH: o->fail_health = 1; return 0;
 	case 'v': o->quiet = 0; return 0;
 	case 'q': o->quiet = 1; return 0;
 	default: return opt_rejected(c, argv, long_opts);
@@ -187,6 +206,7 @@ int board_parse(int argc, char **argv, struct board_opts *o)
 	o->nic.impair.on_tx = o->nic.impair.on_rx = 1;
 	o->nic.buffer_bytes = 32u << 20;
 	o->timeout = 3;
+	o->health_timeout = 10;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:d:vqh", long_opts, NULL)) != -1) {

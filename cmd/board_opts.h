@@ -5,7 +5,7 @@
 
 #include "common.h"
 #include "session.h"
-#include "store_fault.h"
+#include "devstore_fault.h"
 
 #define BOARD_PROG "ethdl-board"
 
@@ -13,8 +13,11 @@ struct board_opts {
 	const char *dir;	      /* -d STATE_DIR */
 	struct nic_setup nic;	      /* -i, --ethertype, --capture, fault injection */
 	struct sess_board_config cfg; /* identity, limits; nic and store unset */
-	struct store_fault store_fault; /* --flip-received, --corrupt-readback */
+	struct devstore_fault store_fault; /* --flip-received, --corrupt-readback */
 	double timeout;		      /* seconds */
+	const char *health_cmd;	      /* --health-cmd */
+	double health_timeout;	      /* seconds */
+	int fail_health;
 	int once;
 	int quiet;
 };

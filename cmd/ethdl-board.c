@@ -8,8 +8,8 @@
 #include <time.h>
 
 #include "board_opts.h"
-#include "store_dir.h"
-#include "store_fault.h"
+#include "devstore_dir.h"
+#include "devstore_fault.h"
 
 static int quiet;
 
@@ -67,7 +67,8 @@ static int serve(struct sess_board *b, struct nic *nic, int once)
 int main(int argc, char **argv)
 {
 	struct board_opts o;
-	struct board_store store, faulty = {0};
+	struct devstore store, faulty = {0};
+	struct devstore_dir_opts dopts = {0};
 	struct sess_board *b = NULL;
 	struct nic *nic = NULL;
 	int ret, r, store_open = 0;
@@ -79,12 +80,15 @@ int main(int argc, char **argv)
 		return ret;
 	quiet = o.quiet;
 	ret = 1;
-	r = store_dir_open(&store, o.dir);
+	dopts.health_cmd = o.health_cmd;
+	dopts.health_ms = (uint32_t)(o.health_timeout * 1000);
+	dopts.fail_health = o.fail_health;
+	r = devstore_dir_open(&store, o.dir, &dopts);
 	if (r < 0)
 		return error_line("state directory `%s': %s", o.dir, strerror(-r));
 	store_open = 1;
 	if ((o.store_fault.flip_received || o.store_fault.corrupt_readback) &&
-	    store_fault_wrap(&faulty, &store, &o.store_fault) < 0) {
+	    devstore_fault_wrap(&faulty, &store, &o.store_fault) < 0) {
 		error_line("out of memory");
 		goto out;
 	}
@@ -123,8 +127,8 @@ out:
 		sess_board_dispose(b);
 	free(b);
 	nic_close(nic);
-	store_fault_close(&faulty);
+	devstore_fault_close(&faulty);
 	if (store_open)
-		store_dir_close(&store);
+		devstore_dir_close(&store);
 	return ret;
 }

@@ -50,8 +50,8 @@
 #include "readback.h"
 #include "session.h"
 #include "fault.h"
-#include "store_dir.h"
-#include "store_fault.h"
+#include "devstore_dir.h"
+#include "devstore_fault.h"
 
 #define CAPTURES  ETHDL_SOURCE_DIR "/captures"
 #define FILE_SIZE 5000 /* captures/record.sh: SIZE */
@@ -424,7 +424,7 @@ static void replay_board(const struct replay_case *rc)
 {
 	struct capture c;
 	struct flist out = {0};
-	struct board_store store;
+	struct devstore store;
 	struct sess_board *b;
 	struct sess_board_config cfg = {
 		.vendor = "ethdl",
@@ -433,9 +433,9 @@ static void replay_board(const struct replay_case *rc)
 	};
 	/* the board's misbehaviours, as ethdl-board's options make them */
 	struct nic_fault nf = {.mute = rc->silent, .mute_after = (unsigned)rc->silent_after};
-	struct store_fault sf = {.flip_received = rc->flip_received,
+	struct devstore_fault sf = {.flip_received = rc->flip_received,
 				 .corrupt_readback = rc->corrupt_readback};
-	struct board_store faulty;
+	struct devstore faulty;
 	struct nic *hn, *bn, *wrapped;
 	char dir[] = "/tmp/ethdl-replay.XXXXXX";
 	uint64_t cur;
@@ -444,7 +444,7 @@ static void replay_board(const struct replay_case *rc)
 	CU_ASSERT_EQUAL_FATAL(capture_load(rc->name, &c), 0);
 	CU_ASSERT_FATAL(c.host.n > 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-	CU_ASSERT_EQUAL_FATAL(store_dir_open(&store, dir), 0);
+	CU_ASSERT_EQUAL_FATAL(devstore_dir_open(&store, dir, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(nic_loop_pair(&hn, &bn, c.host_mac, c.board_mac, LOOP_MTU, 0), 0);
 	if (rc->corrupt > 0) {
 		/* The same seeded damage on the same sequence of frames sent. */
@@ -459,7 +459,7 @@ static void replay_board(const struct replay_case *rc)
 	}
 	CU_ASSERT_EQUAL_FATAL(nic_fault_wrap(&wrapped, bn, &nf), 0);
 	bn = wrapped;
-	CU_ASSERT_EQUAL_FATAL(store_fault_wrap(&faulty, &store, &sf), 0);
+	CU_ASSERT_EQUAL_FATAL(devstore_fault_wrap(&faulty, &store, &sf), 0);
 	b = calloc(1, sizeof(*b));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	cfg.nic = bn;
@@ -505,25 +505,21 @@ static void replay_board(const struct replay_case *rc)
 	/* After a failure the board's slot holds nothing (it held nothing before). */
 	if (rc->notice == NOTICE_FILE_CRC || rc->notice == NOTICE_WRONG_COMMAND ||
 	    rc->notice == NOTICE_CONNECT_FAILED) {
-		uint64_t size;
-		uint32_t crc;
-
-		CU_ASSERT_EQUAL(store.info(store.ctx, FT_CONFIG, &size, &crc), -ENOENT);
+		CU_ASSERT_PTR_NULL(dev_image(sess_board_device(b), FT_CONFIG, DEV_ACTIVE));
 	} else if (rc->notice == NOTICE_NONE) {
-		uint64_t size = 0;
-		uint32_t crc = 0;
+		const struct dev_image *im = dev_image(sess_board_device(b), FT_CONFIG, DEV_ACTIVE);
 
-		CU_ASSERT_EQUAL(store.info(store.ctx, FT_CONFIG, &size, &crc), 0);
-		CU_ASSERT_EQUAL(size, FILE_SIZE);
-		CU_ASSERT_EQUAL(crc, content_crc);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(im);
+		CU_ASSERT_EQUAL(im->size, FILE_SIZE);
+		CU_ASSERT_EQUAL(im->crc, content_crc);
 	}
 
 	sess_board_dispose(b);
 	free(b);
 	nic_close(bn);
 	nic_close(hn);
-	store_fault_close(&faulty);
-	store_dir_close(&store);
+	devstore_fault_close(&faulty);
+	devstore_dir_close(&store);
 	rm_dir(dir);
 	flist_free(&out);
 	capture_free(&c);

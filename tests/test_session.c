@@ -2,7 +2,7 @@
 /*
  * session unit tests: the host and the board state machines wired back to
  * back over the loop nic, driven by a fake clock (a microsecond counter the
- * test advances; nothing sleeps). The board stores into a real store_dir in
+ * test advances; nothing sleeps). The board stores into a real devstore_dir in
  * a fresh temporary directory; the host reads the file from memory and
  * compares or saves the read-back with the readback/ sinks.
  *
@@ -31,8 +31,8 @@
 #include "readback.h"
 #include "session.h"
 #include "fault.h"
-#include "store_dir.h"
-#include "store_fault.h"
+#include "devstore_dir.h"
+#include "devstore_fault.h"
 
 #define MTU	  1500u
 #define BLOCK	  1479u /* sess_block_for_mtu(MTU) */
@@ -343,7 +343,7 @@ struct rig {
 	struct nic *hn, *bn;
 	struct tap *ht, *bt;
 	int nics_open;
-	struct board_store st, fst; /* the store; fst: st through store_fault */
+	struct devstore st, fst; /* the store; fst: st through devstore_fault */
 	int fst_used;
 	struct sess_host h;
 	struct sess_board b;
@@ -388,7 +388,9 @@ static struct rig *rig_open(const struct opts *o)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	r->o = *o;
-	strcpy(r->top, "/tmp/ethdl-test-session-XXXXXX");
+	/* in memory where there is a tmpfs: the board fsyncs every change */
+	strcpy(r->top, access("/dev/shm", W_OK) == 0 ? "/dev/shm/ethdl-test-session-XXXXXX"
+						      : "/tmp/ethdl-test-session-XXXXXX");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(r->top));
 	snprintf(r->dir, sizeof(r->dir), "%s/board", r->top);
 	snprintf(r->pcap, sizeof(r->pcap), "%s/host.pcap", r->top);
@@ -406,11 +408,24 @@ static struct rig *rig_open(const struct opts *o)
 	r->src_fd = open(path, O_RDONLY);
 	CU_ASSERT_FATAL(r->src_fd >= 0);
 
-	/* what the board held before */
+	/* what the board held before: an image its device made active */
+	CU_ASSERT_EQUAL_FATAL(devstore_dir_open(&r->st, r->dir, NULL), 0);
 	fill(r->prev, PREV_SIZE, o->seed + 1000);
 	if (!o->no_prev) {
+		struct board_device *d = calloc(1, sizeof(*d));
+		struct dev_identity id = {"acme", "unit", "0001", 0};
+		uint32_t got;
+
+		CU_ASSERT_FATAL(d && dev_open(d, &r->st, &id) == 0);
+		CU_ASSERT_EQUAL_FATAL(dev_download_begin(d, FT_CONFIG, PREV_SIZE,
+							 frame_crc32(0, r->prev, PREV_SIZE),
+							 PREV_SIZE, NULL, 0),
+				      0);
+		CU_ASSERT_EQUAL_FATAL(dev_download_write(d, 0, r->prev, PREV_SIZE), 0);
+		CU_ASSERT_EQUAL_FATAL(dev_download_commit(d, MAC_H, &got), 0);
+		dev_close(d);
+		free(d);
 		slot_file(r, "bin", path, sizeof(path));
-		CU_ASSERT_EQUAL_FATAL(write_file(path, r->prev, PREV_SIZE), 0);
 		CU_ASSERT_EQUAL_FATAL(stat(path, &r->prev_st), 0);
 	}
 
@@ -433,8 +448,6 @@ static struct rig *rig_open(const struct opts *o)
 		r->bn = n;
 	}
 	r->nics_open = 1;
-
-	CU_ASSERT_EQUAL_FATAL(store_dir_open(&r->st, r->dir), 0);
 
 	memset(&bc, 0, sizeof(bc));
 	bc.nic = r->bn;
@@ -486,7 +499,8 @@ static struct rig *rig_open(const struct opts *o)
 /* The board misbehaves as ethdl-board's fault options make it: through a
  * nic_fault over its end of the wire and a store_fault over its store. Call
  * before rig_start; the board machine is set up again over them. */
-static void rig_faults(struct rig *r, const struct nic_fault *nf, const struct store_fault *sf)
+static void rig_faults(struct rig *r, const struct nic_fault *nf,
+		       const struct devstore_fault *sf)
 {
 	struct sess_board_config bc = r->b.cfg;
 	struct nic *n;
@@ -498,7 +512,7 @@ static void rig_faults(struct rig *r, const struct nic_fault *nf, const struct s
 		bc.nic = n;
 	}
 	if (sf) {
-		CU_ASSERT_EQUAL_FATAL(store_fault_wrap(&r->fst, &r->st, sf), 0);
+		CU_ASSERT_EQUAL_FATAL(devstore_fault_wrap(&r->fst, &r->st, sf), 0);
 		r->fst_used = 1;
 		bc.store = &r->fst;
 	}
@@ -646,8 +660,8 @@ static void rig_close(struct rig *r)
 	sess_host_dispose(&r->h);
 	sess_board_dispose(&r->b);
 	if (r->fst_used)
-		store_fault_close(&r->fst);
-	store_dir_close(&r->st);
+		devstore_fault_close(&r->fst);
+	devstore_dir_close(&r->st);
 	rig_close_nics(r);
 	tap_free(r->ht);
 	tap_free(r->bt);
@@ -683,12 +697,18 @@ static void assert_prev_kept(struct rig *r)
 	CU_ASSERT_EQUAL(st.st_ino, r->prev_st.st_ino);
 }
 
+/* No download is left half-written in the state directory. */
 static void assert_no_part(struct rig *r)
 {
-	char path[128];
+	DIR *dir = opendir(r->dir);
+	struct dirent *e;
+	int parts = 0;
 
-	slot_file(r, "part", path, sizeof(path));
-	CU_ASSERT(!exists(path));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	while ((e = readdir(dir)))
+		parts += strlen(e->d_name) > 5 && !strcmp(e->d_name + strlen(e->d_name) - 5, ".part");
+	closedir(dir);
+	CU_ASSERT_EQUAL(parts, 0);
 }
 
 /* The host's last frame is DISCONNECT. With notice, the frame before it is
@@ -1018,7 +1038,7 @@ static void test_board_timer_connected(void)
 
 static int board_has_data(struct rig *r)
 {
-	return r->b.state == B_DL_DATA && xrecv_have(&r->b.dev.rx) > 0;
+	return r->b.state == B_DL_DATA && xrecv_have(&r->b.rx) > 0;
 }
 
 static void board_timer_partial(int strict)
@@ -1032,7 +1052,7 @@ static void board_timer_partial(int strict)
 	rig_start(r);
 	rig_run(r, board_has_data);
 	CU_ASSERT_FATAL(board_has_data(r));
-	CU_ASSERT(xrecv_have(&r->b.dev.rx) < frames_of(MIB, BLOCK));
+	CU_ASSERT(xrecv_have(&r->b.rx) < frames_of(MIB, BLOCK));
 	r->host_on = 0;
 	quiet = r->b.last_progress;
 	CU_ASSERT_EQUAL(sess_board_next_deadline(&r->b), quiet + 3 * SEC);
@@ -1087,7 +1107,7 @@ static void test_full_queue(void)
 
 static int board_has_third(struct rig *r)
 {
-	return r->b.state == B_DL_DATA && xrecv_have(&r->b.dev.rx) > xrecv_frames(&r->b.dev.rx) / 3;
+	return r->b.state == B_DL_DATA && xrecv_have(&r->b.rx) > xrecv_frames(&r->b.rx) / 3;
 }
 
 /* The host goes away once until(r) holds; the board drops the session at its
@@ -1129,7 +1149,7 @@ static void test_resume_after_host_died(void)
 	uint32_t kept, frames = frames_of(MIB, BLOCK);
 
 	host_dies(r, board_has_third);
-	kept = xrecv_have(&r->b.dev.rx);
+	kept = xrecv_have(&r->b.rx);
 	CU_ASSERT(kept > 0 && kept < frames);
 
 	hc = r->h.cfg;
@@ -1324,7 +1344,7 @@ static void file_crc_case(int strict)
 	uint8_t *flipped = malloc(o.size);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(flipped);
-	rig_faults(r, NULL, &(struct store_fault){.flip_received = 1});
+	rig_faults(r, NULL, &(struct devstore_fault){.flip_received = 1});
 	rig_start(r);
 	rig_run(r, NULL);
 	assert_result(r, NOTICE_FILE_CRC, D_FILE_CRC, 1, 13);
@@ -1360,7 +1380,7 @@ static void test_file_crc_readback_save(void)
 	struct rig *r = rig_open(&o);
 	char part[140];
 
-	rig_faults(r, NULL, &(struct store_fault){.corrupt_readback = 1});
+	rig_faults(r, NULL, &(struct devstore_fault){.corrupt_readback = 1});
 	rig_start(r);
 	rig_run(r, NULL);
 	assert_result(r, NOTICE_FILE_CRC, D_FILE_CRC, 0, 13);
@@ -1383,7 +1403,7 @@ static void mismatch_case(size_t size, int strict)
 	struct rig *r = rig_open(&o);
 	/* the store_fault flips bit 5 of the byte at size/2 of what is read */
 
-	rig_faults(r, NULL, &(struct store_fault){.corrupt_readback = 1});
+	rig_faults(r, NULL, &(struct devstore_fault){.corrupt_readback = 1});
 	rig_start(r);
 	rig_run(r, NULL);
 	assert_result(r, NOTICE_READBACK_MISMATCH, D_NONE, 0, 15);
@@ -1540,7 +1560,7 @@ static void gap_case(int windowed)
 		/* out of order is fine in the windowed exchange */
 		CU_ASSERT_EQUAL(r->b.state, B_DL_DATA);
 		CU_ASSERT_EQUAL(r->ht->n, before);
-		CU_ASSERT_EQUAL(xrecv_have(&r->b.dev.rx), 1);
+		CU_ASSERT_EQUAL(xrecv_have(&r->b.rx), 1);
 	} else {
 		CU_ASSERT_EQUAL(r->b.state, B_IDLE);
 		e = tap_last(r->ht, RX, 0);
