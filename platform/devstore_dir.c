@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -327,6 +328,21 @@ static void discard_open(struct dstore *s)
 	unlinkat(s->dfd, name, 0);
 }
 
+/* Is there room for size bytes and one block more, for the directory to
+ * grow at seal (the image's final name) and publish (its links)? */
+static int room_for(const struct dstore *s, uint64_t size)
+{
+	struct statvfs sv;
+	uint64_t unit;
+
+	if (fstatvfs(s->dfd, &sv) < 0)
+		return -errno;
+	unit = sv.f_frsize ? sv.f_frsize : sv.f_bsize;
+	if (!sv.f_blocks || !unit)
+		return 0; /* a file system that does not say */
+	return (uint64_t)sv.f_bavail < (size + unit - 1) / unit + 1 ? -ENOSPC : 0;
+}
+
 static int ds_img_begin(void *ctx, uint32_t id, int type, uint64_t size)
 {
 	struct dstore *s = ctx;
@@ -342,6 +358,9 @@ static int ds_img_begin(void *ctx, uint32_t id, int type, uint64_t size)
 		return -EEXIST;
 	/* The next record save first, so a failure here leaves no image. */
 	r = ensure_spare(s);
+	if (r < 0)
+		return r;
+	r = room_for(s, size);
 	if (r < 0)
 		return r;
 	img_name(type, id, ".part", name, sizeof(name));
@@ -660,8 +679,9 @@ static void publish_one(struct dstore *s, int type, const char *role, uint32_t i
 	unlinkat(s->dfd, tmp, 0);
 	if (linkat(s->dfd, img, s->dfd, tmp, 0) < 0)
 		return;
-	if (renameat(s->dfd, tmp, s->dfd, name) < 0)
-		unlinkat(s->dfd, tmp, 0);
+	/* A rename between two names of one file does nothing: tmp stays. */
+	renameat(s->dfd, tmp, s->dfd, name);
+	unlinkat(s->dfd, tmp, 0);
 }
 
 static void ds_publish(void *ctx, int type, uint32_t active, uint32_t previous)

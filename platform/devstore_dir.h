@@ -20,9 +20,11 @@
  * rename (RENAME_EXCHANGE, so the old record becomes the next spare and
  * no space is needed; where the file system cannot exchange, a plain
  * rename and a new spare): that rename is the commit point. img_begin
- * reserves the image's space and makes sure the spare is there, so a
- * full disk refuses a download before any data moves and a save never
- * needs space. devstore_dir_open settles what a crash left: .part files
+ * makes sure the spare is there, then that one block more than the image
+ * is free (for the directory to grow at seal and publish), then reserves
+ * the image's space: a full disk refuses a download before any data moves,
+ * and a save or a log entry never needs space (the log is given its space
+ * when it is made). devstore_dir_open settles what a crash left: .part files
  * and temporary names (*.tmp) are removed.
  */
 #ifndef ETHDL_DEVSTORE_DIR_H
