@@ -186,7 +186,8 @@ static int take(struct board_opts *o, int c, const char *arg, char **argv)
 	case O_ALLOW_DOWNGRADE: cfg->allow_downgrade = 1; return 0;
 	case O_HEALTH_CMD: o->health_cmd = arg; return 0;
 	case O_HEALTH_TIMEOUT:
-		return opt_real("--health-timeout", arg, 0.1, 3600, 0, "seconds", &o->health_timeout);
+		return opt_real("--health-timeout", arg, 0.1, 3600, 0, "seconds",
+				&o->health_timeout);
 	case O_FAIL_HEALTH: o->fail_health = 1; return 0;
 	case 'v': o->quiet = 0; return 0;
 	case 'q': o->quiet = 1; return 0;

@@ -10,13 +10,13 @@
 #define BOARD_PROG "ethdl-board"
 
 struct board_opts {
-	const char *dir;	      /* -d STATE_DIR */
-	struct nic_setup nic;	      /* -i, --ethertype, --capture, fault injection */
-	struct sess_board_config cfg; /* identity, limits; nic and store unset */
+	const char *dir;		   /* -d STATE_DIR */
+	struct nic_setup nic;		   /* -i, --ethertype, --capture, fault injection */
+	struct sess_board_config cfg;	   /* identity, limits; nic and store unset */
 	struct devstore_fault store_fault; /* --flip-received, --corrupt-readback */
-	double timeout;		      /* seconds */
-	const char *health_cmd;	      /* --health-cmd */
-	double health_timeout;	      /* seconds */
+	double timeout;			   /* seconds */
+	const char *health_cmd;		   /* --health-cmd */
+	double health_timeout;		   /* seconds */
 	int fail_health;
 	int once;
 	int quiet;

@@ -6,12 +6,12 @@
 #include "device.h"
 #include "frame.h"
 
-#define REC_MAGIC  0x45445652u /* "EDVR" */
-#define REC_FORMAT 1u
-#define IMG_WIRE   66u	      /* bytes of one image in the record */
-#define SLOT_WIRE  (DEV_ROLES * IMG_WIRE + 1 + 8 + 6)
-#define REC_LEN	   (4 + 2 + 2 + 8 + 4 + (FT_COUNT - 1) * SLOT_WIRE)
-#define CHECK_CHUNK 16384u
+#define REC_MAGIC      0x45445652u /* "EDVR" */
+#define REC_FORMAT     1u
+#define IMG_WIRE       66u /* bytes of one image in the record */
+#define SLOT_WIRE      (DEV_ROLES * IMG_WIRE + 1 + 8 + 6)
+#define REC_LEN	       (4 + 2 + 2 + 8 + 4 + (FT_COUNT - 1) * SLOT_WIRE)
+#define CHECK_CHUNK    16384u
 #define HEALTH_POLL_US 50000u
 
 /* ---- the record, big endian ---- */
@@ -248,7 +248,8 @@ static int roll_back_test(struct board_device *d, int type, enum dev_event why)
 	s->outcome_from = *version_of(&bad);
 	s->outcome_to = *version_of(&s->img[DEV_ACTIVE]);
 	if (why)
-		dev_log(d, why, type, 0, 0, NULL, version_of(&bad), version_of(&s->img[DEV_ACTIVE]));
+		dev_log(d, why, type, 0, 0, NULL, version_of(&bad),
+			version_of(&s->img[DEV_ACTIVE]));
 	dev_log(d, EV_ROLLED_BACK, type, 0, 0, NULL, version_of(&bad),
 		version_of(&s->img[DEV_ACTIVE]));
 	return 0;
@@ -275,6 +276,14 @@ int dev_open(struct board_device *d, const struct devstore *st, const struct dev
 	}
 	if (!d->next_seq)
 		d->next_seq = 1;
+	/* events logged after the last save: their sequence numbers are taken */
+	{
+		uint8_t e[DEVSTORE_EVENT_LEN];
+		uint64_t got;
+
+		while (st->log_read(st->ctx, d->next_seq, &got, e) == 1 && got >= d->next_seq)
+			d->next_seq = got + 1;
+	}
 	dev_log(d, EV_STARTED, 0, 0, 0, NULL, NULL, NULL);
 	for (int t = 1; t < FT_COUNT; t++)
 		if (d->slot[t].testing) {
@@ -424,7 +433,8 @@ static int stored_crc(struct board_device *d, uint32_t *crc)
 	uint32_t c = 0;
 
 	while (off < d->dl_size) {
-		size_t n = d->dl_size - off < sizeof(buf) ? (size_t)(d->dl_size - off) : sizeof(buf);
+		size_t n =
+			d->dl_size - off < sizeof(buf) ? (size_t)(d->dl_size - off) : sizeof(buf);
 		int r = d->st->img_read_open(d->st->ctx, off, buf, n);
 
 		if (r < 0)
@@ -608,6 +618,13 @@ int dev_activate(struct board_device *d, int type, uint64_t at, const uint8_t ho
 	s->outcome_to = *version_of(&s->img[DEV_STAGED]);
 	dev_log(d, EV_SCHEDULED, type, 0, 0, host, &s->outcome_from, &s->outcome_to);
 	return DEV_ACT_SCHEDULED;
+}
+
+uint64_t dev_board_time(const struct board_device *d, uint64_t host_now, uint64_t host_at)
+{
+	uint64_t wall = d->st->wall_us(d->st->ctx);
+
+	return host_at > host_now ? wall + (host_at - host_now) : wall;
 }
 
 int dev_rollback(struct board_device *d, int type, const uint8_t host[6])

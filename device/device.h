@@ -184,6 +184,10 @@ void dev_download_close(struct board_device *d, int keep);
  * (nothing staged), -EBUSY (an activation under test), -errno.
  */
 int dev_activate(struct board_device *d, int type, uint64_t at, const uint8_t host[6]);
+/** The moment the host asked for (host_at on its clock, whose time was
+ *  host_now when it asked) on this board's clock: a board whose clock is
+ *  wrong still switches at the host's moment. At least the board's now. */
+uint64_t dev_board_time(const struct board_device *d, uint64_t host_now, uint64_t host_at);
 /** Swap the active and previous images of type (one save). DEV_ACT_ROLLED_BACK,
  *  -ENOENT (no previous), -EBUSY, -errno. */
 int dev_rollback(struct board_device *d, int type, const uint8_t host[6]);

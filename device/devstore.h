@@ -30,9 +30,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DEVSTORE_REC_MAX  65536u /* largest record */
-#define DEVSTORE_LOG_KEEP 1024u	 /* events kept at least */
-#define DEVSTORE_EVENT_LEN 64u	 /* bytes of one log entry */
+#define DEVSTORE_REC_MAX   65536u /* largest record */
+#define DEVSTORE_LOG_KEEP  1024u  /* events kept at least */
+#define DEVSTORE_EVENT_LEN 64u	  /* bytes of one log entry */
 
 struct devstore {
 	/* ---- images ---- */

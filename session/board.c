@@ -636,7 +636,6 @@ static void act_state(struct sess_board *b, const struct frame *f, int type, int
 
 static void on_activate(struct sess_board *b, const struct frame *f, uint64_t now)
 {
-	const struct devstore *st = b->dev.st;
 	uint64_t mode = 1, host_time = 0, at = 0, when = 0;
 	int type, r;
 
@@ -646,12 +645,8 @@ static void on_activate(struct sess_board *b, const struct frame *f, uint64_t no
 		tlv_get_uint(f->data, f->len, T_ACT_MODE, &mode);
 		tlv_get_uint(f->data, f->len, T_HOST_TIME, &host_time);
 		tlv_get_uint(f->data, f->len, T_ACT_AT, &at);
-		if (mode == 2) {
-			/* the host's moment, on this board's clock */
-			uint64_t wall = st->wall_us(st->ctx);
-
-			when = at > host_time ? wall + (at - host_time) : wall;
-		}
+		if (mode == 2)
+			when = dev_board_time(&b->dev, host_time, at);
 		r = dev_activate(&b->dev, type, when, b->host);
 	} else {
 		r = dev_rollback(&b->dev, type, b->host);
@@ -663,8 +658,8 @@ static void on_activate(struct sess_board *b, const struct frame *f, uint64_t no
 		return;
 	}
 	if (r == -EBUSY) {
-		refuse(b, NOTICE_NONE, D_TESTING, (uint32_t)type, 0, "%s: an activation is under test",
-		       proto_type_name(type));
+		refuse(b, NOTICE_NONE, D_TESTING, (uint32_t)type, 0,
+		       "%s: an activation is under test", proto_type_name(type));
 		return;
 	}
 	if (r < 0) {
@@ -675,8 +670,8 @@ static void on_activate(struct sess_board *b, const struct frame *f, uint64_t no
 	b->last_progress = now;
 	blog(b, "%s %s: %s", f->code == FC_ACTIVATE ? "activate" : "rollback",
 	     proto_type_name(type),
-	     r == DEV_ACT_SCHEDULED  ? "scheduled"
-	     : r == DEV_ACT_TESTING  ? "health check running"
+	     r == DEV_ACT_SCHEDULED   ? "scheduled"
+	     : r == DEV_ACT_TESTING   ? "health check running"
 	     : r == DEV_ACT_ACTIVATED ? "activated"
 				      : "rolled back");
 	act_state(b, f, type, 1);
@@ -741,7 +736,8 @@ static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 		return;
 	}
 	/* Questions get a fresh answer every time. */
-	if (b->state == B_READY && (code == FC_INFO || code == FC_ACT_QUERY || code == FC_LOG_QUERY)) {
+	if (b->state == B_READY &&
+	    (code == FC_INFO || code == FC_ACT_QUERY || code == FC_LOG_QUERY)) {
 		int type;
 
 		if (code == FC_INFO)

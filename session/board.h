@@ -58,9 +58,9 @@ struct sess_board {
 	uint64_t last_progress; /* the exchange last moved on: the 3-s timer runs from here */
 	uint64_t dev_wake;	/* the device wants dev_poll then (machine clock) */
 	uint64_t frames_rx;
-	int type;		    /* of the download */
-	uint8_t dl_role[FT_COUNT];  /* this session downloaded type t: 1 active, 2 staged */
-	uint8_t pkg_hdr[1500];	    /* the package header of FILE_INFO */
+	int type;		   /* of the download */
+	uint8_t dl_role[FT_COUNT]; /* this session downloaded type t: 1 active, 2 staged */
+	uint8_t pkg_hdr[1500];	   /* the package header of FILE_INFO */
 	/* read-back, with its own slot and block size (a kept download stays) */
 	struct xsend tx_data;
 	int rb_type;

@@ -434,7 +434,7 @@ static void replay_board(const struct replay_case *rc)
 	/* the board's misbehaviours, as ethdl-board's options make them */
 	struct nic_fault nf = {.mute = rc->silent, .mute_after = (unsigned)rc->silent_after};
 	struct devstore_fault sf = {.flip_received = rc->flip_received,
-				 .corrupt_readback = rc->corrupt_readback};
+				    .corrupt_readback = rc->corrupt_readback};
 	struct devstore faulty;
 	struct nic *hn, *bn, *wrapped;
 	char dir[] = "/tmp/ethdl-replay.XXXXXX";

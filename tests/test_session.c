@@ -390,7 +390,7 @@ static struct rig *rig_open(const struct opts *o)
 	r->o = *o;
 	/* in memory where there is a tmpfs: the board fsyncs every change */
 	strcpy(r->top, access("/dev/shm", W_OK) == 0 ? "/dev/shm/ethdl-test-session-XXXXXX"
-						      : "/tmp/ethdl-test-session-XXXXXX");
+						     : "/tmp/ethdl-test-session-XXXXXX");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(r->top));
 	snprintf(r->dir, sizeof(r->dir), "%s/board", r->top);
 	snprintf(r->pcap, sizeof(r->pcap), "%s/host.pcap", r->top);
@@ -499,8 +499,7 @@ static struct rig *rig_open(const struct opts *o)
 /* The board misbehaves as ethdl-board's fault options make it: through a
  * nic_fault over its end of the wire and a store_fault over its store. Call
  * before rig_start; the board machine is set up again over them. */
-static void rig_faults(struct rig *r, const struct nic_fault *nf,
-		       const struct devstore_fault *sf)
+static void rig_faults(struct rig *r, const struct nic_fault *nf, const struct devstore_fault *sf)
 {
 	struct sess_board_config bc = r->b.cfg;
 	struct nic *n;
@@ -706,7 +705,8 @@ static void assert_no_part(struct rig *r)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	while ((e = readdir(dir)))
-		parts += strlen(e->d_name) > 5 && !strcmp(e->d_name + strlen(e->d_name) - 5, ".part");
+		parts += strlen(e->d_name) > 5 &&
+			 !strcmp(e->d_name + strlen(e->d_name) - 5, ".part");
 	closedir(dir);
 	CU_ASSERT_EQUAL(parts, 0);
 }
