@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "frame.h"
+#include "session.h"
 
 uint64_t mono_us(void)
 {
@@ -21,79 +22,6 @@ static uint64_t impair_clock(void *ctx)
 {
 	(void)ctx;
 	return mono_us();
-}
-
-int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	char tail;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		   &tail) != 6 &&
-	    sscanf(s, "%2x-%2x-%2x-%2x-%2x-%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		   &tail) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
-	return 0;
-}
-
-void format_mac(const uint8_t mac[6], char out[18])
-{
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-		 mac[5]);
-}
-
-int parse_prob(const char *s, double *p)
-{
-	char *end;
-
-	errno = 0;
-	*p = strtod(s, &end);
-	if (errno || end == s || *end || *p < 0 || *p > 1)
-		return -1;
-	return 0;
-}
-
-int parse_ethertype(const char *s, uint16_t *out)
-{
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = strtoul(s, &end, 16);
-	if (errno || *end || end == s || v < 0x600 || v > 0xFFFF)
-		return -1;
-	*out = (uint16_t)v;
-	return 0;
-}
-
-int parse_num(const char *s, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	if (errno || end == s || *v < 0)
-		return -1;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		*v *= 1e3;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		*v *= 1e6;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		*v *= 1e9;
-		end++;
-		break;
-	}
-	return *end ? -1 : 0;
 }
 
 struct nic *open_nic(const char *prog, const struct nic_setup *s)
@@ -144,6 +72,16 @@ struct nic *open_nic(const char *prog, const struct nic_setup *s)
 		n = w;
 	}
 	return n;
+}
+
+int check_block_fits(const char *opt, unsigned block, const struct nic *n)
+{
+	unsigned most = sess_block_for_mtu(n->mtu);
+
+	if (block <= most)
+		return 0;
+	return usage_error("%s %u does not fit MTU %u of %s (at most %u)", opt, block, n->mtu,
+			   n->name, most);
 }
 
 int wait_input(struct nic *n, uint64_t deadline)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* What both programs share: clock, MAC parsing, opening a nic with its
- * decorators, and the poll loop. */
+/* What both programs share at run time: the clock, opening a nic with its
+ * decorators, and the poll loop. (Their command lines share opts.h.) */
 #ifndef ETHDL_CMD_COMMON_H
 #define ETHDL_CMD_COMMON_H
 
@@ -8,19 +8,9 @@
 
 #include "fault.h"
 #include "nic.h"
-
-#define EXIT_USAGE 2
+#include "opts.h"
 
 uint64_t mono_us(void);
-/** Parse "aa:bb:cc:dd:ee:ff" (or with '-'); 0 on success, -1 otherwise. */
-int parse_mac(const char *s, uint8_t mac[6]);
-void format_mac(const uint8_t mac[6], char out[18]);
-/** Parse a probability 0..1; -1 on error. */
-int parse_prob(const char *s, double *p);
-/** Parse a hexadecimal EtherType, 0600..ffff; -1 on error. */
-int parse_ethertype(const char *s, uint16_t *out);
-/** Parse a positive number with an optional k/M/G suffix (powers of 1000). */
-int parse_num(const char *s, double *v);
 
 struct nic_setup {
 	const char *ifname;
@@ -34,6 +24,11 @@ struct nic_setup {
 /** Open ifname with the capture and impair decorators. On failure prints
  *  the reason (prog: ...) and returns NULL. */
 struct nic *open_nic(const char *prog, const struct nic_setup *s);
+
+/** A block size asked for with opt (--block, --max-block) that the MTU of
+ *  n cannot carry: the usage error naming the largest that fits
+ *  (EXIT_USAGE), else 0. block 0 means "as the MTU allows". */
+int check_block_fits(const char *opt, unsigned block, const struct nic *n);
 
 /** Wait for input on n up to deadline (mono_us), or a signal. Returns 1 if
  *  input may be waiting, 0 on timeout, -1 if interrupted. */

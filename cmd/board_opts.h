@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* ethdl-board's command line. */
+#ifndef ETHDL_CMD_BOARD_OPTS_H
+#define ETHDL_CMD_BOARD_OPTS_H
+
+#include "common.h"
+#include "session.h"
+#include "store_fault.h"
+
+#define BOARD_PROG "ethdl-board"
+
+struct board_opts {
+	const char *dir;	      /* -d STATE_DIR */
+	struct nic_setup nic;	      /* -i, --ethertype, --capture, fault injection */
+	struct sess_board_config cfg; /* identity, limits; nic and store unset */
+	struct store_fault store_fault; /* --flip-received, --corrupt-readback */
+	double timeout;		      /* seconds */
+	int once;
+	int quiet;
+};
+
+/** Parse argv into o (defaults first). Returns -1 to go on, else the exit
+ *  code: 0 after --help or --version, EXIT_USAGE after a usage error. */
+int board_parse(int argc, char **argv, struct board_opts *o);
+
+#endif

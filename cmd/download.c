@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/* ethdl download: send a file into a board, read it back, compare. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ethdl.h"
+#include "fileio.h"
+#include "readback.h"
+
+struct download_opts {
+	int readback;
+	double rate;
+};
+
+enum {
+	O_NO_READBACK = O_OWN,
+	O_RATE,
+};
+
+static const struct option longopts[] = {
+	TARGET_LONGOPTS,
+	{"no-readback", no_argument, NULL, O_NO_READBACK},
+	{"rate", required_argument, NULL, O_RATE},
+	{NULL, 0, NULL, 0},
+};
+
+static const char help[] =
+	"      --no-readback      skip the read-back and compare\n"
+	"      --rate BPS         pace data frames to BPS bits/s, 1k to 100G\n"
+	"                         (k, M, G: powers of 1000; default: no pacing)\n";
+
+static int own_opt(void *ctx, int c, const char *arg)
+{
+	struct download_opts *d = ctx;
+
+	switch (c) {
+	case O_NO_READBACK: d->readback = 0; return -1;
+	case O_RATE:
+		if (opt_real("--rate", arg, 1e3, 1e11, 1000, "bits/s", &d->rate))
+			return EXIT_USAGE;
+		return -1;
+	}
+	return usage_error("unhandled option %d", c);
+}
+
+/* The file being downloaded, read ahead 1 MiB at a time: data frames ask for
+ * it block by block, mostly in order. */
+#define READAHEAD (1u << 20)
+
+struct file_src {
+	int fd;
+	uint8_t *buf;
+	uint64_t buf_off;
+	size_t buf_len;
+};
+
+static int src_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	struct file_src *s = ctx;
+	size_t got;
+	int r;
+
+	if (off < s->buf_off || off + len > s->buf_off + s->buf_len) {
+		if (len > READAHEAD)
+			return fio_pread_exact(s->fd, buf, len, off);
+		r = fio_pread(s->fd, s->buf, READAHEAD, off, &got);
+		if (r < 0)
+			return r;
+		s->buf_off = off;
+		s->buf_len = got;
+		if (got < len)
+			return -EIO; /* the file shrank under us */
+	}
+	memcpy(buf, s->buf + (off - s->buf_off), len);
+	return 0;
+}
+
+/* After a signal: what the board holds, said so that the user knows what a
+ * second run will do. */
+static void say_left(struct target_report *rep, const struct target_stop *stop)
+{
+	const struct sess_host_stats *st = &stop->stats;
+	size_t n = sizeof(rep->left);
+
+	switch (st->phase) {
+	case SESS_PH_CONNECT: snprintf(rep->left, n, "no data was sent"); break;
+	case SESS_PH_DOWNLOAD:
+		if (!st->windowed)
+			snprintf(rep->left, n,
+				 "the download was not finished (the strict exchange keeps "
+				 "nothing for resume); run it again");
+		else if (st->board_has < st->frames)
+			snprintf(rep->left, n,
+				 "the board keeps %u of %u frames; run the same download again "
+				 "to resume",
+				 st->board_has, st->frames);
+		else
+			snprintf(rep->left, n,
+				 "the board has all %u frames but did not confirm storing them; "
+				 "run the same download again",
+				 st->frames);
+		break;
+	case SESS_PH_READBACK:
+		snprintf(rep->left, n,
+			 "the board stored the file, but the read-back was not finished: "
+			 "it is not proven; run the download again");
+		break;
+	default:
+		snprintf(rep->left, n, "the session was closing after it ended %s%s%s",
+			 stop->result.notice  ? frame_notice_name(stop->result.notice)
+			 : stop->result.local ? "in an error"
+					      : "ok",
+			 *stop->result.text ? ": " : "", stop->result.text);
+		break;
+	}
+}
+
+int cmd_download(const struct command *cmd, int argc, char **argv)
+{
+	struct download_opts d = {.readback = 1};
+	const struct target_cmd tc = {longopts, TARGET_SHORTOPTS, help, own_opt, &d};
+	struct target_opts o;
+	struct file_src src = {.fd = -1, .buf = NULL};
+	struct sess_source source = {.read = src_read, .ctx = &src};
+	struct rb_compare *cmp = NULL;
+	struct sess_host *h = NULL;
+	struct sess_sink sink;
+	struct sess_host_config cfg;
+	struct target_report rep = {.to_board = 1, .readback = 1};
+	struct target_stop stop;
+	struct nic *nic = NULL;
+	struct stat st;
+	const char *file;
+	uint64_t size;
+	uint32_t crc;
+	int ret, args, r;
+
+	ret = target_parse(cmd, &tc, argc, argv, &o, &args);
+	if (ret >= 0)
+		return ret;
+	if (args >= argc)
+		return usage_error("missing FILE to download");
+	if (args + 1 < argc)
+		return usage_error("unexpected argument `%s'", argv[args + 1]);
+	file = argv[args];
+	ret = 1;
+	src.fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (src.fd < 0)
+		return error_line("cannot open `%s': %s", file, strerror(errno));
+	if (fstat(src.fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		error_line("`%s' is not a regular file", file);
+		goto out;
+	}
+	r = rb_file_crc(src.fd, &size, &crc);
+	if (r < 0) {
+		error_line("cannot read `%s': %s", file, strerror(-r));
+		goto out;
+	}
+	ret = target_open_nic(&o, &nic);
+	if (ret)
+		goto out;
+	ret = 1;
+	cmp = malloc(sizeof(*cmp));
+	src.buf = malloc(READAHEAD);
+	h = calloc(1, sizeof(*h));
+	if (!cmp || !src.buf || !h) {
+		error_line("out of memory");
+		goto out;
+	}
+	do {
+		uint64_t t0 = mono_us();
+
+		sess_host_dispose(h);
+		rb_compare_init(cmp, src.fd, size);
+		sink = rb_compare_sink(cmp);
+		target_session_config(&o, nic, SESS_DOWNLOAD, &cfg);
+		cfg.readback = d.readback;
+		cfg.name = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+		cfg.size = size;
+		cfg.crc = crc;
+		cfg.src = &source;
+		cfg.sink = &sink;
+		cfg.rate_bps = (uint64_t)d.rate;
+		r = sess_host_init(h, &cfg);
+		if (r < 0) {
+			error_line("cannot start a session: %s", strerror(-r));
+			goto out;
+		}
+		rep.signal = target_run(h, nic, !o.json && isatty(STDERR_FILENO), &stop);
+		rep.secs = (double)(mono_us() - t0) / 1e6;
+		rep.result = *sess_host_result(h);
+	} while (target_retry(&o, &rep.result, ++rep.attempts));
+	sess_host_stats(h, &rep.stats);
+	if (rep.signal) {
+		rep.stats.board_has = stop.stats.board_has;
+		say_left(&rep, &stop);
+	}
+	rep.file = rep.file_name = file;
+	rep.bytes = size;
+	rep.frames = rep.stats.frames;
+	rep.crc = crc;
+	rep.readback = d.readback;
+	rep.what = d.readback ? "read back and identical" : "stored, CRC checked (no read-back)";
+	rep.out = stdout;
+	target_report(&o, &rep);
+	ret = target_exit_code(&rep);
+out:
+	if (h)
+		sess_host_dispose(h);
+	free(h);
+	free(cmp);
+	free(src.buf);
+	nic_close(nic);
+	close(src.fd);
+	return ret;
+}

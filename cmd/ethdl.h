@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* What the subcommands of ethdl share: their entry in the command table, and
+ * (target.c) the options, the session loop and the report of a command that
+ * talks to one board. A new subcommand is a new file with one cmd_NAME and
+ * one line in the table of ethdl.c. */
+#ifndef ETHDL_CMD_ETHDL_H
+#define ETHDL_CMD_ETHDL_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common.h"
+#include "session.h"
+
+#define PROG "ethdl"
+
+struct command {
+	const char *name;
+	/** argv[0] is the command's name; returns the exit code. */
+	int (*fn)(const struct command *cmd, int argc, char **argv);
+	const char *description;
+	const char *usage; /* what follows "ethdl NAME" */
+};
+
+int cmd_list(const struct command *cmd, int argc, char **argv);
+int cmd_download(const struct command *cmd, int argc, char **argv);
+int cmd_readback(const struct command *cmd, int argc, char **argv);
+
+/** "Usage: ethdl NAME USAGE", the description, then options (the help of the
+ *  command's options, one per line). */
+void show_command_help(const struct command *cmd, const char *options, FILE *f);
+
+/* ---- target.c: a command that talks to one board ---- */
+
+struct target_opts {
+	const char *ifname;
+	uint8_t board[6];
+	int have_board;
+	int type;
+	double timeout;
+	uint64_t retries;
+	int strict;
+	unsigned block, window;
+	uint16_t ethertype;
+	int json;
+	const char *capture;
+	int verbose;
+};
+
+/* The options every such command takes; a command adds its own after them,
+ * with codes from O_OWN on. */
+enum {
+	O_TIMEOUT = 256,
+	O_RETRIES,
+	O_STRICT,
+	O_BLOCK,
+	O_WINDOW,
+	O_ETHERTYPE,
+	O_JSON,
+	O_CAPTURE,
+	O_VERSION,
+	O_OWN,
+};
+
+#define TARGET_SHORTOPTS ":i:b:t:vh"
+#define TARGET_LONGOPTS                                                                            \
+	{"interface", required_argument, NULL, 'i'}, {"board", required_argument, NULL, 'b'},      \
+		{"type", required_argument, NULL, 't'},                                            \
+		{"timeout", required_argument, NULL, O_TIMEOUT},                                   \
+		{"retries", required_argument, NULL, O_RETRIES},                                   \
+		{"strict", no_argument, NULL, O_STRICT},                                           \
+		{"block", required_argument, NULL, O_BLOCK},                                       \
+		{"window", required_argument, NULL, O_WINDOW},                                     \
+		{"ethertype", required_argument, NULL, O_ETHERTYPE},                               \
+		{"json", no_argument, NULL, O_JSON},                                               \
+		{"capture", required_argument, NULL, O_CAPTURE},                                   \
+		{"verbose", no_argument, NULL, 'v'}, {"version", no_argument, NULL, O_VERSION},    \
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
+
+/** How one command reads its command line. */
+struct target_cmd {
+	const struct option *longopts; /* TARGET_LONGOPTS, the command's own, {NULL} */
+	const char *shortopts;	       /* TARGET_SHORTOPTS and the command's own */
+	const char *help;	       /* help lines of the command's own options */
+	/** One of the command's own options (c as getopt returns it): -1 when
+	 *  taken, else an exit code (after printing why). */
+	int (*own)(void *ctx, int c, const char *arg);
+	void *ctx;
+};
+
+/**
+ * Parse argv into o (defaults first). The arguments that are not options
+ * are left in argv[*args .. argc). Returns -1 to go on, else the exit code:
+ * 0 after --help or --version, EXIT_USAGE after a usage error (printed).
+ * Checks that -i and -b were given.
+ */
+int target_parse(const struct command *cmd, const struct target_cmd *tc, int argc, char **argv,
+		 struct target_opts *o, int *args);
+
+/** Open o's interface (with --capture) and check --block against its MTU.
+ *  0, or the exit code after printing why (1, or EXIT_USAGE). */
+int target_open_nic(const struct target_opts *o, struct nic **nic);
+
+/** The session settings every command takes from the options. */
+void target_session_config(const struct target_opts *o, struct nic *nic, int job,
+			   struct sess_host_config *cfg);
+
+/** Where a session stood when a signal stopped it. */
+struct target_stop {
+	struct sess_host_stats stats; /* phase, frames the board holds, … */
+	struct sess_result result;    /* the verdict so far (final once closing) */
+};
+
+/** Run one session to its end. On SIGINT or SIGTERM the session is aborted
+ *  (the board is told DISCONNECT), stop says where it stood just before,
+ *  and the signal is returned; otherwise 0. */
+int target_run(struct sess_host *h, struct nic *nic, int show_progress, struct target_stop *stop);
+
+/** 1 when a session that ended with r (attempt attempts so far) is worth
+ *  running again, after saying so: never after a signal. */
+int target_retry(const struct target_opts *o, const struct sess_result *r, int attempt);
+
+/** What one command reports about one file. */
+struct target_report {
+	const char *file;      /* the local file: FILE, OUT, or "-" */
+	const char *file_name; /* as said in prose ("standard output" for "-") */
+	int to_board;	       /* direction: 1 file -> board, 0 board -> file */
+	uint64_t bytes;
+	uint32_t frames, crc;
+	int readback;	  /* read back (and compared, for a download) */
+	const char *what; /* the end of the success line */
+	double secs;
+	int attempts;
+	struct sess_result result;    /* the session's, or a local failure after it */
+	struct sess_host_stats stats; /* at the end */
+	int signal;		      /* 0, or the signal that interrupted it */
+	char left[320];		      /* after a signal: what the board was left with */
+	FILE *out;		      /* where the success line or the JSON goes */
+};
+
+/** The exit code of the report: 128 + signal, or that of the result. */
+int target_exit_code(const struct target_report *r);
+/** One prose line or one JSON object. */
+void target_report(const struct target_opts *o, const struct target_report *r);
+
+#endif
