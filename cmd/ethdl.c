@@ -12,14 +12,19 @@ static const struct command commands[] = {
 	 "-i IF -b MAC [-t TYPE] [--no-readback] [--rate BPS] [options] FILE"},
 	{"readback", cmd_readback, "read the board's file back into OUT (- for standard output)",
 	 "-i IF -b MAC [-t TYPE] -o OUT|- [options]"},
+	{"pack", cmd_pack, "make an update package of IMAGE (docs/PACKAGE.md)",
+	 "--vendor V --model M --image-version X.Y.Z [-t TYPE] [--targets FILE]\n"
+	 "            [--build-time UNIX] -o PKG IMAGE"},
+	{"inspect", cmd_inspect, "show a package's header and check its image's SHA-256",
+	 "PKG [--json]"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char exit_codes[] =
 	"Exit codes: 0 ok, 1 other error, 2 usage, 11 connect failed, 12 frame CRC,\n"
-	"13 file CRC, 14 timeout, 15 read-back mismatch, 16 wrong command,\n"
-	"130 interrupted (SIGINT), 143 interrupted (SIGTERM).\n";
+	"13 file CRC (or a package refused), 14 timeout, 15 read-back mismatch,\n"
+	"16 wrong command, 130 interrupted (SIGINT), 143 interrupted (SIGTERM).\n";
 
 static void show_usage(FILE *f)
 {

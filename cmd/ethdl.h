@@ -26,6 +26,8 @@ struct command {
 int cmd_list(const struct command *cmd, int argc, char **argv);
 int cmd_download(const struct command *cmd, int argc, char **argv);
 int cmd_readback(const struct command *cmd, int argc, char **argv);
+int cmd_pack(const struct command *cmd, int argc, char **argv);
+int cmd_inspect(const struct command *cmd, int argc, char **argv);
 
 /** "Usage: ethdl NAME USAGE", the description, then options (the help of the
  *  command's options, one per line). */
