@@ -24,7 +24,15 @@ int frame_code_known(int code)
 	case FC_STATUS_QUERY:
 	case FC_HOST_STATUS:
 	case FC_BOARD_STATUS:
-	case FC_RB_STATUS_QUERY: return 1;
+	case FC_RB_STATUS_QUERY:
+	case FC_INFO:
+	case FC_ACTIVATE:
+	case FC_ROLLBACK:
+	case FC_ACT_QUERY:
+	case FC_LOG_QUERY:
+	case FC_INFO_ACK:
+	case FC_ACT_STATE:
+	case FC_LOG_DATA: return 1;
 	default: return 0;
 	}
 }
@@ -56,6 +64,14 @@ const char *frame_code_name(int code)
 	case FC_HOST_STATUS: return "HOST_STATUS";
 	case FC_BOARD_STATUS: return "BOARD_STATUS";
 	case FC_RB_STATUS_QUERY: return "RB_STATUS_QUERY";
+	case FC_INFO: return "INFO";
+	case FC_ACTIVATE: return "ACTIVATE";
+	case FC_ROLLBACK: return "ROLLBACK";
+	case FC_ACT_QUERY: return "ACT_QUERY";
+	case FC_LOG_QUERY: return "LOG_QUERY";
+	case FC_INFO_ACK: return "INFO_ACK";
+	case FC_ACT_STATE: return "ACT_STATE";
+	case FC_LOG_DATA: return "LOG_DATA";
 	default: return "?";
 	}
 }

@@ -32,7 +32,73 @@ enum proto_tlv {
 	T_HAVE = 22,	 /* u32 number of distinct data frames received */
 	T_RESUME = 23,	 /* u32 frames the board already holds of this file (resume) */
 	T_OFFSET = 24,	 /* u64 a byte offset (first difference) */
+	/* The board as an updatable device (CAP_DEVICE, PROTOCOL.md §7). */
+	T_PKG_HDR = 25,	   /* bytes: a piece of the package header; in order, they are the header */
+	T_IMAGE = 26,	   /* PROTO_IMAGE_LEN bytes, repeated: one image the board holds */
+	T_BOARD_TIME = 27, /* u64 µs since 1970 on the board's clock */
+	T_HOST_TIME = 28,  /* u64 µs since 1970 on the host's clock */
+	T_ACT_MODE = 29,   /* u8 enum proto_act_mode */
+	T_ACT_AT = 30,	  /* u64 µs since 1970: host clock in ACTIVATE, board clock in ACT_STATE */
+	T_ACT_STATE = 31, /* u8 enum proto_act_state */
+	T_VERSION_FROM = 32, /* version (PROTO_VERSION_LEN bytes): the active version before */
+	T_VERSION_TO = 33,   /* version: the version activated or refused */
+	T_HEALTH_MS = 34,    /* u32 how long the health check may take */
+	T_SINCE = 35,	     /* u64 the first event sequence wanted */
+	T_MAX = 36,	     /* u16 at most this many events in one LOG_DATA */
+	T_EVENT = 37,	     /* PROTO_EVENT_LEN bytes, repeated: one event of the log */
+	T_NEXT = 38,	     /* u64 the next sequence to ask for; 0 when there is no more */
+	T_ROLE = 39,	     /* u8 enum proto_role: the image a READBACK wants */
 };
+
+/* A version on the wire: count u8 (0 = unknown, else 1..4), then four u16
+ * parts (unused parts 0). */
+#define PROTO_VERSION_LEN 9u
+/* T_IMAGE: type u8, role u8, flags u8, version, size u64, SHA-256 (32),
+ * activate_at u64 (µs, board clock; 0 = none). */
+#define PROTO_IMAGE_LEN	    60u
+#define PROTO_IMG_F_VERSION 0x01u /* the version is known */
+#define PROTO_IMG_F_PACKAGE 0x02u /* the image came in an update package */
+/* T_EVENT: seq u64, time u64 (µs, board clock), event u8, type u8, notice u8,
+ * 0 u8, detail u16, host MAC (6), version from, version to. */
+#define PROTO_EVENT_LEN 46u
+
+/* The images a board keeps per file type (T_IMAGE role, T_ROLE). */
+enum proto_role {
+	ROLE_ACTIVE = 1,
+	ROLE_STAGED = 2,
+	ROLE_PREVIOUS = 3,
+};
+
+enum proto_act_mode {
+	ACT_MODE_NOW = 1,
+	ACT_MODE_AT = 2,
+};
+
+/* T_ACT_STATE. */
+enum proto_act_state {
+	ACT_NONE = 0,
+	ACT_SCHEDULED = 1,
+	ACT_TESTING = 2, /* the health check is running */
+	ACT_ACTIVATED = 3,
+	ACT_ROLLED_BACK = 4,
+};
+#define ACT_STATE_COUNT 5
+
+/* Events of the board's log (T_EVENT). */
+enum proto_event {
+	EV_STARTED = 1,	       /* board started */
+	EV_DOWNLOAD = 2,       /* download started */
+	EV_VERIFIED = 3,       /* the stored file or package checked */
+	EV_FAILED = 4,	       /* a download failed (notice, detail) */
+	EV_REFUSED = 5,	       /* a package refused (detail) */
+	EV_STAGED = 6,	       /* a package staged */
+	EV_SCHEDULED = 7,      /* an activation scheduled */
+	EV_ACTIVATED = 8,      /* an image activated (under test) */
+	EV_HEALTH_PASSED = 9,  /* its health check passed: confirmed */
+	EV_HEALTH_FAILED = 10, /* its health check failed or timed out */
+	EV_ROLLED_BACK = 11,   /* the previous image put back */
+};
+#define EV_COUNT 12
 
 enum proto_file_type {
 	FT_CONFIG = 1,
@@ -57,8 +123,17 @@ enum proto_detail {
 	D_TOO_BIG = 10,	       /* file larger than the board accepts */
 	D_SIZE = 11,	       /* sizes differ: T_EXPECTED / T_GOT are sizes (low 32 bits) */
 	D_SUPERSEDED = 12,     /* a newer session from the same host took over */
+	/* Refusals of the device (CAP_DEVICE), all with notice 0 except
+	 * D_PKG_BAD (FILE_CRC). */
+	D_PKG_NOT_FOR_BOARD = 13, /* the package is for another vendor or model */
+	D_PKG_NOT_TARGET = 14,	  /* the board's serial is not among the package's targets */
+	D_PKG_NOT_NEWER = 15,	  /* the package's version is not newer than the active one */
+	D_PKG_BAD = 16,		  /* malformed package, or its image does not match its digest */
+	D_NOTHING_STAGED = 17,	  /* nothing staged to activate */
+	D_NO_PREVIOUS = 18,	  /* no previous image to roll back to */
+	D_UNDER_TEST = 19,	  /* an activation is under test */
 };
-#define D_COUNT 13
+#define D_COUNT 20
 
 #define PROTO_TIMEOUT_US 3000000u /* the 3-second timer */
 
@@ -89,8 +164,52 @@ static inline const char *proto_detail_name(int d)
 		"file too big for the board",
 		"sizes differ",
 		"a newer session from this host took over",
+		"the package is for another vendor or model",
+		"the board's serial is not among the package's targets",
+		"the package's version is not newer than the active one",
+		"the package is malformed or its image does not match its digest",
+		"nothing staged to activate",
+		"no previous image to roll back to",
+		"an activation is under test",
 	};
 	return d >= 0 && d < D_COUNT ? names[d] : "?";
+}
+
+static inline const char *proto_role_name(int r)
+{
+	switch (r) {
+	case ROLE_ACTIVE: return "active";
+	case ROLE_STAGED: return "staged";
+	case ROLE_PREVIOUS: return "previous";
+	default: return "?";
+	}
+}
+
+static inline const char *proto_act_state_name(int s)
+{
+	static const char *const names[ACT_STATE_COUNT] = {
+		"nothing", "scheduled", "testing", "activated", "rolled back",
+	};
+	return s >= 0 && s < ACT_STATE_COUNT ? names[s] : "?";
+}
+
+static inline const char *proto_event_name(int e)
+{
+	static const char *const names[EV_COUNT] = {
+		"?",
+		"board started",
+		"download started",
+		"verified",
+		"failed",
+		"refused",
+		"staged",
+		"activation scheduled",
+		"activated",
+		"health check passed",
+		"health check failed",
+		"rolled back",
+	};
+	return e > 0 && e < EV_COUNT ? names[e] : "?";
 }
 
 #endif

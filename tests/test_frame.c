@@ -414,7 +414,7 @@ static void test_roundtrip_all_codes(void)
 			free(buf);
 		}
 	}
-	CU_ASSERT_EQUAL(codes, 19);
+	CU_ASSERT_EQUAL(codes, 27);
 	CU_ASSERT_EQUAL(bad_enc, 0);
 	CU_ASSERT_EQUAL(bad_layout, 0);
 	CU_ASSERT_EQUAL(bad_dec, 0);
