@@ -128,7 +128,7 @@ static void log_stderr(void *ctx, const char *msg)
 	fprintf(stderr, PROG ": %s\n", msg);
 }
 
-static uint32_t random_session(void)
+uint32_t target_session_id(void)
 {
 	uint32_t id = 0;
 
@@ -151,7 +151,7 @@ void target_session_config(const struct target_opts *o, struct nic *nic, int job
 	cfg->block = o->block;
 	cfg->window = o->window;
 	cfg->strict = o->strict;
-	cfg->session_id = random_session();
+	cfg->session_id = target_session_id();
 	cfg->log = o->verbose ? log_stderr : NULL;
 }
 
