@@ -77,16 +77,15 @@ enum frame_code {
 	FC_HOST_STATUS = 0x21,	   /* host's block status report during read-back */
 	FC_BOARD_STATUS = 0xA0,	   /* board's block status report during download */
 	FC_RB_STATUS_QUERY = 0xA1, /* board asks the host for read-back status */
-
-	/* The board as an updatable device (CAP_DEVICE, PROTOCOL.md §7). */
-	FC_INFO = 0x22,	     /* host asks for identity and every image held */
-	FC_ACTIVATE = 0x23,  /* host asks to activate the staged image, now or at a time */
-	FC_ROLLBACK = 0x24,  /* host asks to put the previous image back */
-	FC_ACT_QUERY = 0x25, /* host asks how an activation stands */
-	FC_LOG_QUERY = 0x26, /* host asks for events of the log */
-	FC_INFO_ACK = 0xA2,  /* identity, board time, images */
-	FC_ACT_STATE = 0xA3, /* how an activation or rollback stands */
-	FC_LOG_DATA = 0xA5,  /* events of the log, and where to go on */
+	/* the device extension (CAP_DEVICE, PROTOCOL.md §7) */
+	FC_INFO = 0x22,	      /* host asks for the board's images */
+	FC_ACTIVATE = 0x23,   /* host: activate the staged image, now or at a time */
+	FC_ROLLBACK = 0x24,   /* host: back to the previous image */
+	FC_ACT_QUERY = 0x25,  /* host asks how an activation is going */
+	FC_LOG_QUERY = 0x26,  /* host asks for the event log */
+	FC_INFO_ACK = 0xA2,   /* board: identity, clock, images */
+	FC_ACT_STATE = 0xA3,  /* board: the state of an activation */
+	FC_LOG_DATA = 0xA5,   /* board: events */
 };
 
 #define FC_EXT_HOST_FIRST  0x20u
@@ -98,9 +97,7 @@ enum frame_code {
 #define CAP_WINDOW 0x00000001u /* windowed sending with block status reports and selective repair  \
 				*/
 #define CAP_RESUME 0x00000002u /* board keeps a partial download and reports what it has */
-
-/* staged images, activation, rollback, INFO, the event log (PROTOCOL.md §7) */
-#define CAP_DEVICE 0x00000004u
+#define CAP_DEVICE 0x00000004u /* board stages, activates, rolls back and logs (§7) */
 
 /* The six error notices. */
 enum frame_notice {

@@ -32,22 +32,22 @@ enum proto_tlv {
 	T_HAVE = 22,	 /* u32 number of distinct data frames received */
 	T_RESUME = 23,	 /* u32 frames the board already holds of this file (resume) */
 	T_OFFSET = 24,	 /* u64 a byte offset (first difference) */
-	/* The board as an updatable device (CAP_DEVICE, PROTOCOL.md §7). */
-	T_PKG_HDR = 25,	   /* bytes: a piece of the package header; in order, they are the header */
-	T_IMAGE = 26,	   /* PROTO_IMAGE_LEN bytes, repeated: one image the board holds */
-	T_BOARD_TIME = 27, /* u64 µs since 1970 on the board's clock */
-	T_HOST_TIME = 28,  /* u64 µs since 1970 on the host's clock */
-	T_ACT_MODE = 29,   /* u8 enum proto_act_mode */
-	T_ACT_AT = 30,	  /* u64 µs since 1970: host clock in ACTIVATE, board clock in ACT_STATE */
-	T_ACT_STATE = 31, /* u8 enum proto_act_state */
-	T_VERSION_FROM = 32, /* version (PROTO_VERSION_LEN bytes): the active version before */
-	T_VERSION_TO = 33,   /* version: the version activated or refused */
-	T_HEALTH_MS = 34,    /* u32 how long the health check may take */
-	T_SINCE = 35,	     /* u64 the first event sequence wanted */
-	T_MAX = 36,	     /* u16 at most this many events in one LOG_DATA */
-	T_EVENT = 37,	     /* PROTO_EVENT_LEN bytes, repeated: one event of the log */
-	T_NEXT = 38,	     /* u64 the next sequence to ask for; 0 when there is no more */
-	T_ROLE = 39,	     /* u8 enum proto_role: the image a READBACK wants */
+	/* the device extension (PROTOCOL.md §7) */
+	T_PKG_HDR = 25,	   /* bytes: a piece of the package header, repeated in order */
+	T_IMAGE = 26,	   /* 60 bytes, repeated: type, role, flags, version, size, SHA-256, at */
+	T_BOARD_TIME = 27, /* u64 µs since 1970, the board's clock */
+	T_HOST_TIME = 28,  /* u64 µs since 1970, the host's clock */
+	T_ACT_MODE = 29,   /* u8 1 now, 2 at a time */
+	T_ACT_AT = 30,	   /* u64 µs since 1970 */
+	T_ACT_STATE = 31,  /* u8 enum: 0 none, 1 scheduled, 2 testing, 3 activated, 4 rolled back */
+	T_VERSION_FROM = 32, /* 9 bytes: count u8, 4 x u16 */
+	T_VERSION_TO = 33,   /* 9 bytes */
+	T_HEALTH_MS = 34,    /* u32 */
+	T_SINCE = 35,	     /* u64 event sequence */
+	T_MAX = 36,	     /* u16 */
+	T_EVENT = 37,	     /* 46 bytes, repeated */
+	T_NEXT = 38,	     /* u64 next sequence to ask for, 0 = no more */
+	T_ROLE = 39,	     /* u8 1 active, 2 staged */
 };
 
 /* A version on the wire: count u8 (0 = unknown, else 1..4), then four u16
@@ -86,19 +86,19 @@ enum proto_act_state {
 
 /* Events of the board's log (T_EVENT). */
 enum proto_event {
-	EV_STARTED = 1,	       /* board started */
-	EV_DOWNLOAD = 2,       /* download started */
-	EV_VERIFIED = 3,       /* the stored file or package checked */
-	EV_FAILED = 4,	       /* a download failed (notice, detail) */
-	EV_REFUSED = 5,	       /* a package refused (detail) */
-	EV_STAGED = 6,	       /* a package staged */
-	EV_SCHEDULED = 7,      /* an activation scheduled */
-	EV_ACTIVATED = 8,      /* an image activated (under test) */
-	EV_HEALTH_PASSED = 9,  /* its health check passed: confirmed */
-	EV_HEALTH_FAILED = 10, /* its health check failed or timed out */
-	EV_ROLLED_BACK = 11,   /* the previous image put back */
+	PROTO_EV_STARTED = 1,	     /* board started */
+	PROTO_EV_DOWNLOAD = 2,	     /* download started */
+	PROTO_EV_VERIFIED = 3,	     /* the stored file or package checked */
+	PROTO_EV_FAILED = 4,	     /* a download failed (notice, detail) */
+	PROTO_EV_REFUSED = 5,	     /* a package refused (detail) */
+	PROTO_EV_STAGED = 6,	     /* a package staged */
+	PROTO_EV_SCHEDULED = 7,	     /* an activation scheduled */
+	PROTO_EV_ACTIVATED = 8,	     /* an image activated (under test) */
+	PROTO_EV_HEALTH_PASSED = 9,  /* its health check passed: confirmed */
+	PROTO_EV_HEALTH_FAILED = 10, /* its health check failed or timed out */
+	PROTO_EV_ROLLED_BACK = 11,   /* the previous image put back */
 };
-#define EV_COUNT 12
+#define PROTO_EV_COUNT 12
 
 enum proto_file_type {
 	FT_CONFIG = 1,
@@ -123,15 +123,13 @@ enum proto_detail {
 	D_TOO_BIG = 10,	       /* file larger than the board accepts */
 	D_SIZE = 11,	       /* sizes differ: T_EXPECTED / T_GOT are sizes (low 32 bits) */
 	D_SUPERSEDED = 12,     /* a newer session from the same host took over */
-	/* Refusals of the device (CAP_DEVICE), all with notice 0 except
-	 * D_PKG_BAD (FILE_CRC). */
-	D_PKG_NOT_FOR_BOARD = 13, /* the package is for another vendor or model */
-	D_PKG_NOT_TARGET = 14,	  /* the board's serial is not among the package's targets */
-	D_PKG_NOT_NEWER = 15,	  /* the package's version is not newer than the active one */
-	D_PKG_BAD = 16,		  /* malformed package, or its image does not match its digest */
-	D_NOTHING_STAGED = 17,	  /* nothing staged to activate */
-	D_NO_PREVIOUS = 18,	  /* no previous image to roll back to */
-	D_UNDER_TEST = 19,	  /* an activation is under test */
+	D_POLICY = 13,	       /* package for another vendor or model */
+	D_NOT_TARGET = 14,     /* the board's serial is not among the package's targets */
+	D_NOT_NEWER = 15,      /* package version not newer than the active one */
+	D_PKG = 16,	       /* package malformed, or its image does not match its digest */
+	D_NOTHING_STAGED = 17, /* nothing staged to activate */
+	D_NO_PREVIOUS = 18,    /* no previous image to roll back to */
+	D_TESTING = 19,	       /* an activation is under test */
 };
 #define D_COUNT 20
 
@@ -164,10 +162,10 @@ static inline const char *proto_detail_name(int d)
 		"file too big for the board",
 		"sizes differ",
 		"a newer session from this host took over",
-		"the package is for another vendor or model",
-		"the board's serial is not among the package's targets",
-		"the package's version is not newer than the active one",
-		"the package is malformed or its image does not match its digest",
+		"package for another vendor or model",
+		"board is not among the package's targets",
+		"package version is not newer than the active one",
+		"package malformed or its image does not match its digest",
 		"nothing staged to activate",
 		"no previous image to roll back to",
 		"an activation is under test",
@@ -195,7 +193,7 @@ static inline const char *proto_act_state_name(int s)
 
 static inline const char *proto_event_name(int e)
 {
-	static const char *const names[EV_COUNT] = {
+	static const char *const names[PROTO_EV_COUNT] = {
 		"?",
 		"board started",
 		"download started",
@@ -209,7 +207,7 @@ static inline const char *proto_event_name(int e)
 		"health check failed",
 		"rolled back",
 	};
-	return e > 0 && e < EV_COUNT ? names[e] : "?";
+	return e > 0 && e < PROTO_EV_COUNT ? names[e] : "?";
 }
 
 #endif

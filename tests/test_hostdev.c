@@ -598,8 +598,8 @@ static void put_event(struct tlv_writer *w, uint64_t seq, int event)
 	put_be64(e + 8, 1780000000000000ull + seq * SEC);
 	e[16] = (uint8_t)event;
 	e[17] = FT_ALGORITHM;
-	e[18] = event == EV_FAILED ? NOTICE_FILE_CRC : 0;
-	put_be16(e + 20, event == EV_REFUSED ? D_PKG_NOT_NEWER : 0);
+	e[18] = event == PROTO_EV_FAILED ? NOTICE_FILE_CRC : 0;
+	put_be16(e + 20, event == PROTO_EV_REFUSED ? D_NOT_NEWER : 0);
 	memcpy(e + 22, MAC_H, 6);
 	put_version(e + 28, 2, 1, (unsigned)seq, 0);
 	put_version(e + 37, 2, 1, (unsigned)seq + 1, 0);
@@ -613,7 +613,7 @@ static void log_page(struct rig *r, uint64_t first, unsigned n, uint64_t next)
 
 	tlv_writer_init(&w, d, sizeof(d));
 	for (unsigned i = 0; i < n; i++)
-		put_event(&w, first + i, EV_STAGED + (int)i);
+		put_event(&w, first + i, PROTO_EV_STAGED + (int)i);
 	tlv_put_u64(&w, T_NEXT, next);
 	reply_w(r, FC_LOG_DATA, &w);
 }
@@ -643,9 +643,9 @@ static void test_log_paging(void)
 	CU_ASSERT_EQUAL(sess_host_log_events(&r->h), 5);
 	for (unsigned i = 0; i < 5; i++)
 		CU_ASSERT_EQUAL(r->ev[i].seq, 5 + i);
-	CU_ASSERT_EQUAL(r->ev[0].event, EV_STAGED);
-	CU_ASSERT_EQUAL(r->ev[2].event, EV_STAGED);
-	CU_ASSERT_EQUAL(r->ev[3].event, EV_SCHEDULED);
+	CU_ASSERT_EQUAL(r->ev[0].event, PROTO_EV_STAGED);
+	CU_ASSERT_EQUAL(r->ev[2].event, PROTO_EV_STAGED);
+	CU_ASSERT_EQUAL(r->ev[3].event, PROTO_EV_SCHEDULED);
 	CU_ASSERT_EQUAL(r->ev[0].type, FT_ALGORITHM);
 	CU_ASSERT_EQUAL(r->ev[0].time, 1780000005000000ull);
 	CU_ASSERT(!memcmp(r->ev[0].host, MAC_H, 6));
@@ -791,10 +791,10 @@ static void refused_at_file_info(int notice, int detail, int want_exit)
 
 static void test_policy_refusal(void)
 {
-	refused_at_file_info(NOTICE_NONE, D_PKG_NOT_NEWER, 17);
-	refused_at_file_info(NOTICE_NONE, D_PKG_NOT_FOR_BOARD, 17);
-	refused_at_file_info(NOTICE_NONE, D_PKG_NOT_TARGET, 17);
-	refused_at_file_info(NOTICE_FILE_CRC, D_PKG_BAD, 13);
+	refused_at_file_info(NOTICE_NONE, D_NOT_NEWER, 17);
+	refused_at_file_info(NOTICE_NONE, D_POLICY, 17);
+	refused_at_file_info(NOTICE_NONE, D_NOT_TARGET, 17);
+	refused_at_file_info(NOTICE_FILE_CRC, D_PKG, 13);
 }
 
 /* A package downloaded (strict, no read-back), then activated now: the
@@ -912,14 +912,14 @@ static void test_bad_configs(void)
 
 static void test_exit_codes(void)
 {
-	for (int d = D_PKG_NOT_FOR_BOARD; d <= D_PKG_NOT_NEWER; d++)
+	for (int d = D_POLICY; d <= D_NOT_NEWER; d++)
 		CU_ASSERT_EQUAL(sess_exit_code(&(struct sess_result){
 					.local = 1, .by_board = 1, .detail = d}),
 				17);
 	CU_ASSERT_EQUAL(sess_exit_code(&(struct sess_result){
-				.notice = NOTICE_FILE_CRC, .by_board = 1, .detail = D_PKG_BAD}),
+				.notice = NOTICE_FILE_CRC, .by_board = 1, .detail = D_PKG}),
 			13);
-	for (int d = D_NOTHING_STAGED; d <= D_UNDER_TEST; d++)
+	for (int d = D_NOTHING_STAGED; d <= D_TESTING; d++)
 		CU_ASSERT_EQUAL(sess_exit_code(&(struct sess_result){
 					.local = 1, .by_board = 1, .detail = d}),
 				1);
@@ -936,11 +936,11 @@ static void test_names(void)
 	CU_ASSERT_STRING_EQUAL(frame_code_name(FC_ACT_QUERY), "ACT_QUERY");
 	CU_ASSERT(frame_code_known(FC_LOG_DATA));
 	CU_ASSERT_FALSE(frame_code_known(0xA4));
-	CU_ASSERT_STRING_EQUAL(proto_detail_name(D_PKG_NOT_NEWER),
-			       "the package's version is not newer than the active one");
-	CU_ASSERT_STRING_EQUAL(proto_detail_name(D_UNDER_TEST), "an activation is under test");
+	CU_ASSERT_STRING_EQUAL(proto_detail_name(D_NOT_NEWER),
+			       "package version is not newer than the active one");
+	CU_ASSERT_STRING_EQUAL(proto_detail_name(D_TESTING), "an activation is under test");
 	CU_ASSERT_STRING_EQUAL(proto_detail_name(D_COUNT), "?");
-	CU_ASSERT_STRING_EQUAL(proto_event_name(EV_ROLLED_BACK), "rolled back");
+	CU_ASSERT_STRING_EQUAL(proto_event_name(PROTO_EV_ROLLED_BACK), "rolled back");
 	CU_ASSERT_STRING_EQUAL(proto_event_name(0), "?");
 	CU_ASSERT_STRING_EQUAL(proto_act_state_name(ACT_ROLLED_BACK), "rolled back");
 	CU_ASSERT_STRING_EQUAL(proto_role_name(ROLE_STAGED), "staged");
