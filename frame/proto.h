@@ -33,13 +33,13 @@ enum proto_tlv {
 	T_RESUME = 23,	 /* u32 frames the board already holds of this file (resume) */
 	T_OFFSET = 24,	 /* u64 a byte offset (first difference) */
 	/* the device extension (PROTOCOL.md §7) */
-	T_PKG_HDR = 25,	   /* bytes: a piece of the package header, repeated in order */
-	T_IMAGE = 26,	   /* 60 bytes, repeated: type, role, flags, version, size, SHA-256, at */
-	T_BOARD_TIME = 27, /* u64 µs since 1970, the board's clock */
-	T_HOST_TIME = 28,  /* u64 µs since 1970, the host's clock */
-	T_ACT_MODE = 29,   /* u8 1 now, 2 at a time */
-	T_ACT_AT = 30,	   /* u64 µs since 1970 */
-	T_ACT_STATE = 31,  /* u8 enum: 0 none, 1 scheduled, 2 testing, 3 activated, 4 rolled back */
+	T_PKG_HDR = 25,	     /* bytes: a piece of the package header, repeated in order */
+	T_IMAGE = 26,	     /* 60 bytes, repeated: type, role, flags, version, size, SHA-256, at */
+	T_BOARD_TIME = 27,   /* u64 µs since 1970, the board's clock */
+	T_HOST_TIME = 28,    /* u64 µs since 1970, the host's clock */
+	T_ACT_MODE = 29,     /* u8 1 now, 2 at a time */
+	T_ACT_AT = 30,	     /* u64 µs since 1970 */
+	T_ACT_STATE = 31,    /* u8 enum: 0 none, 1 scheduled, 2 testing, 3 activated, 4 rolled back */
 	T_VERSION_FROM = 32, /* 9 bytes: count u8, 4 x u16 */
 	T_VERSION_TO = 33,   /* 9 bytes */
 	T_HEALTH_MS = 34,    /* u32 */
