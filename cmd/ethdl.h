@@ -43,6 +43,7 @@ struct target_opts {
 	uint8_t board[6];
 	int have_board;
 	int type;
+	int type_given; /* -t was given */
 	double timeout;
 	uint64_t retries;
 	int strict;
