@@ -9,29 +9,40 @@
 
 #include "ethdl.h"
 #include "fileio.h"
+#include "pkg.h"
 #include "readback.h"
 
 struct download_opts {
 	int readback;
 	double rate;
+	const char *activate; /* --activate as given, or NULL */
+	int act_mode;	      /* enum sess_activate */
+	uint64_t act_at, act_in;
 };
 
 enum {
 	O_NO_READBACK = O_OWN,
 	O_RATE,
+	O_ACTIVATE,
 };
 
 static const struct option longopts[] = {
 	TARGET_LONGOPTS,
 	{"no-readback", no_argument, NULL, O_NO_READBACK},
 	{"rate", required_argument, NULL, O_RATE},
+	{"activate", required_argument, NULL, O_ACTIVATE},
 	{NULL, 0, NULL, 0},
 };
 
 static const char help[] =
 	"      --no-readback      skip the read-back and compare\n"
 	"      --rate BPS         pace data frames to BPS bits/s, 1k to 100G\n"
-	"                         (k, M, G: powers of 1000; default: no pacing)\n";
+	"                         (k, M, G: powers of 1000; default: no pacing)\n"
+	"      --activate WHEN    an update package (a file that starts with ETHDLPKG),\n"
+	"                         once read back and proven: now (default: then wait for\n"
+	"                         the health check), at:TIME (UTC, 2026-12-02T10:00:00Z),\n"
+	"                         in:DURATION (90s, 5m, 2h: counted from the proof), or\n"
+	"                         later (leave it staged: ethdl activate)\n";
 
 static int own_opt(void *ctx, int c, const char *arg)
 {
@@ -43,6 +54,11 @@ static int own_opt(void *ctx, int c, const char *arg)
 		if (opt_real("--rate", arg, 1e3, 1e11, 1000, "bits/s", &d->rate))
 			return EXIT_USAGE;
 		return -1;
+	case O_ACTIVATE:
+		d->activate = arg;
+		return opt_activate("--activate", arg, &d->act_mode, &d->act_at, &d->act_in)
+			       ? EXIT_USAGE
+			       : -1;
 	}
 	return usage_error("unhandled option %d", c);
 }
@@ -109,6 +125,11 @@ static void say_left(struct target_report *rep, const struct target_stop *stop)
 			 "the board stored the file, but the read-back was not finished: "
 			 "it is not proven; run the download again");
 		break;
+	case SESS_PH_DEVICE:
+		snprintf(rep->left, n,
+			 "the package was downloaded and proven, and its activation asked for; "
+			 "what became of it is not known: see ethdl info and ethdl log");
+		break;
 	default:
 		snprintf(rep->left, n, "the session was closing after it ended %s%s%s",
 			 stop->result.notice  ? frame_notice_name(stop->result.notice)
@@ -117,6 +138,43 @@ static void say_left(struct target_report *rep, const struct target_stop *stop)
 			 *stop->result.text ? ": " : "", stop->result.text);
 		break;
 	}
+}
+
+/* The package header at the start of fd: -1 for a plain file, 0 with the
+ * header in *hdr (malloc'd) and its parse in *ph, or the exit code after
+ * saying why it is refused. */
+static int read_package(int fd, const char *file, uint64_t size, uint8_t **hdr, size_t *len,
+			struct pkg_header *ph)
+{
+	uint8_t fixed[PKG_FIXED_LEN];
+	size_t got = 0;
+	int r;
+
+	r = fio_pread(fd, fixed, sizeof(fixed), 0, &got);
+	if (r < 0)
+		return error_line("cannot read `%s': %s", file, strerror(-r));
+	if (got < PKG_MAGIC_LEN || memcmp(fixed, PKG_MAGIC, PKG_MAGIC_LEN))
+		return -1;
+	r = pkg_header_need(fixed, got, len);
+	if (r == 0 && *len > size)
+		r = -PKG_E_TRUNCATED;
+	if (r == 0) {
+		*hdr = malloc(*len);
+		if (!*hdr)
+			return error_line("out of memory");
+		r = fio_pread_exact(fd, *hdr, *len, 0);
+		if (r < 0)
+			return error_line("cannot read `%s': %s", file, strerror(-r));
+		r = pkg_header_parse(*hdr, *len, ph);
+	}
+	if (r == 0 && ph->hdr_len + ph->image_size != size)
+		r = -PKG_E_IMAGE_LEN;
+	if (r < 0) {
+		error_line("`%s' starts like an update package, but its header is refused: %s",
+			   file, pkg_strerror(r));
+		return 13;
+	}
+	return 0;
 }
 
 int cmd_download(const struct command *cmd, int argc, char **argv)
@@ -134,11 +192,15 @@ int cmd_download(const struct command *cmd, int argc, char **argv)
 	struct target_stop stop;
 	struct nic *nic = NULL;
 	struct stat st;
+	struct pkg_header ph;
+	uint8_t *hdr = NULL;
+	size_t hdr_len = 0;
 	const char *file;
 	uint64_t size;
 	uint32_t crc;
-	int ret, args, r;
+	int ret, args, r, package;
 
+	d.act_mode = SESS_ACT_NOW;
 	ret = target_parse(cmd, &tc, argc, argv, &o, &args);
 	if (ret >= 0)
 		return ret;
@@ -160,10 +222,49 @@ int cmd_download(const struct command *cmd, int argc, char **argv)
 		error_line("cannot read `%s': %s", file, strerror(-r));
 		goto out;
 	}
+	ret = read_package(src.fd, file, size, &hdr, &hdr_len, &ph);
+	if (ret > 0)
+		goto out;
+	package = ret == 0;
+	if (!package && d.activate) {
+		ret = usage_error("--activate is for update packages: `%s' is a plain file (it "
+				  "becomes the active one as it is stored)",
+				  file);
+		goto out;
+	}
+	if (package && o.strict) {
+		ret = usage_error("--strict offers no extensions: `%s' is an update package, which "
+				  "needs the device extension",
+				  file);
+		goto out;
+	}
+	if (package && o.type_given && o.type != ph.type) {
+		ret = usage_error("`%s' is a package for %s, not -t %s", file,
+				  proto_type_name(ph.type), proto_type_name(o.type));
+		goto out;
+	}
+	if (package)
+		o.type = ph.type;
+	if (!package)
+		d.act_mode = SESS_ACT_NONE;
 	ret = target_open_nic(&o, &nic);
 	if (ret)
 		goto out;
 	ret = 1;
+	if (package) {
+		size_t most;
+
+		target_session_config(&o, nic, SESS_DOWNLOAD, &cfg);
+		cfg.name = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+		most = sess_host_pkg_hdr_max(&cfg);
+		if (hdr_len > most) {
+			error_line(
+				"the header of `%s' (%zu bytes) does not fit one FILE_INFO at MTU "
+				"%u of %s (at most %zu bytes): nothing was sent",
+				file, hdr_len, nic->mtu, nic->name, most);
+			goto out;
+		}
+	}
 	cmp = malloc(sizeof(*cmp));
 	src.buf = malloc(READAHEAD);
 	h = calloc(1, sizeof(*h));
@@ -185,6 +286,12 @@ int cmd_download(const struct command *cmd, int argc, char **argv)
 		cfg.src = &source;
 		cfg.sink = &sink;
 		cfg.rate_bps = (uint64_t)d.rate;
+		cfg.pkg_hdr = hdr;
+		cfg.pkg_hdr_len = hdr_len;
+		cfg.activate = d.act_mode;
+		cfg.act_at_us = d.act_at;
+		cfg.act_in_us = d.act_in;
+		cfg.wall_offset_us = wall_offset_us();
 		r = sess_host_init(h, &cfg);
 		if (r < 0) {
 			error_line("cannot start a session: %s", strerror(-r));
@@ -193,7 +300,11 @@ int cmd_download(const struct command *cmd, int argc, char **argv)
 		rep.signal = target_run(h, nic, !o.json && isatty(STDERR_FILENO), &stop);
 		rep.secs = (double)(mono_us() - t0) / 1e6;
 		rep.result = *sess_host_result(h);
-	} while (target_retry(&o, &rep.result, ++rep.attempts));
+		/* Once ACTIVATE went out, a new session would download the
+		 * package again: never after that. */
+	} while (!sess_host_activation(h)->asked && target_retry(&o, &rep.result, ++rep.attempts));
+	rep.package = package;
+	rep.act = *sess_host_activation(h);
 	sess_host_stats(h, &rep.stats);
 	if (rep.signal) {
 		rep.stats.board_has = stop.stats.board_has;
@@ -214,6 +325,7 @@ out:
 	free(h);
 	free(cmp);
 	free(src.buf);
+	free(hdr);
 	nic_close(nic);
 	close(src.fd);
 	return ret;

@@ -8,8 +8,10 @@
 
 static const struct command commands[] = {
 	{"list", cmd_list, "list the interfaces: name, MAC, MTU, state", "[--json]"},
-	{"download", cmd_download, "download FILE into the board, read it back and compare",
-	 "-i IF -b MAC [-t TYPE] [--no-readback] [--rate BPS] [options] FILE"},
+	{"download", cmd_download,
+	 "download FILE or PACKAGE into the board, read it back and compare",
+	 "-i IF -b MAC [-t TYPE] [--no-readback] [--rate BPS]\n"
+	 "            [--activate now|at:TIME|in:DURATION|later] [options] FILE|PACKAGE"},
 	{"readback", cmd_readback, "read the board's file back into OUT (- for standard output)",
 	 "-i IF -b MAC [-t TYPE] -o OUT|- [options]"},
 	{"pack", cmd_pack, "make an update package of IMAGE (docs/PACKAGE.md)",
@@ -17,14 +19,24 @@ static const struct command commands[] = {
 	 "            [--build-time UNIX] -o PKG IMAGE"},
 	{"inspect", cmd_inspect, "show a package's header and check its image's SHA-256",
 	 "PKG [--json]"},
+	{"info", cmd_info, "show an updatable board: identity, per type active/staged/previous",
+	 "-i IF -b MAC [--json] [options]"},
+	{"activate", cmd_activate, "activate the staged image of a type, now or at a time",
+	 "-i IF -b MAC [-t TYPE] [--at TIME | --in DURATION] [options]"},
+	{"rollback", cmd_rollback, "put the previous image of a type back",
+	 "-i IF -b MAC [-t TYPE] [options]"},
+	{"log", cmd_log, "print the board's event log",
+	 "-i IF -b MAC [--since SEQ] [--json] [options]"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char exit_codes[] =
 	"Exit codes: 0 ok, 1 other error, 2 usage, 11 connect failed, 12 frame CRC,\n"
-	"13 file CRC (or a package refused), 14 timeout, 15 read-back mismatch,\n"
-	"16 wrong command, 130 interrupted (SIGINT), 143 interrupted (SIGTERM).\n";
+	"13 file CRC (also: a package refused as malformed), 14 timeout,\n"
+	"15 read-back mismatch, 16 wrong command, 17 refused by the board's policy\n"
+	"(vendor/model, not a target, not newer), 18 activated and rolled back,\n"
+	"130 interrupted (SIGINT), 143 interrupted (SIGTERM).\n";
 
 static void show_usage(FILE *f)
 {

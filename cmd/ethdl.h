@@ -7,6 +7,7 @@
 #define ETHDL_CMD_ETHDL_H
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -28,6 +29,10 @@ int cmd_download(const struct command *cmd, int argc, char **argv);
 int cmd_readback(const struct command *cmd, int argc, char **argv);
 int cmd_pack(const struct command *cmd, int argc, char **argv);
 int cmd_inspect(const struct command *cmd, int argc, char **argv);
+int cmd_info(const struct command *cmd, int argc, char **argv);
+int cmd_activate(const struct command *cmd, int argc, char **argv);
+int cmd_rollback(const struct command *cmd, int argc, char **argv);
+int cmd_log(const struct command *cmd, int argc, char **argv);
 
 /** "Usage: ethdl NAME USAGE", the description, then options (the help of the
  *  command's options, one per line). */
@@ -40,6 +45,7 @@ struct target_opts {
 	uint8_t board[6];
 	int have_board;
 	int type;
+	int type_given; /* -t was given */
 	double timeout;
 	uint64_t retries;
 	int strict;
@@ -106,6 +112,9 @@ int target_parse(const struct command *cmd, const struct target_cmd *tc, int arg
  *  0, or the exit code after printing why (1, or EXIT_USAGE). */
 int target_open_nic(const struct target_opts *o, struct nic **nic);
 
+/** A random nonzero session id. */
+uint32_t target_session_id(void);
+
 /** The session settings every command takes from the options. */
 void target_session_config(const struct target_opts *o, struct nic *nic, int job,
 			   struct sess_host_config *cfg);
@@ -140,6 +149,8 @@ struct target_report {
 	struct sess_host_stats stats; /* at the end */
 	int signal;		      /* 0, or the signal that interrupted it */
 	char left[320];		      /* after a signal: what the board was left with */
+	int package;		      /* an update package was downloaded */
+	struct sess_activation act;   /* package: what became of its activation */
 	FILE *out;		      /* where the success line or the JSON goes */
 };
 
@@ -147,5 +158,43 @@ struct target_report {
 int target_exit_code(const struct target_report *r);
 /** One prose line or one JSON object. */
 void target_report(const struct target_opts *o, const struct target_report *r);
+
+/* ---- device.c: commands for updatable boards (CAP_DEVICE) ---- */
+
+/** The wall clock, µs since 1970; and its offset from mono_us(). */
+uint64_t wall_us(void);
+int64_t wall_offset_us(void);
+/** A UTC time "2026-12-02T10:00:00Z" in the future, into µs since 1970. */
+int opt_time(const char *opt, const char *arg, uint64_t *us);
+/** A duration: 90s, 5m, 2h or plain seconds (1 s to 366 days), into µs. */
+int opt_duration(const char *opt, const char *arg, uint64_t *us);
+/** --activate now|at:T|in:D|later into mode (enum sess_activate; later is
+ *  SESS_ACT_NONE) and *at or *in. */
+int opt_activate(const char *opt, const char *arg, int *mode, uint64_t *at, uint64_t *in);
+/** "2026-12-02T10:00:00Z", or "none" for 0; returns out. */
+char *format_time(uint64_t us, char *out, size_t cap);
+json_t *json_time(uint64_t us);
+json_t *json_version(const struct sess_version *v);
+/** Print j as one line on out and free it. */
+void json_print(FILE *out, json_t *j);
+/** "activated", "rolled back", "scheduled", "staged" (none asked), … */
+const char *activation_name(const struct sess_activation *a);
+/** What became of an activation, in words. */
+void activation_prose(const struct sess_activation *a, char *out, size_t cap);
+/** Add "activation", the versions and times to a JSON report. */
+void activation_json(json_t *j, const struct sess_activation *a);
+/** Run the session of cfg (its id is chosen here) until done, again after
+ *  a failure --retries allows (only a connect failure when the command
+ *  changes the board). res gets the result; returns the signal or 0. */
+int device_run(const struct target_opts *o, struct sess_host_config *cfg, struct sess_host *h,
+	       int changes_board, struct sess_result *res);
+/** activate.c: the report of activate (code 0 or 18) and rollback. */
+void activation_report(const struct target_opts *o, const char *what,
+		       const struct sess_activation *a, int code);
+/** After a failure (or signal): say it once (prose on stderr, or one JSON
+ *  object), return the exit code; 0 (nothing printed) on success. A
+ *  rollback (exit 18) is left to the command's own report. */
+int device_finish(const struct target_opts *o, const char *what, const struct sess_result *res,
+		  int sig);
 
 #endif

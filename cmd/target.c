@@ -57,6 +57,7 @@ int target_parse(const struct command *cmd, const struct target_cmd *tc, int arg
 			break;
 		case 't':
 			o->type = parse_type(optarg);
+			o->type_given = 1;
 			if (!o->type)
 				r = usage_error("invalid -t `%s' (config, algorithm, parameter, "
 						"redundancy)",
@@ -128,7 +129,7 @@ static void log_stderr(void *ctx, const char *msg)
 	fprintf(stderr, PROG ": %s\n", msg);
 }
 
-static uint32_t random_session(void)
+uint32_t target_session_id(void)
 {
 	uint32_t id = 0;
 
@@ -151,7 +152,7 @@ void target_session_config(const struct target_opts *o, struct nic *nic, int job
 	cfg->block = o->block;
 	cfg->window = o->window;
 	cfg->strict = o->strict;
-	cfg->session_id = random_session();
+	cfg->session_id = target_session_id();
 	cfg->log = o->verbose ? log_stderr : NULL;
 }
 
@@ -237,6 +238,10 @@ static const char *result_name(const struct target_report *r)
 		return "interrupted";
 	if (r->result.notice)
 		return frame_notice_name(r->result.notice);
+	if (sess_exit_code(&r->result) == 17)
+		return "refused";
+	if (r->result.rolled_back)
+		return "rolled back";
 	return r->result.local ? "error" : "ok";
 }
 
@@ -279,6 +284,14 @@ static void report_json(const struct target_opts *o, const struct target_report 
 	json_object_set_new(j, "attempts", json_integer(r->attempts));
 	json_object_set_new(j, "resumed_frames", json_integer((json_int_t)r->stats.resumed));
 	json_object_set_new(j, "exchange", json_string(r->stats.windowed ? "windowed" : "strict"));
+	if (r->to_board) {
+		json_object_set_new(j, "package", json_boolean(r->package));
+		/* what became of the package: only once it was proven */
+		if (r->package && (!sess_exit_code(res) || r->act.asked))
+			activation_json(j, &r->act);
+		else if (r->package)
+			json_object_set_new(j, "activation", json_null());
+	}
 	s = json_dumps(j, JSON_COMPACT);
 	if (s)
 		fprintf(r->out, "%s\n", s);
@@ -308,11 +321,23 @@ void target_report(const struct target_opts *o, const struct target_report *r)
 	}
 	if (res->notice || res->local) {
 		fprintf(stderr, "%s: %s: %s%s%s\n", PROG, r->file_name,
-			res->notice ? frame_notice_name(res->notice) : "error",
+			res->notice		    ? frame_notice_name(res->notice)
+			: sess_exit_code(res) == 17 ? "refused by the board's policy"
+						    : "error",
 			*res->text ? ": " : "", res->text);
 		return;
 	}
-	if (r->to_board)
+	if (r->to_board && r->package) {
+		char act[256];
+
+		activation_prose(&r->act, act, sizeof(act));
+		fprintf(r->out, "%s: %s -> %s %s: %llu bytes in %.3f s (%.2f MB/s), %s; %s\n", PROG,
+			r->file_name, mac, type, (unsigned long long)r->bytes, r->secs, mbs,
+			r->what, act);
+		if (res->rolled_back)
+			fprintf(stderr, "%s: %s: the activation was rolled back\n", PROG,
+				r->file_name);
+	} else if (r->to_board)
 		fprintf(r->out, "%s: %s -> %s %s: %llu bytes in %.3f s (%.2f MB/s), %s\n", PROG,
 			r->file_name, mac, type, (unsigned long long)r->bytes, r->secs, mbs,
 			r->what);

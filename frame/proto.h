@@ -50,6 +50,56 @@ enum proto_tlv {
 	T_ROLE = 39,	     /* u8 1 active, 2 staged */
 };
 
+/* A version on the wire: count u8 (0 = unknown, else 1..4), then four u16
+ * parts (unused parts 0). */
+#define PROTO_VERSION_LEN 9u
+/* T_IMAGE: type u8, role u8, flags u8, version, size u64, SHA-256 (32),
+ * activate_at u64 (µs, board clock; 0 = none). */
+#define PROTO_IMAGE_LEN	    60u
+#define PROTO_IMG_F_VERSION 0x01u /* the version is known */
+#define PROTO_IMG_F_PACKAGE 0x02u /* the image came in an update package */
+/* T_EVENT: seq u64, time u64 (µs, board clock), event u8, type u8, notice u8,
+ * 0 u8, detail u16, host MAC (6), version from, version to. */
+#define PROTO_EVENT_LEN 46u
+
+/* The images a board keeps per file type (T_IMAGE role, T_ROLE). */
+enum proto_role {
+	ROLE_ACTIVE = 1,
+	ROLE_STAGED = 2,
+	ROLE_PREVIOUS = 3,
+};
+
+enum proto_act_mode {
+	ACT_MODE_NOW = 1,
+	ACT_MODE_AT = 2,
+};
+
+/* T_ACT_STATE. */
+enum proto_act_state {
+	ACT_NONE = 0,
+	ACT_SCHEDULED = 1,
+	ACT_TESTING = 2, /* the health check is running */
+	ACT_ACTIVATED = 3,
+	ACT_ROLLED_BACK = 4,
+};
+#define ACT_STATE_COUNT 5
+
+/* Events of the board's log (T_EVENT). */
+enum proto_event {
+	PROTO_EV_STARTED = 1,	     /* board started */
+	PROTO_EV_DOWNLOAD = 2,	     /* download started */
+	PROTO_EV_VERIFIED = 3,	     /* the stored file or package checked */
+	PROTO_EV_FAILED = 4,	     /* a download failed (notice, detail) */
+	PROTO_EV_REFUSED = 5,	     /* a package refused (detail) */
+	PROTO_EV_STAGED = 6,	     /* a package staged */
+	PROTO_EV_SCHEDULED = 7,	     /* an activation scheduled */
+	PROTO_EV_ACTIVATED = 8,	     /* an image activated (under test) */
+	PROTO_EV_HEALTH_PASSED = 9,  /* its health check passed: confirmed */
+	PROTO_EV_HEALTH_FAILED = 10, /* its health check failed or timed out */
+	PROTO_EV_ROLLED_BACK = 11,   /* the previous image put back */
+};
+#define PROTO_EV_COUNT 12
+
 enum proto_file_type {
 	FT_CONFIG = 1,
 	FT_ALGORITHM = 2,
@@ -121,6 +171,43 @@ static inline const char *proto_detail_name(int d)
 		"an activation is under test",
 	};
 	return d >= 0 && d < D_COUNT ? names[d] : "?";
+}
+
+static inline const char *proto_role_name(int r)
+{
+	switch (r) {
+	case ROLE_ACTIVE: return "active";
+	case ROLE_STAGED: return "staged";
+	case ROLE_PREVIOUS: return "previous";
+	default: return "?";
+	}
+}
+
+static inline const char *proto_act_state_name(int s)
+{
+	static const char *const names[ACT_STATE_COUNT] = {
+		"nothing", "scheduled", "testing", "activated", "rolled back",
+	};
+	return s >= 0 && s < ACT_STATE_COUNT ? names[s] : "?";
+}
+
+static inline const char *proto_event_name(int e)
+{
+	static const char *const names[PROTO_EV_COUNT] = {
+		"?",
+		"board started",
+		"download started",
+		"verified",
+		"failed",
+		"refused",
+		"staged",
+		"activation scheduled",
+		"activated",
+		"health check passed",
+		"health check failed",
+		"rolled back",
+	};
+	return e > 0 && e < PROTO_EV_COUNT ? names[e] : "?";
 }
 
 #endif

@@ -6,12 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common.h"
-#include "host.h"
+#include "host_int.h"
 
 #define BATCH 64 /* data frames sent per poll before input is looked at again */
-
-#define hlog(h, ...) sess_logf((h)->cfg.log, (h)->cfg.log_ctx, __VA_ARGS__)
 
 static int send_frame(struct sess_host *h, uint8_t code, uint32_t seq, uint8_t flags,
 		      const uint8_t *data, size_t len)
@@ -23,8 +20,8 @@ static int send_frame(struct sess_host *h, uint8_t code, uint32_t seq, uint8_t f
 /* Keep a command to send again while its reply is awaited; send it now
  * unless later says so. It is kept whatever the nic says: a refused frame
  * goes again when the resend timer fires. */
-static void keep_cmd(struct sess_host *h, uint8_t code, const uint8_t *data, size_t len,
-		     enum sess_host_state next, int later, uint64_t now)
+void host_keep_cmd(struct sess_host *h, uint8_t code, const uint8_t *data, size_t len,
+		   enum sess_host_state next, int later, uint64_t now)
 {
 	int n = sess_encode(h->cfg.nic, h->cfg.ethertype, h->cmd, sizeof(h->cmd), h->cfg.board,
 			    h->cfg.session_id, 0, code,
@@ -39,10 +36,15 @@ static void keep_cmd(struct sess_host *h, uint8_t code, const uint8_t *data, siz
 	h->cmd_retx = 0;
 }
 
-static void send_cmd(struct sess_host *h, uint8_t code, const uint8_t *data, size_t len,
-		     enum sess_host_state next, uint64_t now)
+void host_send_cmd(struct sess_host *h, uint8_t code, const uint8_t *data, size_t len,
+		   enum sess_host_state next, uint64_t now)
 {
-	keep_cmd(h, code, data, len, next, 0, now);
+	host_keep_cmd(h, code, data, len, next, 0, now);
+}
+
+uint64_t host_wall(const struct sess_host *h, uint64_t now)
+{
+	return (uint64_t)((int64_t)now + h->cfg.wall_offset_us);
 }
 
 /* All data is with the board: wait for DOWNLOAD_DONE. In the windowed
@@ -51,7 +53,7 @@ static void send_cmd(struct sess_host *h, uint8_t code, const uint8_t *data, siz
 static void wait_done(struct sess_host *h, uint64_t now)
 {
 	if (h->windowed)
-		keep_cmd(h, FC_STATUS_QUERY, NULL, 0, H_WAIT_DONE, 1, now);
+		host_keep_cmd(h, FC_STATUS_QUERY, NULL, 0, H_WAIT_DONE, 1, now);
 	else
 		h->state = H_WAIT_DONE;
 	h->last_progress = now;
@@ -66,12 +68,9 @@ static void finish(struct sess_host *h, uint64_t now)
 	h->state = H_END;
 }
 
-static void fail(struct sess_host *h, uint64_t now, int notice, int detail, uint32_t expected,
-		 uint32_t got, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-
 /* Record the first failure; tell the board (unless it told us) and end. */
-static void fail(struct sess_host *h, uint64_t now, int notice, int detail, uint32_t expected,
-		 uint32_t got, const char *fmt, ...)
+void host_fail(struct sess_host *h, uint64_t now, int notice, int detail, uint32_t expected,
+	       uint32_t got, const char *fmt, ...)
 {
 	struct sess_result *r = &h->result;
 	va_list ap;
@@ -100,7 +99,7 @@ static void fail(struct sess_host *h, uint64_t now, int notice, int detail, uint
 static void local_fail(struct sess_host *h, uint64_t now, int err, const char *what)
 {
 	h->result.local = err;
-	fail(h, now, NOTICE_NONE, D_NONE, 0, 0, "%s: %s", what, strerror(-err));
+	host_fail(h, now, NOTICE_NONE, D_NONE, 0, 0, "%s: %s", what, strerror(-err));
 }
 
 int sess_host_init(struct sess_host *h, const struct sess_host_config *cfg)
@@ -111,8 +110,16 @@ int sess_host_init(struct sess_host *h, const struct sess_host_config *cfg)
 	if (!h->cfg.session_id)
 		h->cfg.session_id = 1;
 	if (!cfg->nic || (cfg->job == SESS_DOWNLOAD && !cfg->src) ||
-	    ((cfg->job == SESS_READBACK || cfg->readback) && !cfg->sink))
+	    ((cfg->job == SESS_READBACK || cfg->readback) && !cfg->sink) ||
+	    (cfg->pkg_hdr_len && !cfg->pkg_hdr) || cfg->activate < SESS_ACT_NONE ||
+	    cfg->activate > SESS_ACT_IN ||
+	    (cfg->job == SESS_DOWNLOAD && cfg->activate && !cfg->pkg_hdr_len) ||
+	    (cfg->job == SESS_ACTIVATE && !cfg->activate) ||
+	    (cfg->job != SESS_DOWNLOAD && cfg->job != SESS_ACTIVATE && cfg->activate) ||
+	    cfg->job < SESS_DOWNLOAD || cfg->job > SESS_LOG)
 		return -EINVAL;
+	if (cfg->job == SESS_DOWNLOAD && cfg->pkg_hdr_len > sess_host_pkg_hdr_max(cfg))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -128,10 +135,10 @@ void sess_host_start(struct sess_host *h, uint64_t now)
 	struct tlv_writer w;
 
 	tlv_writer_init(&w, d, sizeof(d));
-	tlv_put_u32(&w, T_CAPS, h->cfg.strict ? 0 : CAP_WINDOW | CAP_RESUME);
+	tlv_put_u32(&w, T_CAPS, h->cfg.strict ? 0 : CAP_WINDOW | CAP_RESUME | CAP_DEVICE);
 	tlv_put_u16(&w, T_BLOCK, (uint16_t)sess_block_for_mtu(h->cfg.nic->mtu));
 	tlv_put_u16(&w, T_WINDOW, (uint16_t)(h->cfg.window > 65535 ? 65535 : h->cfg.window));
-	send_cmd(h, FC_CONNECT, d, w.len, H_CONNECT, now);
+	host_send_cmd(h, FC_CONNECT, d, w.len, H_CONNECT, now);
 	hlog(h, "connect to %02x:%02x:%02x:%02x:%02x:%02x session %08x", h->cfg.board[0],
 	     h->cfg.board[1], h->cfg.board[2], h->cfg.board[3], h->cfg.board[4], h->cfg.board[5],
 	     h->cfg.session_id);
@@ -183,7 +190,7 @@ static void send_readback(struct sess_host *h, uint64_t now)
 	tlv_put_u8(&w, T_TYPE, (uint8_t)h->cfg.type);
 	tlv_put_u16(&w, T_BLOCK, (uint16_t)h->block);
 	tlv_put_u16(&w, T_WINDOW, (uint16_t)(h->cfg.window > 65535 ? 65535 : h->cfg.window));
-	send_cmd(h, FC_READBACK, d, w.len, H_READBACK, now);
+	host_send_cmd(h, FC_READBACK, d, w.len, H_READBACK, now);
 }
 
 static void on_connect_ack(struct sess_host *h, const struct frame *f, uint64_t now)
@@ -195,6 +202,7 @@ static void on_connect_ack(struct sess_host *h, const struct frame *f, uint64_t 
 	if (!h->cmd_retx)
 		h->rtt_us = now - h->last_cmd_tx ? now - h->last_cmd_tx : 1;
 	h->windowed = !h->cfg.strict && (h->board.caps & CAP_WINDOW);
+	h->device = !h->cfg.strict && (h->board.caps & CAP_DEVICE);
 	h->block = negotiate_block(h);
 	if (h->windowed && h->board.window && h->board.window < h->cfg.window)
 		h->cfg.window = h->board.window;
@@ -205,9 +213,11 @@ static void on_connect_ack(struct sess_host *h, const struct frame *f, uint64_t 
 		send_readback(h, now);
 		return;
 	}
+	if (host_dev_connected(h, now))
+		return;
 	tlv_writer_init(&w, d, sizeof(d));
 	tlv_put_u8(&w, T_TYPE, (uint8_t)h->cfg.type);
-	send_cmd(h, FC_DOWNLOAD, d, w.len, H_DOWNLOAD, now);
+	host_send_cmd(h, FC_DOWNLOAD, d, w.len, H_DOWNLOAD, now);
 }
 
 static int src_read(void *ctx, uint64_t off, void *buf, size_t len)
@@ -250,8 +260,8 @@ static void start_data(struct sess_host *h, const struct frame *f, uint64_t now)
 	if (h->windowed && tlv_get_uint(f->data, f->len, T_RESUME, &resume) && resume &&
 	    tlv_find(f->data, f->len, T_CUM, 0, &(size_t){0})) {
 		if (xsend_resume(&h->tx_data, f->data, f->len, now) < 0) {
-			fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
-			     "malformed resume status in FILE_INFO_ACK");
+			host_fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
+				  "malformed resume status in FILE_INFO_ACK");
 			return;
 		}
 		h->resumed = (uint32_t)resume;
@@ -264,27 +274,62 @@ static void start_data(struct sess_host *h, const struct frame *f, uint64_t now)
 		h->state = H_DATA;
 }
 
-static void on_download_ack(struct sess_host *h, uint64_t now)
+/* FILE_INFO without the package header; see sess_host_pkg_hdr_max. */
+static void file_info_tlvs(const struct sess_host_config *cfg, uint32_t frames, unsigned block,
+			   struct tlv_writer *w)
+{
+	tlv_put_u8(w, T_TYPE, (uint8_t)cfg->type);
+	tlv_put_u64(w, T_SIZE, cfg->size);
+	tlv_put_u32(w, T_FRAMES, frames);
+	tlv_put_u32(w, T_CRC, cfg->crc);
+	tlv_put_u16(w, T_BLOCK, (uint16_t)block);
+	if (cfg->name)
+		tlv_put_str(w, T_NAME, cfg->name);
+}
+
+size_t sess_host_pkg_hdr_max(const struct sess_host_config *cfg)
 {
 	uint8_t d[300];
+	struct tlv_writer w;
+	size_t room, pieces;
+
+	if (!cfg->nic)
+		return 0;
+	tlv_writer_init(&w, d, sizeof(d));
+	file_info_tlvs(cfg, 0, 0, &w);
+	room = sess_block_for_mtu(cfg->nic->mtu);
+	if (w.overflow || room <= w.len)
+		return 0;
+	room -= w.len;
+	/* pieces of 255 bytes, each with a 2-byte TLV head */
+	pieces = room / 257;
+	room -= pieces * 257;
+	return pieces * 255 + (room > 2 ? room - 2 : 0);
+}
+
+static void on_download_ack(struct sess_host *h, uint64_t now)
+{
 	struct tlv_writer w;
 	uint64_t frames = (h->cfg.size + h->block - 1) / h->block;
 
 	if (frames > SESS_MAX_FRAMES) {
-		fail(h, now, NOTICE_NONE, D_TOO_BIG, 0, 0, "file too big for %u-byte blocks",
-		     h->block);
+		host_fail(h, now, NOTICE_NONE, D_TOO_BIG, 0, 0, "file too big for %u-byte blocks",
+			  h->block);
 		return;
 	}
 	h->frames = (uint32_t)frames;
-	tlv_writer_init(&w, d, sizeof(d));
-	tlv_put_u8(&w, T_TYPE, (uint8_t)h->cfg.type);
-	tlv_put_u64(&w, T_SIZE, h->cfg.size);
-	tlv_put_u32(&w, T_FRAMES, h->frames);
-	tlv_put_u32(&w, T_CRC, h->cfg.crc);
-	tlv_put_u16(&w, T_BLOCK, (uint16_t)h->block);
-	if (h->cfg.name)
-		tlv_put_str(&w, T_NAME, h->cfg.name);
-	send_cmd(h, FC_FILE_INFO, d, w.len, H_FILE_INFO, now);
+	/* The TLVs are built in the frame buffer: FILE_INFO with a package
+	 * header fills a frame. */
+	tlv_writer_init(&w, h->tx, sess_block_for_mtu(h->cfg.nic->mtu));
+	file_info_tlvs(&h->cfg, h->frames, h->block, &w);
+	host_dev_pkg_tlvs(h, &w);
+	if (w.overflow) {
+		host_fail(h, now, NOTICE_NONE, D_NONE, 0, 0,
+			  "the package header (%zu bytes) does not fit in FILE_INFO at MTU %u",
+			  h->cfg.pkg_hdr_len, h->cfg.nic->mtu);
+		return;
+	}
+	host_send_cmd(h, FC_FILE_INFO, h->tx, w.len, H_FILE_INFO, now);
 }
 
 static void on_download_done(struct sess_host *h, const struct frame *f, uint64_t now)
@@ -293,15 +338,15 @@ static void on_download_done(struct sess_host *h, const struct frame *f, uint64_
 
 	if (!tlv_get_uint(f->data, f->len, T_SIZE, &size) ||
 	    !tlv_get_uint(f->data, f->len, T_CRC, &crc)) {
-		fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
-		     "DOWNLOAD_DONE without size and CRC");
+		host_fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
+			  "DOWNLOAD_DONE without size and CRC");
 		return;
 	}
 	if (size != h->cfg.size || (uint32_t)crc != h->cfg.crc) {
-		fail(h, now, NOTICE_FILE_CRC, D_FILE_CRC, h->cfg.crc, (uint32_t)crc,
-		     "board stored %llu bytes with CRC %08x, sent %llu bytes with CRC %08x",
-		     (unsigned long long)size, (unsigned)crc, (unsigned long long)h->cfg.size,
-		     h->cfg.crc);
+		host_fail(h, now, NOTICE_FILE_CRC, D_FILE_CRC, h->cfg.crc, (uint32_t)crc,
+			  "board stored %llu bytes with CRC %08x, sent %llu bytes with CRC %08x",
+			  (unsigned long long)size, (unsigned)crc, (unsigned long long)h->cfg.size,
+			  h->cfg.crc);
 		return;
 	}
 	hlog(h, "download done: %llu bytes, CRC %08x", (unsigned long long)size, (unsigned)crc);
@@ -309,7 +354,7 @@ static void on_download_done(struct sess_host *h, const struct frame *f, uint64_
 		send_readback(h, now);
 		return;
 	}
-	send_cmd(h, FC_DISCONNECT, NULL, 0, H_DISCONNECT, now);
+	host_dev_proven(h, now);
 }
 
 static void on_readback_ack(struct sess_host *h, const struct frame *f, uint64_t now)
@@ -320,18 +365,19 @@ static void on_readback_ack(struct sess_host *h, const struct frame *f, uint64_t
 	if (!tlv_get_uint(f->data, f->len, T_SIZE, &size) ||
 	    !tlv_get_uint(f->data, f->len, T_CRC, &crc) ||
 	    !tlv_get_uint(f->data, f->len, T_FRAMES, &frames)) {
-		fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
-		     "READBACK_ACK without size, frame count and CRC");
+		host_fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
+			  "READBACK_ACK without size, frame count and CRC");
 		return;
 	}
 	tlv_get_uint(f->data, f->len, T_BLOCK, &block);
 	if (block == 0 || block > h->block || size > ((uint64_t)1 << 48) ||
 	    frames != (size + block - 1) / block || frames > SESS_MAX_FRAMES) {
-		fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD,
-		     (uint32_t)((size + block - 1) / (block ? block : 1)), (uint32_t)frames,
-		     "READBACK_ACK frame count %llu does not fit %llu bytes in %llu-byte blocks",
-		     (unsigned long long)frames, (unsigned long long)size,
-		     (unsigned long long)block);
+		host_fail(
+			h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD,
+			(uint32_t)((size + block - 1) / (block ? block : 1)), (uint32_t)frames,
+			"READBACK_ACK frame count %llu does not fit %llu bytes in %llu-byte blocks",
+			(unsigned long long)frames, (unsigned long long)size,
+			(unsigned long long)block);
 		return;
 	}
 	h->rb_size = size;
@@ -341,14 +387,14 @@ static void on_readback_ack(struct sess_host *h, const struct frame *f, uint64_t
 	if (h->cfg.job == SESS_DOWNLOAD) {
 		if (size != h->cfg.size) {
 			h->result.offset = size < h->cfg.size ? size : h->cfg.size;
-			fail(h, now, NOTICE_READBACK_MISMATCH, D_SIZE, (uint32_t)h->cfg.size,
-			     (uint32_t)size, "read-back is %llu bytes, the file %llu",
-			     (unsigned long long)size, (unsigned long long)h->cfg.size);
+			host_fail(h, now, NOTICE_READBACK_MISMATCH, D_SIZE, (uint32_t)h->cfg.size,
+				  (uint32_t)size, "read-back is %llu bytes, the file %llu",
+				  (unsigned long long)size, (unsigned long long)h->cfg.size);
 			return;
 		}
 		if ((uint32_t)crc != h->cfg.crc) {
-			fail(h, now, NOTICE_FILE_CRC, D_FILE_CRC, h->cfg.crc, (uint32_t)crc,
-			     "read-back CRC %08x, file CRC %08x", (unsigned)crc, h->cfg.crc);
+			host_fail(h, now, NOTICE_FILE_CRC, D_FILE_CRC, h->cfg.crc, (uint32_t)crc,
+				  "read-back CRC %08x, file CRC %08x", (unsigned)crc, h->cfg.crc);
 			return;
 		}
 	}
@@ -392,7 +438,8 @@ static void on_readback_data(struct sess_host *h, const struct frame *f, uint64_
 		if (why.err)
 			local_fail(h, now, why.err, "read-back output");
 		else
-			fail(h, now, why.notice, why.detail, why.expected, why.got, "%s", why.text);
+			host_fail(h, now, why.notice, why.detail, why.expected, why.got, "%s",
+				  why.text);
 		return;
 	}
 	if (r == 0)
@@ -408,9 +455,9 @@ static void on_readback_done(struct sess_host *h, uint64_t now)
 	int r;
 
 	if (!xrecv_complete(&h->rx_data)) {
-		fail(h, now, NOTICE_WRONG_COMMAND, D_SEQUENCE, h->rb_frames,
-		     xrecv_have(&h->rx_data), "READBACK_DONE after %u of %u frames",
-		     xrecv_have(&h->rx_data), h->rb_frames);
+		host_fail(h, now, NOTICE_WRONG_COMMAND, D_SEQUENCE, h->rb_frames,
+			  xrecv_have(&h->rx_data), "READBACK_DONE after %u of %u frames",
+			  xrecv_have(&h->rx_data), h->rb_frames);
 		return;
 	}
 	memset(&v, 0, sizeof(v));
@@ -420,20 +467,23 @@ static void on_readback_done(struct sess_host *h, uint64_t now)
 		return;
 	}
 	if (v.has_crc && v.crc != h->rb_crc) {
-		fail(h, now, NOTICE_FILE_CRC, D_FILE_CRC, h->rb_crc, v.crc,
-		     "read-back data has CRC %08x, board announced %08x", v.crc, h->rb_crc);
+		host_fail(h, now, NOTICE_FILE_CRC, D_FILE_CRC, h->rb_crc, v.crc,
+			  "read-back data has CRC %08x, board announced %08x", v.crc, h->rb_crc);
 		return;
 	}
 	if (v.differs) {
 		h->result.offset = v.first_diff;
 		h->result.ndiff = v.ndiff;
-		fail(h, now, NOTICE_READBACK_MISMATCH, D_NONE, 0, 0,
-		     "read-back differs from the file at offset %llu (%llu bytes differ)",
-		     (unsigned long long)v.first_diff, (unsigned long long)v.ndiff);
+		host_fail(h, now, NOTICE_READBACK_MISMATCH, D_NONE, 0, 0,
+			  "read-back differs from the file at offset %llu (%llu bytes differ)",
+			  (unsigned long long)v.first_diff, (unsigned long long)v.ndiff);
 		return;
 	}
 	hlog(h, "read-back done: %llu bytes identical", (unsigned long long)h->rb_size);
-	send_cmd(h, FC_DISCONNECT, NULL, 0, H_DISCONNECT, now);
+	if (h->cfg.job == SESS_DOWNLOAD)
+		host_dev_proven(h, now);
+	else
+		host_send_cmd(h, FC_DISCONNECT, NULL, 0, H_DISCONNECT, now);
 }
 
 static void on_error(struct sess_host *h, const struct frame *f, uint64_t now)
@@ -453,8 +503,8 @@ static void on_error(struct sess_host *h, const struct frame *f, uint64_t now)
 		h->result.local = 1;
 	/* A board that gives up on silence reports TIMEOUT; keep the phase's name
 	 * for it when we are still connecting. */
-	fail(h, now, (int)notice, (int)detail, (uint32_t)expected, (uint32_t)got, "board: %s%s%s",
-	     proto_detail_name((int)detail), *text ? ": " : "", text);
+	host_fail(h, now, (int)notice, (int)detail, (uint32_t)expected, (uint32_t)got,
+		  "board: %s%s%s", proto_detail_name((int)detail), *text ? ": " : "", text);
 }
 
 /* The reply codes each state accepts, and what they lead to. */
@@ -468,6 +518,11 @@ static int expected_code(enum sess_host_state s)
 	case H_WAIT_DONE: return FC_DOWNLOAD_DONE;
 	case H_READBACK: return FC_READBACK_ACK;
 	case H_RB_DATA: return FC_READBACK_DATA;
+	case H_INFO: return FC_INFO_ACK;
+	case H_ACTIVATE:
+	case H_ACT_QUERY:
+	case H_ROLLBACK: return FC_ACT_STATE;
+	case H_LOG: return FC_LOG_DATA;
 	case H_DISCONNECT: return FC_DISCONNECT_ACK;
 	default: return 0;
 	}
@@ -490,8 +545,8 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 		int fresh = xsend_report(&h->tx_data, f->seq, f->data, f->len, now);
 
 		if (fresh < 0)
-			fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
-			     "malformed BOARD_STATUS");
+			host_fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
+				  "malformed BOARD_STATUS");
 		else if (xsend_done(&h->tx_data))
 			wait_done(h, now);
 		else if (fresh > 0)
@@ -517,10 +572,10 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 				     code == FC_RB_STATUS_QUERY || code == FC_DOWNLOAD_DONE)) ||
 		    (h->windowed && h->state == H_READBACK && code == FC_READBACK_DONE))
 			return;
-		fail(h, now, NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE,
-		     (uint32_t)expected_code(h->state), (uint32_t)code,
-		     "got %s while waiting for %s", frame_code_name(code),
-		     frame_code_name(expected_code(h->state)));
+		host_fail(h, now, NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE,
+			  (uint32_t)expected_code(h->state), (uint32_t)code,
+			  "got %s while waiting for %s", frame_code_name(code),
+			  frame_code_name(expected_code(h->state)));
 		return;
 	}
 	if (code != FC_READBACK_DATA)
@@ -532,6 +587,9 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 	case FC_DOWNLOAD_DONE: on_download_done(h, f, now); break;
 	case FC_READBACK_ACK: on_readback_ack(h, f, now); break;
 	case FC_READBACK_DATA: on_readback_data(h, f, now); break;
+	case FC_INFO_ACK:
+	case FC_ACT_STATE:
+	case FC_LOG_DATA: host_dev_input(h, f, now); break;
 	case FC_DISCONNECT_ACK:
 		h->disconnect_acked = 1;
 		h->state = H_END;
@@ -559,8 +617,8 @@ void sess_host_input(struct sess_host *h, const uint8_t *buf, size_t len, uint64
 		 * While connecting, a host that offers the window does not know
 		 * yet which it is: CONNECT is resent, so it waits for the timer. */
 		if (!h->windowed && (h->cfg.strict || h->state != H_CONNECT))
-			fail(h, now, NOTICE_FRAME_CRC, D_FRAME_CRC, 0, (uint32_t)-r,
-			     "damaged frame from the board: %s", frame_strerror(r));
+			host_fail(h, now, NOTICE_FRAME_CRC, D_FRAME_CRC, 0, (uint32_t)-r,
+				  "damaged frame from the board: %s", frame_strerror(r));
 		return;
 	}
 	if (f.session != h->cfg.session_id)
@@ -587,9 +645,11 @@ static void poll_data(struct sess_host *h, uint64_t now)
 
 static int awaiting_reply(const struct sess_host *h)
 {
-	return h->cmd_len && (h->state == H_CONNECT || h->state == H_DOWNLOAD ||
-			      h->state == H_FILE_INFO || h->state == H_READBACK ||
-			      h->state == H_DISCONNECT || (h->state == H_WAIT_DONE && h->windowed));
+	return h->cmd_len &&
+	       (h->state == H_CONNECT || h->state == H_DOWNLOAD || h->state == H_FILE_INFO ||
+		h->state == H_READBACK || h->state == H_INFO || h->state == H_ACTIVATE ||
+		h->state == H_ROLLBACK || h->state == H_LOG || h->state == H_DISCONNECT ||
+		(h->state == H_WAIT_DONE && h->windowed));
 }
 
 /* A command goes again after timeout/30 (100 ms; less on a fast link, see
@@ -613,7 +673,7 @@ void sess_host_poll(struct sess_host *h, uint64_t now)
 {
 	uint64_t quiet;
 
-	if (h->state == H_END || h->state == H_IDLE)
+	if (h->state == H_END || h->state == H_IDLE || host_dev_poll(h, now))
 		return;
 	if (h->state == H_DATA)
 		poll_data(h, now);
@@ -639,16 +699,17 @@ void sess_host_poll(struct sess_host *h, uint64_t now)
 		return;
 	}
 	if (h->crc_errors)
-		fail(h, now, NOTICE_FRAME_CRC, D_FRAME_CRC, 0, h->crc_errors,
-		     "only damaged frames from the board for %.1f s (%u with a bad CRC)",
-		     (double)h->cfg.timeout_us / 1e6, h->crc_errors);
+		host_fail(h, now, NOTICE_FRAME_CRC, D_FRAME_CRC, 0, h->crc_errors,
+			  "only damaged frames from the board for %.1f s (%u with a bad CRC)",
+			  (double)h->cfg.timeout_us / 1e6, h->crc_errors);
 	else if (h->state == H_CONNECT)
-		fail(h, now, NOTICE_CONNECT_FAILED, D_SILENCE, 0, 0, "no CONNECT_ACK within %.1f s",
-		     (double)h->cfg.timeout_us / 1e6);
+		host_fail(h, now, NOTICE_CONNECT_FAILED, D_SILENCE, 0, 0,
+			  "no CONNECT_ACK within %.1f s", (double)h->cfg.timeout_us / 1e6);
 	else
-		fail(h, now, NOTICE_TIMEOUT, D_SILENCE, 0, 0,
-		     "nothing from the board for %.1f s while waiting for %s",
-		     (double)h->cfg.timeout_us / 1e6, frame_code_name(expected_code(h->state)));
+		host_fail(h, now, NOTICE_TIMEOUT, D_SILENCE, 0, 0,
+			  "nothing from the board for %.1f s while waiting for %s",
+			  (double)h->cfg.timeout_us / 1e6,
+			  frame_code_name(expected_code(h->state)));
 }
 
 uint64_t sess_host_next_deadline(const struct sess_host *h)
@@ -657,6 +718,8 @@ uint64_t sess_host_next_deadline(const struct sess_host *h)
 
 	if (h->state == H_END || h->state == H_IDLE)
 		return SESS_NEVER;
+	if (h->state == H_ACT_QUERY)
+		return host_dev_deadline(h);
 	quiet = h->last_progress;
 	d = quiet + h->cfg.timeout_us;
 	if (h->state == H_DATA && xsend_deadline(&h->tx_data) < d)
@@ -686,10 +749,15 @@ void sess_host_stats(const struct sess_host *h, struct sess_host_stats *st)
 	case H_WAIT_DONE: st->phase = SESS_PH_DOWNLOAD; break;
 	case H_READBACK:
 	case H_RB_DATA: st->phase = SESS_PH_READBACK; break;
+	case H_INFO:
+	case H_ACTIVATE:
+	case H_ACT_QUERY:
+	case H_ROLLBACK:
+	case H_LOG: st->phase = SESS_PH_DEVICE; break;
 	case H_DISCONNECT: st->phase = SESS_PH_CLOSING; break;
 	case H_END: st->phase = SESS_PH_DONE; break;
 	}
-	if (st->phase == SESS_PH_READBACK || (st->phase >= SESS_PH_CLOSING && h->rb_size)) {
+	if (st->phase == SESS_PH_READBACK || (st->phase >= SESS_PH_DEVICE && h->rb_size)) {
 		st->phase_start = h->t_rb_start;
 		st->total = h->rb_size;
 		st->done = xrecv_bytes(&h->rx_data);

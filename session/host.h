@@ -41,7 +41,82 @@ struct sess_sink {
 	void *ctx;
 };
 
-enum sess_job { SESS_DOWNLOAD = 1, SESS_READBACK = 2 };
+/** What a session does after CONNECT. The last four need a board with
+ *  CAP_DEVICE (PROTOCOL.md §7): without it they end in a local failure
+ *  saying so, before any device command is sent. */
+enum sess_job {
+	SESS_DOWNLOAD = 1, /* a file or an update package (pkg_hdr), then read-back */
+	SESS_READBACK = 2, /* the board's file of a type, into the sink */
+	SESS_INFO = 3,	   /* INFO: identity, board time, every image held */
+	SESS_ACTIVATE = 4, /* ACTIVATE the staged image of a type, now or at a time */
+	SESS_ROLLBACK = 5, /* ROLLBACK: put the previous image of a type back */
+	SESS_LOG = 6,	   /* LOG_QUERY from since until the board has no more */
+};
+
+/** When to activate: a package download (after the read-back proved it;
+ *  SESS_ACT_NONE leaves it staged) or SESS_ACTIVATE (NOW, AT or IN). */
+enum sess_activate {
+	SESS_ACT_NONE = 0,
+	SESS_ACT_NOW = 1,
+	SESS_ACT_AT = 2, /* at act_at_us, the host's wall clock */
+	SESS_ACT_IN = 3, /* act_in_us after ACTIVATE goes out */
+};
+
+/** A version as the board reports it: count 0 = unknown, else 1..4 parts. */
+struct sess_version {
+	uint8_t count;
+	uint16_t part[4];
+};
+
+/** One image the board holds (T_IMAGE). */
+struct sess_image {
+	int type;  /* enum proto_file_type */
+	int role;  /* enum proto_role */
+	int flags; /* PROTO_IMG_F_* */
+	struct sess_version version;
+	uint64_t size;
+	uint8_t sha256[32];
+	uint64_t activate_at; /* µs since 1970 on the board's clock; 0 = none */
+};
+
+#define SESS_MAX_IMAGES 32
+
+/** The answer to INFO. */
+struct sess_info {
+	char vendor[64], model[64], serial[64];
+	uint32_t caps;
+	int has_board_time;
+	uint64_t board_time; /* µs since 1970, the board's clock, when it answered */
+	uint64_t host_time;  /* µs since 1970, the host's clock, when the answer came */
+	unsigned nimages;    /* in the order the board listed them */
+	struct sess_image images[SESS_MAX_IMAGES];
+	unsigned dropped; /* images beyond SESS_MAX_IMAGES, not kept */
+};
+
+/** How an activation (or a rollback) ended, from the last ACT_STATE. */
+struct sess_activation {
+	int asked;	      /* ACTIVATE (or ROLLBACK) was sent */
+	int state;	      /* enum proto_act_state; ACT_NONE until answered */
+	int type;	      /* enum proto_file_type */
+	uint64_t act_at;      /* scheduled: µs since 1970 on the board's clock */
+	uint64_t host_act_at; /* scheduled: the same moment on the host's clock */
+	uint32_t health_ms;   /* how long the board said the health check may take */
+	struct sess_version from, to;
+};
+
+/** One event of the board's log (T_EVENT). */
+struct sess_event {
+	uint64_t seq;
+	uint64_t time; /* µs since 1970, the board's clock */
+	int event;     /* enum proto_event */
+	int type;      /* enum proto_file_type, 0 if none */
+	int notice, detail;
+	uint8_t host[6]; /* the host the event came from (zero if none) */
+	struct sess_version from, to;
+};
+
+/** Called for each event of SESS_LOG, oldest first, each once. */
+typedef void (*sess_event_fn)(void *ctx, const struct sess_event *ev);
 
 struct sess_host_config {
 	struct nic *nic;
@@ -63,6 +138,23 @@ struct sess_host_config {
 	uint32_t session_id; /* nonzero, chosen at random by the caller */
 	sess_log_fn log;
 	void *log_ctx;
+	/* SESS_DOWNLOAD of an update package: its header (the first pkg_hdr_len
+	 * bytes of the file), sent in FILE_INFO as T_PKG_HDR pieces; it must fit
+	 * (sess_host_pkg_hdr_max). NULL for a plain file. The board must have
+	 * CAP_DEVICE, else nothing is sent. */
+	const uint8_t *pkg_hdr;
+	size_t pkg_hdr_len;
+	/* SESS_DOWNLOAD of a package (after the read-back), SESS_ACTIVATE */
+	int activate;	    /* enum sess_activate */
+	uint64_t act_at_us; /* SESS_ACT_AT: µs since 1970, host clock */
+	uint64_t act_in_us; /* SESS_ACT_IN */
+	/* The host's wall clock, µs since 1970, minus the clock of the times
+	 * passed to the machine: the machine never reads a clock itself. */
+	int64_t wall_offset_us;
+	/* SESS_LOG: the first event wanted, and where each one goes */
+	uint64_t since;
+	sess_event_fn on_event;
+	void *event_ctx;
 };
 
 /** States of the host, in the order they are passed. */
@@ -75,6 +167,11 @@ enum sess_host_state {
 	H_WAIT_DONE,  /* all data sent, waiting for DOWNLOAD_DONE */
 	H_READBACK,   /* READBACK sent, waiting for READBACK_ACK */
 	H_RB_DATA,    /* receiving READBACK_DATA */
+	H_INFO,	      /* INFO sent, waiting for INFO_ACK */
+	H_ACTIVATE,   /* ACTIVATE sent, waiting for ACT_STATE */
+	H_ACT_QUERY,  /* the health check runs: ACT_QUERY every 100 ms */
+	H_ROLLBACK,   /* ROLLBACK sent, waiting for ACT_STATE */
+	H_LOG,	      /* LOG_QUERY sent, waiting for LOG_DATA */
 	H_DISCONNECT, /* DISCONNECT sent, waiting for DISCONNECT_ACK */
 	H_END,	      /* finished: result is final */
 };
@@ -97,6 +194,7 @@ struct sess_host {
 	struct sess_result result;
 	struct sess_identity board;
 	int windowed;	  /* CAP_WINDOW in use */
+	int device;	  /* CAP_DEVICE in use */
 	unsigned block;	  /* negotiated */
 	uint32_t resumed; /* frames the board already held (resume) */
 	uint32_t frames;  /* data frames of the file */
@@ -116,8 +214,15 @@ struct sess_host {
 	struct xrecv rx_data;
 	int disconnect_acked;
 	uint64_t last_status_tx;
+	/* the device extension */
+	struct sess_info info;
+	struct sess_activation act;
+	uint64_t act_deadline; /* testing: no final answer by then is a TIMEOUT */
+	uint64_t log_since;    /* the T_SINCE of the LOG_QUERY out */
+	uint64_t log_next;     /* events below this were handed on */
+	uint64_t log_events;
 	/* the last command, resent while waiting for its reply */
-	uint8_t cmd[FRAME_MIN_LEN + 600];
+	uint8_t cmd[FRAME_BUF_MAX];
 	size_t cmd_len;
 	/* statistics */
 	uint64_t frames_rx, frames_bad;
@@ -126,7 +231,9 @@ struct sess_host {
 };
 
 /** Set up h (caller-owned) from cfg (copied; the pointers in it must live as
- *  long as h). Returns 0 or -errno. */
+ *  long as h). Returns 0 or -errno: -EINVAL for a missing source or sink, an
+ *  activation without a package or a job that needs one; -EMSGSIZE for a
+ *  package header too big for FILE_INFO. */
 int sess_host_init(struct sess_host *h, const struct sess_host_config *cfg);
 void sess_host_dispose(struct sess_host *h);
 /** Send CONNECT and start the timers. */
@@ -150,6 +257,8 @@ enum sess_phase {
 	SESS_PH_CONNECT,  /* connecting, or commands before the data */
 	SESS_PH_DOWNLOAD, /* FILE_DATA going out, or waiting for DOWNLOAD_DONE */
 	SESS_PH_READBACK, /* READBACK sent, READBACK_DATA coming in */
+	SESS_PH_DEVICE,	  /* a device command (INFO, ACTIVATE and its health check,
+			   * ROLLBACK, LOG_QUERY) and its answers */
 	SESS_PH_CLOSING,  /* DISCONNECT sent */
 	SESS_PH_DONE,
 };
@@ -174,6 +283,24 @@ struct sess_host_stats {
 };
 /** Fill st from h; any time after sess_host_init(). */
 void sess_host_stats(const struct sess_host *h, struct sess_host_stats *st);
+
+/** The answer to INFO (SESS_INFO; zero before it came). Owned by h. */
+const struct sess_info *sess_host_info(const struct sess_host *h);
+/** The activation asked for (a package download, SESS_ACTIVATE) or the
+ *  rollback (SESS_ROLLBACK) and how it stands; asked = 0 if none was sent.
+ *  Owned by h. */
+const struct sess_activation *sess_host_activation(const struct sess_host *h);
+/** SESS_LOG: how many events were handed to on_event. */
+uint64_t sess_host_log_events(const struct sess_host *h);
+
+/** The largest package header a FILE_INFO of cfg can carry at the MTU of
+ *  cfg->nic (with cfg->name beside it). A bigger one is refused by
+ *  sess_host_init (-EMSGSIZE); check first to say so plainly. */
+size_t sess_host_pkg_hdr_max(const struct sess_host_config *cfg);
+
+/** Write a version as "1.2.0" (its count of parts), or "unknown"; returns
+ *  out. cap >= 24 always suffices. */
+char *sess_version_format(const struct sess_version *v, char *out, size_t cap);
 
 /** End the session now on the caller's behalf (an interrupt): tell the
  *  board DISCONNECT (a windowed board keeps what it has for resume), and

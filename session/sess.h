@@ -35,10 +35,14 @@ struct sess_result {
 	uint32_t expected, got;
 	uint64_t offset; /* read-back: first differing byte */
 	uint64_t ndiff;	 /* read-back: number of differing bytes */
+	int rolled_back; /* an activation this session asked for failed its health
+			  * check and the board put the previous image back */
 	char text[240];
 };
 
-/** Exit code for a result: 0, 11..16 for the notices, 1 otherwise. */
+/** Exit code for a result: 11..16 for the notices; 17 for a board's policy
+ *  refusal (notice 0, details 13..15); 18 when an activation was rolled
+ *  back; 1 for other failures; else 0. */
 int sess_exit_code(const struct sess_result *r);
 
 /** Where a machine's log lines go (one line, no newline); may be NULL. */

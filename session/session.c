@@ -9,6 +9,10 @@ int sess_exit_code(const struct sess_result *r)
 {
 	if (r->notice >= NOTICE_CONNECT_FAILED && r->notice <= NOTICE_WRONG_COMMAND)
 		return 10 + r->notice;
+	if (r->notice == NOTICE_NONE && r->detail >= D_POLICY && r->detail <= D_NOT_NEWER)
+		return 17;
+	if (r->rolled_back)
+		return 18;
 	return r->local ? 1 : 0;
 }
 

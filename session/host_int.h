@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* What host.c (the exchange of §4) and host_device.c (the device commands
+ * of §7) share inside the host machine. Not for use outside session/. */
+#ifndef ETHDL_HOST_INT_H
+#define ETHDL_HOST_INT_H
+
+#include "common.h"
+#include "host.h"
+
+#define hlog(h, ...) sess_logf((h)->cfg.log, (h)->cfg.log_ctx, __VA_ARGS__)
+
+/* ACT_QUERY goes this often while the health check runs. */
+#define HOST_ACT_QUERY_US 100000u
+
+/** Keep a command to resend until its reply comes, send it (unless later:
+ *  then it first goes when the resend timer fires), enter next. */
+void host_keep_cmd(struct sess_host *h, uint8_t code, const uint8_t *data, size_t len,
+		   enum sess_host_state next, int later, uint64_t now);
+/** host_keep_cmd, sent now. */
+void host_send_cmd(struct sess_host *h, uint8_t code, const uint8_t *data, size_t len,
+		   enum sess_host_state next, uint64_t now);
+/** Record the first failure, tell the board (unless it told us), end. */
+void host_fail(struct sess_host *h, uint64_t now, int notice, int detail, uint32_t expected,
+	       uint32_t got, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/** The wall clock (µs since 1970) at now. */
+uint64_t host_wall(const struct sess_host *h, uint64_t now);
+
+/* ---- host_device.c ---- */
+
+/** The connection is up: for a device job, 1 after sending its command (or
+ *  failing because the board lacks CAP_DEVICE); 0 for the other jobs. A
+ *  package download to a board without CAP_DEVICE fails here too. */
+int host_dev_connected(struct sess_host *h, uint64_t now);
+/** Append the package header to FILE_INFO as T_PKG_HDR pieces. */
+void host_dev_pkg_tlvs(const struct sess_host *h, struct tlv_writer *w);
+/** The download is proven: ACTIVATE if asked, else DISCONNECT. */
+void host_dev_proven(struct sess_host *h, uint64_t now);
+/** INFO_ACK, ACT_STATE or LOG_DATA in a state that awaits it. */
+void host_dev_input(struct sess_host *h, const struct frame *f, uint64_t now);
+/** Timers of the health check: 1 if the state is H_ACT_QUERY (handled). */
+int host_dev_poll(struct sess_host *h, uint64_t now);
+/** When host_dev_poll must next run in H_ACT_QUERY. */
+uint64_t host_dev_deadline(const struct sess_host *h);
+
+#endif
