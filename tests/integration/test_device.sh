@@ -93,16 +93,16 @@ import json, sys
 for l in open(sys.argv[1]):
     if l.strip():
         e = json.loads(l)
-        print(e["seq"], e["event"], e.get("to", ""))
+        print(e["seq"], e["event"].replace(" ", "_"), e.get("to", ""))
 ' "$W/log.out" 2>/dev/null)
 printf '%s\n' "$events" >"$W/events"
 order=$(awk '{print $2}' "$W/events" | tr '\n' ' ')
 assert_match "log: v2 scheduled, then activated" \
-	"scheduled .*activated" "$order"
+	"activation_scheduled .*activated" "$order"
 assert_match "log: refusals after the activation of v2" "activated .*refused .*refused" "$order"
 assert_match "log: v3's failed check, then the rollback" \
-	"refused .*health check failed .*rolled back" "$order"
-assert_match "log: the restarts" "started .*started .*started" "$order"
+	"refused .*health_check_failed .*rolled_back" "$order"
+assert_match "log: the restarts" "board_started .*board_started .*board_started" "$order"
 seqs=$(awk '{print $1}' "$W/events" | tr '\n' ' ')
 assert_eq "log: sequence numbers only grow" "$seqs" \
 	"$(awk '{print $1}' "$W/events" | sort -n | tr '\n' ' ')"
