@@ -5,6 +5,9 @@
  * the host, built with a valid CRC and the current session id (so the
  * fuzzer reaches deep states) or passed raw, and advances the fake clock so
  * that the timers fire too. What the machines send is drained and dropped.
+ * The board keeps its images in mem_devstore; after every record the
+ * harness checks that every image the device names has the bytes its record
+ * says (abort otherwise).
  *
  * record: dir u8 (bit 0 host/board, bit 1 raw, bit 2 wrong session),
  *         code u8, seq u8, flags u8, dt u8 (x 50 ms), len u8, data[len]
@@ -15,88 +18,31 @@
 
 #include "frame.h"
 #include "nic.h"
+#include "mem_devstore.h"
 #include "session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define SLOT_MAX 65536
-
-struct mem_store {
-	uint8_t slot[FT_COUNT][SLOT_MAX];
-	uint64_t size[FT_COUNT];
-	int has[FT_COUNT];
-	uint8_t part[SLOT_MAX];
-	uint64_t part_size;
-	int part_type, open;
-};
-
-static struct mem_store ms;
-
-static int ms_info(void *ctx, int type, uint64_t *size, uint32_t *crc)
+/* Every image the board's device names is in the store with the bytes its
+ * record says: nothing is ever made active, staged or previous without its
+ * CRC having matched. */
+static void check_device(const struct sess_board *b, const struct devstore *st)
 {
-	(void)ctx;
-	if (type < 1 || type >= FT_COUNT || !ms.has[type])
-		return -ENOENT;
-	*size = ms.size[type];
-	*crc = frame_crc32(0, ms.slot[type], ms.size[type]);
-	return 0;
-}
+	const struct board_device *d = sess_board_device(b);
 
-static int ms_begin(void *ctx, int type, uint64_t size)
-{
-	(void)ctx;
-	if (size > SLOT_MAX)
-		return -ENOSPC;
-	ms.part_type = type;
-	ms.part_size = size;
-	ms.open = 1;
-	return 0;
-}
+	for (int t = 1; t < FT_COUNT; t++)
+		for (int r = 0; r < DEV_ROLES; r++) {
+			const struct dev_image *im = dev_image(d, t, (enum dev_role)r);
+			const uint8_t *bytes;
+			uint64_t n;
+			int type;
 
-static int ms_write(void *ctx, uint64_t off, const void *buf, size_t len)
-{
-	(void)ctx;
-	if (!ms.open || off > ms.part_size || len > ms.part_size - off)
-		abort(); /* the board must never write outside what it announced */
-	memcpy(ms.part + off, buf, len);
-	return 0;
-}
-
-static int ms_read_new(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	(void)ctx;
-	if (!ms.open || off > ms.part_size || len > ms.part_size - off)
-		abort();
-	memcpy(buf, ms.part + off, len);
-	return 0;
-}
-
-static int ms_commit(void *ctx, uint32_t crc)
-{
-	(void)ctx;
-	if (!ms.open || frame_crc32(0, ms.part, ms.part_size) != crc)
-		abort(); /* a commit must come only after the CRC matched */
-	memcpy(ms.slot[ms.part_type], ms.part, ms.part_size);
-	ms.size[ms.part_type] = ms.part_size;
-	ms.has[ms.part_type] = 1;
-	ms.open = 0;
-	return 0;
-}
-
-static void ms_abort(void *ctx)
-{
-	(void)ctx;
-	ms.open = 0;
-}
-
-static int ms_read(void *ctx, int type, uint64_t off, void *buf, size_t len)
-{
-	(void)ctx;
-	if (type < 1 || type >= FT_COUNT || !ms.has[type] || off > ms.size[type] ||
-	    len > ms.size[type] - off)
-		abort();
-	memcpy(buf, ms.slot[type] + off, len);
-	return 0;
+			if (!im)
+				continue;
+			bytes = mem_devstore_image(st, im->id, &n, &type);
+			if (!bytes || n != im->size || frame_crc32(0, bytes, n) != im->crc)
+				abort();
+		}
 }
 
 static uint8_t file[5000];
@@ -148,24 +94,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct sess_host h;
 	static struct sess_board b;
 	static uint8_t buf[FRAME_BUF_MAX];
-	struct board_store store = {ms_info,   ms_begin, ms_write, ms_read_new,
-				    ms_commit, ms_abort, ms_read,  NULL};
+	struct devstore store;
 	struct sess_source src = {src_read, NULL};
 	struct sess_sink sink = {sink_begin, sink_write, sink_finish, NULL};
 	struct nic *hn, *hp, *bn, *bp;
 	uint64_t now = 1000000;
 	size_t off = 0;
 
-	memset(&ms, 0, sizeof(ms));
 	for (size_t i = 0; i < sizeof(file); i++)
 		file[i] = (uint8_t)(i * 7);
-	ms.has[FT_CONFIG] = 1;
-	ms.size[FT_CONFIG] = 3000;
-	if (nic_loop_pair(&hn, &hp, mac_h, mac_b, 1500, 0) < 0)
+	if (mem_devstore_open(&store) < 0)
 		return 0;
+	mem_devstore_set_capacity(&store, 1u << 20);
+	if (nic_loop_pair(&hn, &hp, mac_h, mac_b, 1500, 0) < 0) {
+		mem_devstore_close(&store);
+		return 0;
+	}
 	if (nic_loop_pair(&bn, &bp, mac_b, mac_h, 1500, 0) < 0) {
 		nic_close(hn);
 		nic_close(hp);
+		mem_devstore_close(&store);
 		return 0;
 	}
 	struct sess_host_config hc = {
@@ -180,7 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.session_id = 0x11223344,
 		.window = 8,
 	};
-	struct sess_board_config bc = {.nic = bn, .store = &store, .window = 8};
+	struct sess_board_config bc = {
+		.nic = bn, .store = &store, .window = 8, .vendor = "acme", .model = "m", .serial = "1"};
 
 	memcpy(hc.board, mac_b, 6);
 	sess_host_init(&h, &hc);
@@ -224,6 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sess_board_poll(&b, now);
 		drain(hp);
 		drain(bp);
+		check_device(&b, &store);
 	}
 	sess_host_dispose(&h);
 	sess_board_dispose(&b);
@@ -231,5 +181,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nic_close(hp);
 	nic_close(bn);
 	nic_close(bp);
+	mem_devstore_close(&store);
 	return 0;
 }
