@@ -13,12 +13,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -675,6 +677,66 @@ static void test_dir_torn_log(void)
 	devstore_dir_close(&st);
 }
 
+/* A board killed (kill -9) at any moment of its saves and appends: the
+ * record always loads whole (one of the saved values, never damaged), the
+ * log holds whole entries only, in order, and the board goes on. */
+static void test_dir_killed(void)
+{
+	struct devstore st;
+	uint8_t e[DEVSTORE_EVENT_LEN], want[DEVSTORE_EVENT_LEN];
+	uint64_t v = 0, last_v = 0, got, next;
+	size_t len;
+	int ok = 1;
+
+	CU_ASSERT_EQUAL_FATAL(dir_fresh(&st), 0);
+	devstore_dir_close(&st);
+	for (int round = 0; round < 20; round++) {
+		struct timespec nap = {0, (long)(5 + (round * 17) % 50) * 1000000L};
+		pid_t pid = fork();
+
+		CU_ASSERT_FATAL(pid >= 0);
+		if (pid == 0) {
+			uint8_t ce[DEVSTORE_EVENT_LEN];
+			uint64_t cv = 0;
+			size_t clen;
+
+			if (devstore_dir_open(&st, tmp_dir, NULL) < 0)
+				_exit(1);
+			if (st.rec_load(st.ctx, &cv, sizeof(cv), &clen) < 0)
+				cv = 0;
+			for (;;) {
+				cv++;
+				event(ce, cv);
+				if (st.rec_save(st.ctx, &cv, sizeof(cv)) < 0 ||
+				    st.log_append(st.ctx, cv, ce) < 0)
+					_exit(1);
+			}
+		}
+		nanosleep(&nap, NULL);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		CU_ASSERT_EQUAL_FATAL(devstore_dir_open(&st, tmp_dir, NULL), 0);
+		v = 0;
+		len = 0;
+		if (st.rec_load(st.ctx, &v, sizeof(v), &len) != 0 && round > 2)
+			ok = 0;
+		ok &= v >= last_v;
+		last_v = v;
+		/* every entry whole and in order; the newest is the record's, or
+		 * the one before it (killed between the save and the append) */
+		got = 0;
+		for (next = 0; st.log_read(st.ctx, next, &got, e) == 1; next = got + 1) {
+			event(want, got);
+			ok &= memcmp(e, want, sizeof(e)) == 0;
+		}
+		ok &= next == 0 || got == v || got + 1 == v;
+		devstore_dir_close(&st);
+	}
+	CU_ASSERT(ok);
+	fprintf(stderr, "(%llu saves) ", (unsigned long long)last_v);
+	CU_ASSERT(last_v > 0);
+}
+
 static void hex(const uint8_t *p, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++)
@@ -1291,6 +1353,7 @@ static CU_TestInfo dir_tests[] = {
 	{"a save cut off before its rename keeps the old record", test_dir_save_interrupted},
 	{"publish: TYPE.bin and TYPE.prev", test_dir_publish},
 	{"a torn log entry is skipped", test_dir_torn_log},
+	{"killed at any moment of saves and appends", test_dir_killed},
 	{"SHA-256 known answers", test_dir_sha256},
 	{"a 64 MiB image", test_dir_big_image},
 	{"health check", test_dir_health},
