@@ -876,26 +876,31 @@ static int ds_health_start(void *ctx, int type, uint32_t id, uint64_t image_off)
 static int ds_health_poll(void *ctx)
 {
 	struct dstore *s = ctx;
-	int status;
-	pid_t r;
+	siginfo_t si;
+	int r;
 
 	if (s->hstate == H_DONE)
 		return s->hresult;
 	if (s->hstate == H_NONE)
 		return -1;
+	memset(&si, 0, sizeof(si));
 	do
-		r = waitpid(s->hpid, &status, WNOHANG);
+		r = waitid(P_PID, (id_t)s->hpid, &si, WEXITED | WNOHANG | WNOWAIT);
 	while (r < 0 && errno == EINTR);
-	if (r == 0 && mono_ms() < s->hdeadline_ms)
-		return 0;
-	if (r == 0) {
+	if (r == 0 && si.si_pid == 0) {
+		if (mono_ms() < s->hdeadline_ms)
+			return 0;
 		health_stop(s); /* too long: killed, unhealthy */
 		s->hresult = -1;
+	} else if (r == 0) {
+		/* Ended. Until it is reaped its group id cannot be reused, so
+		 * whatever it left running is killed first. */
+		kill(-s->hpid, SIGKILL);
+		while (waitpid(s->hpid, NULL, 0) < 0 && errno == EINTR)
+			;
+		s->hresult = si.si_code == CLD_EXITED && si.si_status == 0 ? 1 : -1;
 	} else {
-		/* Whatever the check left running is over too. */
-		if (r > 0)
-			kill(-s->hpid, SIGKILL);
-		s->hresult = r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 1 : -1;
+		s->hresult = -1; /* lost (a board that ignores SIGCHLD) */
 	}
 	s->hstate = H_DONE;
 	return s->hresult;
