@@ -840,7 +840,7 @@ static int health_of(const char *cmd, uint32_t ms, int fail, double *secs)
 	return r;
 }
 
-static int gone(pid_t pid)
+static int dead_now(pid_t pid)
 {
 	char path[64], text[256];
 	FILE *f;
@@ -855,6 +855,20 @@ static int gone(pid_t pid)
 		dead = p[2] == 'Z' || p[2] == 'X';
 	fclose(f);
 	return dead;
+}
+
+/* Whether pid is dead (or a zombie), within a second: a SIGKILL is not
+ * instant. */
+static int gone(pid_t pid)
+{
+	struct timespec nap = {0, 10000000};
+
+	for (int i = 0; i < 100; i++) {
+		if (dead_now(pid))
+			return 1;
+		nanosleep(&nap, NULL);
+	}
+	return 0;
 }
 
 static void test_dir_health(void)
