@@ -157,7 +157,7 @@ static int ends_with(const char *s, const char *tail)
 }
 
 /* "TYPE.ID.img" → id, type; 0 if name is not a sealed image's. */
-static int parse_img(const char *name, uint32_t *id, int *type)
+static int parse_img_loose(const char *name, uint32_t *id, int *type)
 {
 	char stem[NAME_MAX_LEN], *dot, *end;
 	size_t n = strlen(name);
@@ -191,6 +191,17 @@ static int parse_img(const char *name, uint32_t *id, int *type)
 	*id = (uint32_t)v;
 	*type = (int)t;
 	return 1;
+}
+
+/* Only the name img_name would give (no "config.05.img", "type+9.1.img"). */
+static int parse_img(const char *name, uint32_t *id, int *type)
+{
+	char again[NAME_MAX_LEN];
+
+	if (!parse_img_loose(name, id, type))
+		return 0;
+	img_name(*type, *id, "", again, sizeof(again));
+	return strcmp(again, name) == 0;
 }
 
 static int fsync_dir(const struct dstore *s)

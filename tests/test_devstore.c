@@ -464,10 +464,12 @@ static void test_dir_leftovers(void)
 	put_file(tmp_dir, "config.prev.tmp", a, 10);
 	put_file(tmp_dir, "notes.txt", a, 10);
 	put_file(tmp_dir, "config.x.img", a, 10);
+	put_file(tmp_dir, "config.05.img", a, 10);
+	put_file(tmp_dir, "type 9.1.img", a, 10);
 	CU_ASSERT_EQUAL_FATAL(devstore_dir_open(&st, tmp_dir, NULL), 0);
 	listing(tmp_dir, ls, sizeof(ls));
-	CU_ASSERT_STRING_EQUAL(ls, "config.5.img config.x.img device.log device.rec.spare "
-				   "notes.txt");
+	CU_ASSERT_STRING_EQUAL(ls, "config.05.img config.5.img config.x.img device.log "
+				   "device.rec.spare notes.txt type 9.1.img");
 	CU_ASSERT_EQUAL(st.img_list(st.ctx, ids, 4), 1);
 	devstore_dir_close(&st);
 }
