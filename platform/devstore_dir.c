@@ -157,7 +157,7 @@ static int ends_with(const char *s, const char *tail)
 }
 
 /* "TYPE.ID.img" → id, type; 0 if name is not a sealed image's. */
-static int parse_img(const char *name, uint32_t *id, int *type)
+static int parse_img_loose(const char *name, uint32_t *id, int *type)
 {
 	char stem[NAME_MAX_LEN], *dot, *end;
 	size_t n = strlen(name);
@@ -191,6 +191,17 @@ static int parse_img(const char *name, uint32_t *id, int *type)
 	*id = (uint32_t)v;
 	*type = (int)t;
 	return 1;
+}
+
+/* Only the name img_name would give (no "config.05.img", "type+9.1.img"). */
+static int parse_img(const char *name, uint32_t *id, int *type)
+{
+	char again[NAME_MAX_LEN];
+
+	if (!parse_img_loose(name, id, type))
+		return 0;
+	img_name(*type, *id, "", again, sizeof(again));
+	return strcmp(again, name) == 0;
 }
 
 static int fsync_dir(const struct dstore *s)
@@ -876,26 +887,31 @@ static int ds_health_start(void *ctx, int type, uint32_t id, uint64_t image_off)
 static int ds_health_poll(void *ctx)
 {
 	struct dstore *s = ctx;
-	int status;
-	pid_t r;
+	siginfo_t si;
+	int r;
 
 	if (s->hstate == H_DONE)
 		return s->hresult;
 	if (s->hstate == H_NONE)
 		return -1;
+	memset(&si, 0, sizeof(si));
 	do
-		r = waitpid(s->hpid, &status, WNOHANG);
+		r = waitid(P_PID, (id_t)s->hpid, &si, WEXITED | WNOHANG | WNOWAIT);
 	while (r < 0 && errno == EINTR);
-	if (r == 0 && mono_ms() < s->hdeadline_ms)
-		return 0;
-	if (r == 0) {
+	if (r == 0 && si.si_pid == 0) {
+		if (mono_ms() < s->hdeadline_ms)
+			return 0;
 		health_stop(s); /* too long: killed, unhealthy */
 		s->hresult = -1;
+	} else if (r == 0) {
+		/* Ended. Until it is reaped its group id cannot be reused, so
+		 * whatever it left running is killed first. */
+		kill(-s->hpid, SIGKILL);
+		while (waitpid(s->hpid, NULL, 0) < 0 && errno == EINTR)
+			;
+		s->hresult = si.si_code == CLD_EXITED && si.si_status == 0 ? 1 : -1;
 	} else {
-		/* Whatever the check left running is over too. */
-		if (r > 0)
-			kill(-s->hpid, SIGKILL);
-		s->hresult = r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 1 : -1;
+		s->hresult = -1; /* lost (a board that ignores SIGCHLD) */
 	}
 	s->hstate = H_DONE;
 	return s->hresult;

@@ -13,12 +13,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -462,10 +464,12 @@ static void test_dir_leftovers(void)
 	put_file(tmp_dir, "config.prev.tmp", a, 10);
 	put_file(tmp_dir, "notes.txt", a, 10);
 	put_file(tmp_dir, "config.x.img", a, 10);
+	put_file(tmp_dir, "config.05.img", a, 10);
+	put_file(tmp_dir, "type 9.1.img", a, 10);
 	CU_ASSERT_EQUAL_FATAL(devstore_dir_open(&st, tmp_dir, NULL), 0);
 	listing(tmp_dir, ls, sizeof(ls));
-	CU_ASSERT_STRING_EQUAL(ls, "config.5.img config.x.img device.log device.rec.spare "
-				   "notes.txt");
+	CU_ASSERT_STRING_EQUAL(ls, "config.05.img config.5.img config.x.img device.log "
+				   "device.rec.spare notes.txt type 9.1.img");
 	CU_ASSERT_EQUAL(st.img_list(st.ctx, ids, 4), 1);
 	devstore_dir_close(&st);
 }
@@ -675,6 +679,75 @@ static void test_dir_torn_log(void)
 	devstore_dir_close(&st);
 }
 
+/* A board killed (kill -9) at any moment of its saves and appends: the
+ * record always loads whole (one of the saved values, never damaged), the
+ * log holds whole entries only, in order, and the board goes on. */
+static void test_dir_killed(void)
+{
+	struct devstore st;
+	uint8_t e[DEVSTORE_EVENT_LEN], want[DEVSTORE_EVENT_LEN];
+	uint64_t v = 0, last_v = 0, got, last_got = 0, next;
+	size_t len;
+	int ok = 1, told = 0, r;
+
+	CU_ASSERT_EQUAL_FATAL(dir_fresh(&st), 0);
+	devstore_dir_close(&st);
+	for (int round = 0; round < 20; round++) {
+		struct timespec nap = {0, (long)(5 + (round * 17) % 50) * 1000000L};
+		pid_t pid = fork();
+
+		CU_ASSERT_FATAL(pid >= 0);
+		if (pid == 0) {
+			uint8_t ce[DEVSTORE_EVENT_LEN];
+			uint64_t cv = 0;
+			size_t clen;
+
+			if (devstore_dir_open(&st, tmp_dir, NULL) < 0)
+				_exit(1);
+			if (st.rec_load(st.ctx, &cv, sizeof(cv), &clen) < 0)
+				cv = 0;
+			for (;;) {
+				cv++;
+				event(ce, cv);
+				if (st.rec_save(st.ctx, &cv, sizeof(cv)) < 0 ||
+				    st.log_append(st.ctx, cv, ce) < 0)
+					_exit(1);
+			}
+		}
+		nanosleep(&nap, NULL);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		CU_ASSERT_EQUAL_FATAL(devstore_dir_open(&st, tmp_dir, NULL), 0);
+		v = 0;
+		len = 0;
+		r = st.rec_load(st.ctx, &v, sizeof(v), &len);
+		if (r != 0 && round > 2)
+			ok = 0;
+		ok &= v >= last_v;
+		last_v = v;
+		/* every entry whole and in order; the newest is the record's, or
+		 * the one before it (killed between a save and its append), or
+		 * the newest of the last round (killed between the round's first
+		 * save and its append) */
+		got = 0;
+		for (next = 0; st.log_read(st.ctx, next, &got, e) == 1; next = got + 1) {
+			event(want, got);
+			ok &= memcmp(e, want, sizeof(e)) == 0;
+		}
+		ok &= got <= v && (got + 1 >= v || got == last_got);
+		last_got = got;
+		if (!ok && !told) {
+			fprintf(stderr, "round %d: load %d, record %llu, log to %llu ", round, r,
+				(unsigned long long)v, (unsigned long long)got);
+			told = 1;
+		}
+		devstore_dir_close(&st);
+	}
+	CU_ASSERT(ok);
+	fprintf(stderr, "(%llu saves) ", (unsigned long long)last_v);
+	CU_ASSERT(last_v > 0);
+}
+
 static void hex(const uint8_t *p, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++)
@@ -769,7 +842,7 @@ static int health_of(const char *cmd, uint32_t ms, int fail, double *secs)
 	return r;
 }
 
-static int gone(pid_t pid)
+static int dead_now(pid_t pid)
 {
 	char path[64], text[256];
 	FILE *f;
@@ -784,6 +857,20 @@ static int gone(pid_t pid)
 		dead = p[2] == 'Z' || p[2] == 'X';
 	fclose(f);
 	return dead;
+}
+
+/* Whether pid is dead (or a zombie), within a second: a SIGKILL is not
+ * instant. */
+static int gone(pid_t pid)
+{
+	struct timespec nap = {0, 10000000};
+
+	for (int i = 0; i < 100; i++) {
+		if (dead_now(pid))
+			return 1;
+		nanosleep(&nap, NULL);
+	}
+	return 0;
 }
 
 static void test_dir_health(void)
@@ -1291,6 +1378,7 @@ static CU_TestInfo dir_tests[] = {
 	{"a save cut off before its rename keeps the old record", test_dir_save_interrupted},
 	{"publish: TYPE.bin and TYPE.prev", test_dir_publish},
 	{"a torn log entry is skipped", test_dir_torn_log},
+	{"killed at any moment of saves and appends", test_dir_killed},
 	{"SHA-256 known answers", test_dir_sha256},
 	{"a 64 MiB image", test_dir_big_image},
 	{"health check", test_dir_health},
