@@ -744,8 +744,16 @@ static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 			on_info(b);
 		else if (code == FC_LOG_QUERY)
 			on_log_query(b, f);
-		else if (want_type(b, f, &type))
+		else if (want_type(b, f, &type)) {
+			struct pkg_version from, to;
+			uint64_t at;
+
+			/* the exchange waits on the health check: that is not
+			 * the host going quiet */
+			if (dev_act_state(&b->dev, type, &from, &to, &at) == DEV_ACT_TESTING)
+				b->last_progress = now;
 			act_state(b, f, type, 0);
+		}
 		return;
 	}
 	/* A command already answered comes again when its reply was lost, or

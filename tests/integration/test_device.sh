@@ -108,6 +108,19 @@ assert_eq "log: sequence numbers only grow" "$seqs" \
 	"$(awk '{print $1}' "$W/events" | sort -n | tr '\n' ' ')"
 board_stop
 
+# --- a health check longer than the 3-s timer: the host waits it out
+pack 3.5.0 "$W/img3" "$W/v35.pkg" || fail "pack v3.5"
+board_start "$D" -q "${ID[@]}" --health-cmd 'sleep 4; test -s "$1"' --health-timeout 20 || exit 1
+ethdl_h download -i "$IF" -b "$B" --json "$W/v35.pkg" >"$W/v35.out" 2>"$W/v35.err"
+IT_LAST_ERR=$W/v35.err assert_rc "v3.5: a 4-s health check passes" 0 $?
+assert_eq "v3.5: activated" activated "$(json_get activation <"$W/v35.out")"
+ethdl_h rollback -i "$IF" -b "$B" >/dev/null 2>"$W/rb.err"
+IT_LAST_ERR=$W/rb.err assert_rc "rollback to v2" 0 $?
+ethdl_h info -i "$IF" -b "$B" --json >"$W/info6.out" 2>/dev/null
+assert_eq "rollback: v2 active" 2.0.0 "$(slot_json active version <"$W/info6.out")"
+assert_eq "rollback: v3.5 previous" 3.5.0 "$(slot_json previous version <"$W/info6.out")"
+board_stop
+
 # --- kill -9 during an activation: the board comes back on a confirmed image
 pack 4.0.0 "$W/img1" "$W/v4.pkg" || fail "pack v4"
 board_start "$D" -q "${ID[@]}" --health-cmd 'sleep 30' --health-timeout 60 || exit 1
