@@ -589,19 +589,28 @@ static int switch_in(struct board_device *d, int type, const uint8_t host[6])
 	return DEV_ACT_TESTING;
 }
 
-int dev_activate(struct board_device *d, int type, uint64_t at, const uint8_t host[6])
+/* The slot of type, if nothing is under test and it holds an image in
+ * role; else NULL and *err. */
+static struct dev_slot *free_slot(struct board_device *d, int type, enum dev_role role, int *err)
 {
 	struct dev_slot *s;
-	uint64_t old;
-	int r;
 
+	*err = -EINVAL;
 	if (type < 1 || type >= FT_COUNT)
-		return -EINVAL;
+		return NULL;
 	s = &d->slot[type];
-	if (s->testing || d->testing_type)
-		return -EBUSY;
-	if (!s->img[DEV_STAGED].id)
-		return -ENOENT;
+	*err = s->testing || d->testing_type ? -EBUSY : !s->img[role].id ? -ENOENT : 0;
+	return *err ? NULL : s;
+}
+
+int dev_activate(struct board_device *d, int type, uint64_t at, const uint8_t host[6])
+{
+	int r;
+	struct dev_slot *s = free_slot(d, type, DEV_STAGED, &r);
+	uint64_t old;
+
+	if (!s)
+		return r;
 	if (!at)
 		return switch_in(d, type, host);
 	old = s->activate_at;
@@ -629,17 +638,12 @@ uint64_t dev_board_time(const struct board_device *d, uint64_t host_now, uint64_
 
 int dev_rollback(struct board_device *d, int type, const uint8_t host[6])
 {
-	struct dev_slot *s;
-	struct dev_image a;
 	int r;
+	struct dev_slot *s = free_slot(d, type, DEV_PREVIOUS, &r);
+	struct dev_image a;
 
-	if (type < 1 || type >= FT_COUNT)
-		return -EINVAL;
-	s = &d->slot[type];
-	if (s->testing || d->testing_type)
-		return -EBUSY;
-	if (!s->img[DEV_PREVIOUS].id)
-		return -ENOENT;
+	if (!s)
+		return r;
 	a = s->img[DEV_ACTIVE];
 	s->img[DEV_ACTIVE] = s->img[DEV_PREVIOUS];
 	s->img[DEV_PREVIOUS] = a;
