@@ -78,49 +78,32 @@ void activation_report(const struct target_opts *o, const char *what,
 	fflush(stdout);
 }
 
+static void setup(const struct target_opts *o, struct sess_host_config *cfg, void *ctx)
+{
+	const struct activate_opts *a = ctx;
+
+	(void)o;
+	cfg->activate = a->mode;
+	cfg->act_at_us = a->at;
+	cfg->act_in_us = a->in;
+}
+
+static void report(const struct target_opts *o, const struct sess_host *h, int code, void *ctx)
+{
+	(void)ctx;
+	activation_report(o, "activate", sess_host_activation(h), code);
+}
+
 int cmd_activate(const struct command *cmd, int argc, char **argv)
 {
 	struct activate_opts a = {.mode = SESS_ACT_NOW};
-	const struct target_cmd tc = {longopts, TARGET_SHORTOPTS, help, own_opt, &a};
-	struct target_opts o;
-	struct sess_host_config cfg;
-	struct sess_result res;
-	struct sess_host *h = NULL;
-	struct nic *nic = NULL;
-	int ret, args, sig;
+	const struct device_cmd dc = {
+		.tc = {longopts, TARGET_SHORTOPTS, help, own_opt, &a},
+		.job = SESS_ACTIVATE,
+		.changes_board = 1,
+		.setup = setup,
+		.report = report,
+	};
 
-	ret = target_parse(cmd, &tc, argc, argv, &o, &args);
-	if (ret >= 0)
-		return ret;
-	if (args < argc)
-		return usage_error("unexpected argument `%s'", argv[args]);
-	if (o.strict)
-		return usage_error("--strict offers no extensions: activate needs the device "
-				   "extension");
-	ret = target_open_nic(&o, &nic);
-	if (ret)
-		return ret;
-	ret = 1;
-	h = calloc(1, sizeof(*h));
-	if (!h) {
-		error_line("out of memory");
-		goto out;
-	}
-	target_session_config(&o, nic, SESS_ACTIVATE, &cfg);
-	cfg.activate = a.mode;
-	cfg.act_at_us = a.at;
-	cfg.act_in_us = a.in;
-	cfg.wall_offset_us = wall_offset_us();
-	memset(&res, 0, sizeof(res));
-	sig = device_run(&o, &cfg, h, 1, &res);
-	ret = device_finish(&o, "activate", &res, sig);
-	if (ret && ret != 18)
-		goto out;
-	activation_report(&o, "activate", sess_host_activation(h), ret);
-out:
-	if (h)
-		sess_host_dispose(h);
-	free(h);
-	nic_close(nic);
-	return ret;
+	return device_command(cmd, &dc, argc, argv);
 }

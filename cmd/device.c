@@ -264,3 +264,46 @@ int device_finish(const struct target_opts *o, const char *what, const struct se
 	}
 	return code;
 }
+
+int device_command(const struct command *cmd, const struct device_cmd *dc, int argc, char **argv)
+{
+	struct target_opts o;
+	struct sess_host_config cfg;
+	struct sess_result res;
+	struct sess_host *h = NULL;
+	struct nic *nic = NULL;
+	int ret, args, sig;
+
+	ret = target_parse(cmd, &dc->tc, argc, argv, &o, &args);
+	if (ret >= 0)
+		return ret;
+	if (args < argc)
+		return usage_error("unexpected argument `%s'", argv[args]);
+	if (o.strict)
+		return usage_error("--strict offers no extensions: %s needs the device extension",
+				   cmd->name);
+	ret = target_open_nic(&o, &nic);
+	if (ret)
+		return ret;
+	ret = 1;
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		error_line("out of memory");
+		goto out;
+	}
+	target_session_config(&o, nic, dc->job, &cfg);
+	cfg.wall_offset_us = wall_offset_us();
+	if (dc->setup)
+		dc->setup(&o, &cfg, dc->tc.ctx);
+	memset(&res, 0, sizeof(res));
+	sig = device_run(&o, &cfg, h, dc->changes_board, &res);
+	ret = device_finish(&o, cmd->name, &res, sig);
+	if ((!ret || ret == 18) && dc->report)
+		dc->report(&o, h, ret, dc->tc.ctx);
+out:
+	if (h)
+		sess_host_dispose(h);
+	free(h);
+	nic_close(nic);
+	return ret;
+}

@@ -197,4 +197,19 @@ void activation_report(const struct target_opts *o, const char *what,
 int device_finish(const struct target_opts *o, const char *what, const struct sess_result *res,
 		  int sig);
 
+/** A command that talks to the device extension: its options (tc), the
+ *  session job, whether it changes the board (then it is run again only
+ *  when nothing reached the board), and what it adds to the session
+ *  settings and to the report. ctx is tc.ctx. */
+struct device_cmd {
+	struct target_cmd tc;
+	int job;
+	int changes_board;
+	void (*setup)(const struct target_opts *o, struct sess_host_config *cfg, void *ctx);
+	void (*report)(const struct target_opts *o, const struct sess_host *h, int code, void *ctx);
+};
+/** Parse, connect, run the session (again after a connect failure or a
+ *  timeout when it may), report; returns the exit code. */
+int device_command(const struct command *cmd, const struct device_cmd *dc, int argc, char **argv);
+
 #endif

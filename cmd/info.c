@@ -147,48 +147,23 @@ static void report_prose(const struct target_opts *o, const struct sess_info *in
 	fflush(stdout);
 }
 
+static void report(const struct target_opts *o, const struct sess_host *h, int code, void *ctx)
+{
+	(void)code;
+	(void)ctx;
+	if (o->json)
+		report_json(o, sess_host_info(h));
+	else
+		report_prose(o, sess_host_info(h));
+}
+
 int cmd_info(const struct command *cmd, int argc, char **argv)
 {
-	const struct target_cmd tc = {longopts, TARGET_SHORTOPTS, NULL, NULL, NULL};
-	struct target_opts o;
-	struct sess_host_config cfg;
-	struct sess_result res;
-	struct sess_host *h = NULL;
-	struct nic *nic = NULL;
-	int ret, args, sig;
+	const struct device_cmd dc = {
+		.tc = {longopts, TARGET_SHORTOPTS, NULL, NULL, NULL},
+		.job = SESS_INFO,
+		.report = report,
+	};
 
-	ret = target_parse(cmd, &tc, argc, argv, &o, &args);
-	if (ret >= 0)
-		return ret;
-	if (args < argc)
-		return usage_error("unexpected argument `%s'", argv[args]);
-	if (o.strict)
-		return usage_error("--strict offers no extensions: info needs the device "
-				   "extension");
-	ret = target_open_nic(&o, &nic);
-	if (ret)
-		return ret;
-	ret = 1;
-	h = calloc(1, sizeof(*h));
-	if (!h) {
-		error_line("out of memory");
-		goto out;
-	}
-	target_session_config(&o, nic, SESS_INFO, &cfg);
-	cfg.wall_offset_us = wall_offset_us();
-	memset(&res, 0, sizeof(res));
-	sig = device_run(&o, &cfg, h, 0, &res);
-	ret = device_finish(&o, "info", &res, sig);
-	if (ret)
-		goto out;
-	if (o.json)
-		report_json(&o, sess_host_info(h));
-	else
-		report_prose(&o, sess_host_info(h));
-out:
-	if (h)
-		sess_host_dispose(h);
-	free(h);
-	nic_close(nic);
-	return ret;
+	return device_command(cmd, &dc, argc, argv);
 }

@@ -19,20 +19,22 @@ static const struct option longopts[] = {
 static const char help[] =
 	"      --since SEQ        the first event wanted (default 0: all the board keeps)\n";
 
-static int own_opt(void *ctx, int c, const char *arg)
-{
-	if (c != O_SINCE)
-		return usage_error("unhandled option %d", c);
-	return opt_uint("--since", arg, 0, UINT64_MAX, 0, "an event sequence number", ctx)
-		       ? EXIT_USAGE
-		       : -1;
-}
-
 struct printer {
+	uint64_t since; /* --since */
 	const struct target_opts *o;
 	char mac[18];
 	uint64_t next; /* events below were printed (by an earlier attempt) */
 };
+
+static int own_opt(void *ctx, int c, const char *arg)
+{
+	if (c != O_SINCE)
+		return usage_error("unhandled option %d", c);
+	return opt_uint("--since", arg, 0, UINT64_MAX, 0, "an event sequence number",
+			&((struct printer *)ctx)->since)
+		       ? EXIT_USAGE
+		       : -1;
+}
 
 static void print_event(void *ctx, const struct sess_event *ev)
 {
@@ -86,51 +88,28 @@ static void print_event(void *ctx, const struct sess_event *ev)
 	fflush(stdout);
 }
 
+/* A retried session asks from --since again; what was printed is not
+ * printed twice. */
+static void setup(const struct target_opts *o, struct sess_host_config *cfg, void *ctx)
+{
+	struct printer *p = ctx;
+
+	p->o = o;
+	p->next = p->since;
+	format_mac(o->board, p->mac);
+	cfg->since = p->since;
+	cfg->on_event = print_event;
+	cfg->event_ctx = p;
+}
+
 int cmd_log(const struct command *cmd, int argc, char **argv)
 {
-	uint64_t since = 0;
-	const struct target_cmd tc = {longopts, TARGET_SHORTOPTS, help, own_opt, &since};
-	struct target_opts o;
-	struct sess_host_config cfg;
-	struct sess_result res;
-	struct printer p;
-	struct sess_host *h = NULL;
-	struct nic *nic = NULL;
-	int ret, args, sig;
+	struct printer p = {0};
+	const struct device_cmd dc = {
+		.tc = {longopts, TARGET_SHORTOPTS, help, own_opt, &p},
+		.job = SESS_LOG,
+		.setup = setup,
+	};
 
-	ret = target_parse(cmd, &tc, argc, argv, &o, &args);
-	if (ret >= 0)
-		return ret;
-	if (args < argc)
-		return usage_error("unexpected argument `%s'", argv[args]);
-	if (o.strict)
-		return usage_error("--strict offers no extensions: log needs the device extension");
-	ret = target_open_nic(&o, &nic);
-	if (ret)
-		return ret;
-	ret = 1;
-	h = calloc(1, sizeof(*h));
-	if (!h) {
-		error_line("out of memory");
-		goto out;
-	}
-	p.o = &o;
-	p.next = since;
-	format_mac(o.board, p.mac);
-	target_session_config(&o, nic, SESS_LOG, &cfg);
-	cfg.wall_offset_us = wall_offset_us();
-	cfg.since = since;
-	cfg.on_event = print_event;
-	cfg.event_ctx = &p;
-	memset(&res, 0, sizeof(res));
-	/* A retried session asks from --since again; what was printed is not
-	 * printed twice. */
-	sig = device_run(&o, &cfg, h, 0, &res);
-	ret = device_finish(&o, "log", &res, sig);
-out:
-	if (h)
-		sess_host_dispose(h);
-	free(h);
-	nic_close(nic);
-	return ret;
+	return device_command(cmd, &dc, argc, argv);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "opts.h"
+#include "proto.h"
 
 static const char *prog = "ethdl";
 static const char *command;
@@ -293,4 +294,12 @@ void format_mac(const uint8_t mac[6], char out[18])
 {
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
 		 mac[5]);
+}
+
+int opt_file_type(const char *s)
+{
+	for (int t = 1; t < FT_COUNT; t++)
+		if (strcmp(s, proto_type_name(t)) == 0)
+			return t;
+	return 0;
 }

@@ -50,6 +50,9 @@ int opt_real(const char *opt, const char *arg, double min, double max, unsigned 
 	     const char *unit, double *out);
 /** A hexadecimal EtherType, 0600 to ffff ("88b5" or "0x88b5"). */
 int opt_ethertype(const char *opt, const char *arg, uint16_t *out);
+/** A file type by name (config, algorithm, parameter, redundancy): 1..4,
+ *  or 0 for anything else. */
+int opt_file_type(const char *s);
 /** The MAC of one board: not a group address, not zero. */
 int opt_board_mac(const char *opt, const char *arg, uint8_t mac[6]);
 

@@ -51,14 +51,6 @@ static const char help[] =
 	"      --version          print the version\n"
 	"  -h, --help             this text\n";
 
-static int parse_type(const char *s)
-{
-	for (int t = 1; t < FT_COUNT; t++)
-		if (strcmp(s, proto_type_name(t)) == 0)
-			return t;
-	return 0;
-}
-
 /* The serials of a --targets file, kept for the writer. */
 struct targets {
 	char names[PKG_MAX_TARGETS][PKG_STR_MAX + 1];
@@ -296,7 +288,7 @@ int cmd_pack(const struct command *cmd, int argc, char **argv)
 			have_version = 1;
 			break;
 		case 't':
-			h.type = (uint8_t)parse_type(optarg);
+			h.type = (uint8_t)opt_file_type(optarg);
 			if (!h.type)
 				return usage_error("--type `%s': config, algorithm, parameter or "
 						   "redundancy",

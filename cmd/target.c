@@ -28,14 +28,6 @@ static const char target_help[] =
 	"      --version          print the version\n"
 	"  -h, --help             this text\n";
 
-static int parse_type(const char *s)
-{
-	for (int t = 1; t < FT_COUNT; t++)
-		if (strcmp(s, proto_type_name(t)) == 0)
-			return t;
-	return 0;
-}
-
 int target_parse(const struct command *cmd, const struct target_cmd *tc, int argc, char **argv,
 		 struct target_opts *o, int *args)
 {
@@ -56,7 +48,7 @@ int target_parse(const struct command *cmd, const struct target_cmd *tc, int arg
 			o->have_board = 1;
 			break;
 		case 't':
-			o->type = parse_type(optarg);
+			o->type = opt_file_type(optarg);
 			o->type_given = 1;
 			if (!o->type)
 				r = usage_error("invalid -t `%s' (config, algorithm, parameter, "
