@@ -6,11 +6,15 @@
 #include "device.h"
 #include "frame.h"
 
-#define REC_MAGIC      0x45445652u /* "EDVR" */
-#define REC_FORMAT     1u
-#define IMG_WIRE       66u /* bytes of one image in the record */
-#define SLOT_WIRE      (DEV_ROLES * IMG_WIRE + 1 + 8 + 6)
-#define REC_LEN	       (4 + 2 + 2 + 8 + 4 + (FT_COUNT - 1) * SLOT_WIRE)
+#define REC_MAGIC  0x45445652u /* "EDVR" */
+#define REC_FORMAT 1u
+#define IMG_WIRE   66u /* bytes of one image in the record */
+#define SLOT_WIRE  (DEV_ROLES * IMG_WIRE + 1 + 8 + 6)
+#define REC_LEN	   (4 + 2 + 2 + 8 + 4 + (FT_COUNT - 1) * SLOT_WIRE)
+/* then, when a download is checkpointed: type u8, id u32, size u64, crc u32,
+ * block u32, header length u16, header, bits u32, map */
+#define CK_FIXED       27u
+#define REC_MAX	       (REC_LEN + CK_FIXED + 1500 + DEV_CK_MAP_MAX)
 #define CHECK_CHUNK    16384u
 #define HEALTH_POLL_US 50000u
 
@@ -72,6 +76,19 @@ static size_t encode_record(const struct board_device *d, uint8_t *buf)
 		memcpy(p, s->sched_host, 6);
 		p += 6;
 	}
+	if (d->ck && d->dl != DEV_DL_NONE) {
+		*p++ = (uint8_t)d->dl_type;
+		put_be32(p, d->dl_id);
+		p = put64(p + 4, d->dl_size);
+		put_be32(p, d->dl_crc);
+		put_be32(p + 4, d->dl_block);
+		put_be16(p + 8, (uint16_t)d->dl_hdr_len);
+		memcpy(p + 10, d->dl_hdr_raw, d->dl_hdr_len);
+		p += 10 + d->dl_hdr_len;
+		put_be32(p, d->ck_bits);
+		memcpy(p + 4, d->ck_map, (d->ck_bits + 7) / 8);
+		p += 4 + (d->ck_bits + 7) / 8;
+	}
 	return (size_t)(p - buf);
 }
 
@@ -79,7 +96,7 @@ static int decode_record(struct board_device *d, const uint8_t *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
-	if (len != REC_LEN || get_be32(p) != REC_MAGIC || get_be16(p + 4) != REC_FORMAT)
+	if (len < REC_LEN || get_be32(p) != REC_MAGIC || get_be16(p + 4) != REC_FORMAT)
 		return -EBADMSG;
 	d->next_seq = get64(p + 8);
 	d->next_id = get_be32(p + 16);
@@ -104,13 +121,38 @@ static int decode_record(struct board_device *d, const uint8_t *buf, size_t len)
 		memcpy(s->sched_host, p + 8, 6);
 		p += 14;
 	}
+	d->ck = 0;
+	if (len > REC_LEN) {
+		/* a checkpointed download */
+		size_t hl, mb;
+
+		if (len < REC_LEN + CK_FIXED)
+			return -EBADMSG;
+		d->dl_type = p[0];
+		d->dl_id = get_be32(p + 1);
+		d->dl_size = get64(p + 5);
+		d->dl_crc = get_be32(p + 13);
+		d->dl_block = get_be32(p + 17);
+		hl = get_be16(p + 21);
+		if (hl > sizeof(d->dl_hdr_raw) || len < REC_LEN + CK_FIXED + hl)
+			return -EBADMSG;
+		memcpy(d->dl_hdr_raw, p + 23, hl);
+		d->dl_hdr_len = hl;
+		p += 23 + hl;
+		d->ck_bits = get_be32(p);
+		mb = (d->ck_bits + 7) / 8;
+		if (mb > sizeof(d->ck_map) || len != REC_LEN + CK_FIXED + hl + mb)
+			return -EBADMSG;
+		memcpy(d->ck_map, p + 4, mb);
+		d->ck = 1;
+	}
 	return 0;
 }
 
 /* The commit point of every change. */
 static int save(struct board_device *d)
 {
-	uint8_t buf[REC_LEN];
+	static uint8_t buf[REC_MAX]; /* one thread; too big for a small stack */
 	size_t n = encode_record(d, buf);
 
 	return d->st->rec_save(d->st->ctx, buf, n);
@@ -131,6 +173,8 @@ static void forget(struct board_device *d, uint32_t id)
 
 static int referenced(const struct board_device *d, uint32_t id)
 {
+	if (d->dl != DEV_DL_NONE && d->dl_id == id)
+		return 1;
 	for (int t = 1; t < FT_COUNT; t++)
 		for (int r = 0; r < DEV_ROLES; r++)
 			if (d->slot[t].img[r].id == id)
@@ -257,7 +301,7 @@ static int roll_back_test(struct board_device *d, int type, enum dev_event why)
 
 int dev_open(struct board_device *d, const struct devstore *st, const struct dev_identity *id)
 {
-	uint8_t buf[REC_LEN + 1];
+	static uint8_t buf[REC_MAX + 1];
 	uint32_t ids[256];
 	size_t len = 0;
 	int r, n;
@@ -291,6 +335,23 @@ int dev_open(struct board_device *d, const struct devstore *st, const struct dev
 			if (r < 0)
 				return r;
 		}
+	/* a download a restart cut off: resumed if the store still has it */
+	if (d->ck) {
+		struct pkg_header h;
+
+		if (d->dl_type >= 1 && d->dl_type < FT_COUNT &&
+		    (!d->dl_hdr_len || pkg_header_parse(d->dl_hdr_raw, d->dl_hdr_len, &h) == 0) &&
+		    st->img_reopen(st->ctx, d->dl_id, d->dl_type, d->dl_size) == 0) {
+			d->dl = DEV_DL_KEPT;
+			d->dl_package = d->dl_hdr_len != 0;
+			if (d->dl_package)
+				d->dl_hdr = h;
+			d->ck_restored = 1;
+		} else {
+			d->ck = 0;
+		}
+	}
+	st->img_parts_drop(st->ctx, d->dl == DEV_DL_KEPT ? d->dl_id : 0);
 	/* what no record names is left from a change that did not happen */
 	n = st->img_list(st->ctx, ids, (int)(sizeof(ids) / sizeof(ids[0])));
 	for (int i = 0; i < n && i < (int)(sizeof(ids) / sizeof(ids[0])); i++)
@@ -303,7 +364,10 @@ int dev_open(struct board_device *d, const struct devstore *st, const struct dev
 
 void dev_close(struct board_device *d)
 {
-	dev_download_close(d, 0);
+	/* a checkpointed download stays with the store, to resume after the
+	 * restart; anything else is dropped */
+	if (!d->ck)
+		dev_download_close(d, 0);
 }
 
 const struct dev_image *dev_image(const struct board_device *d, int type, enum dev_role role)
@@ -385,6 +449,9 @@ static void drop_download(struct board_device *d)
 	if (d->dl != DEV_DL_NONE)
 		d->st->img_abort(d->st->ctx);
 	d->dl = DEV_DL_NONE;
+	d->ck = 0;
+	d->ck_restored = 0;
+	d->dl_hdr_len = 0;
 }
 
 int dev_download_begin(struct board_device *d, int type, uint64_t size, uint32_t crc,
@@ -414,6 +481,43 @@ int dev_download_begin(struct board_device *d, int type, uint64_t size, uint32_t
 	if (hdr)
 		d->dl_hdr = *hdr;
 	return 0;
+}
+
+void dev_download_header(struct board_device *d, const uint8_t *hdr, size_t len)
+{
+	if (len <= sizeof(d->dl_hdr_raw)) {
+		memcpy(d->dl_hdr_raw, hdr, len);
+		d->dl_hdr_len = len;
+	}
+}
+
+int dev_download_checkpoint(struct board_device *d, const uint8_t *map, uint32_t nbits)
+{
+	size_t mb = (nbits + 7) / 8;
+	int r;
+
+	if (d->dl == DEV_DL_NONE)
+		return -EINVAL;
+	if (mb > sizeof(d->ck_map) || (d->dl_package && !d->dl_hdr_len))
+		return -EFBIG;
+	r = d->st->img_sync(d->st->ctx);
+	if (r < 0)
+		return r;
+	memcpy(d->ck_map, map, mb);
+	d->ck_bits = nbits;
+	d->ck = 1;
+	r = save(d);
+	if (r < 0)
+		d->ck = 0;
+	return r;
+}
+
+const uint8_t *dev_download_restored(const struct board_device *d, uint32_t *nbits)
+{
+	if (!d->ck_restored || d->dl == DEV_DL_NONE)
+		return NULL;
+	*nbits = d->ck_bits;
+	return d->ck_map;
 }
 
 int dev_download_write(void *dev, uint64_t off, const void *buf, size_t len)
@@ -467,6 +571,8 @@ int dev_download_commit(struct board_device *d, const uint8_t host[6], uint32_t 
 		return r;
 	}
 	d->dl = DEV_DL_NONE; /* sealed: from here on it is an image to forget on failure */
+	d->ck = 0;	     /* (and the next save drops the checkpoint) */
+	d->ck_restored = 0;
 	im.id = d->dl_id;
 	im.size = d->dl_size;
 	im.crc = *got;

@@ -92,6 +92,11 @@ struct dev_identity {
 	int allow_downgrade; /* accept a package that is not newer */
 };
 
+/* Bytes of the received-frames bitmap a checkpoint keeps: downloads of up
+ * to 8 * DEV_CK_MAP_MAX frames resume after a restart (387 MB at 1479-byte
+ * blocks); larger ones resume only while the board runs. */
+#define DEV_CK_MAP_MAX 32768u
+
 struct board_device {
 	const struct devstore *st;
 	struct dev_identity id;
@@ -107,6 +112,13 @@ struct board_device {
 	unsigned dl_block;
 	int dl_package;
 	struct pkg_header dl_hdr;
+	uint8_t dl_hdr_raw[1500]; /* the package header as FILE_INFO carried it */
+	size_t dl_hdr_len;
+	/* the last checkpoint of the download: in the record, for a restart */
+	int ck;
+	uint32_t ck_bits;
+	uint8_t ck_map[DEV_CK_MAP_MAX];
+	int ck_restored; /* the download was restored from a checkpoint at open */
 	/* the health check under way (type, or 0) */
 	int testing_type;
 	/* statistics since dev_open */
@@ -159,6 +171,19 @@ int dev_package_check(const struct board_device *d, int type, const uint8_t *hdr
  */
 int dev_download_begin(struct board_device *d, int type, uint64_t size, uint32_t crc,
 		       unsigned block, const struct pkg_header *hdr, int resume);
+/** The header bytes of the package being downloaded (for a checkpoint);
+ *  call after dev_download_begin with a header. */
+void dev_download_header(struct board_device *d, const uint8_t *hdr, size_t len);
+/**
+ * Make the download resumable after a restart: what the store holds so far
+ * is made durable, then the record saved with the map of received frames
+ * (bit s-1 for frame s, nbits frames). 0, -EFBIG (too many frames to keep
+ * across a restart: it still resumes while the board runs), -errno.
+ */
+int dev_download_checkpoint(struct board_device *d, const uint8_t *map, uint32_t nbits);
+/** A download restored at open from a checkpoint: its map (NULL if none),
+ *  for the receiver to start from. */
+const uint8_t *dev_download_restored(const struct board_device *d, uint32_t *nbits);
 /** Store len bytes of the download at off (the receiver's write callback). */
 int dev_download_write(void *dev, uint64_t off, const void *buf, size_t len);
 /**

@@ -44,6 +44,16 @@ struct devstore {
 	int (*img_write)(void *ctx, uint64_t off, const void *buf, size_t len);
 	/** Read back what the open image holds so far. */
 	int (*img_read_open)(void *ctx, uint64_t off, void *buf, size_t len);
+	/** Make what the open image holds so far durable, and keep it open: a
+	 *  restart leaves it for img_reopen (a download resumed after a power
+	 *  cut). */
+	int (*img_sync)(void *ctx);
+	/** Open again, for writing, the image id (of type, size bytes) that a
+	 *  restart left unsealed: what img_sync made durable is there.
+	 *  -ENOENT if there is none of that size. At most one image open. */
+	int (*img_reopen)(void *ctx, uint32_t id, int type, uint64_t size);
+	/** Remove every unsealed image a restart left, but keep (0: none). */
+	void (*img_parts_drop)(void *ctx, uint32_t keep);
 	/** Make the open image durable and close it. */
 	int (*img_seal)(void *ctx);
 	/** Forget the open image, giving its space back. */

@@ -427,6 +427,81 @@ static int ds_img_read_open(void *ctx, uint64_t off, void *buf, size_t len)
 	return r < 0 ? r : fio_pread_exact(s->ofd, buf, len, off);
 }
 
+static int ds_img_sync(void *ctx)
+{
+	struct dstore *s = ctx;
+	int r;
+
+	if (!s->open)
+		return -EBADF;
+	r = flush_open(s);
+	if (r == 0 && fdatasync(s->ofd) < 0)
+		r = -errno;
+	return r;
+}
+
+static int ds_img_reopen(void *ctx, uint32_t id, int type, uint64_t size)
+{
+	struct dstore *s = ctx;
+	char name[NAME_MAX_LEN];
+	struct stat st;
+
+	discard_open(s);
+	img_name(type, id, ".part", name, sizeof(name));
+	s->ofd = openat(s->dfd, name, O_RDWR | O_CLOEXEC);
+	if (s->ofd < 0)
+		return -errno;
+	if (fstat(s->ofd, &st) < 0 || (uint64_t)st.st_size != size) {
+		close(s->ofd);
+		s->ofd = -1;
+		return -ENOENT;
+	}
+	s->open = 1;
+	s->oid = id;
+	s->otype = type;
+	s->osize = size;
+	s->wbuf_len = 0;
+	return 0;
+}
+
+static void ds_img_parts_drop(void *ctx, uint32_t keep)
+{
+	struct dstore *s = ctx;
+	struct dirent *e;
+	char name[NAME_MAX_LEN];
+	DIR *d;
+	int fd = fcntl(s->dfd, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	rewinddir(d); /* (the descriptor's offset is shared with the one scan read) */
+	while ((e = readdir(d))) {
+		char sealed[NAME_MAX_LEN];
+		size_t n = strlen(e->d_name);
+		int type;
+		uint32_t id;
+
+		if (!ends_with(e->d_name, ".img.part") || n - 5 >= sizeof(sealed))
+			continue;
+		memcpy(sealed, e->d_name, n - 5);
+		sealed[n - 5] = '\0';
+		if (keep && parse_img(sealed, &id, &type) && id == keep)
+			continue;
+		if (s->open) {
+			img_name(s->otype, s->oid, ".part", name, sizeof(name));
+			if (!strcmp(name, e->d_name))
+				continue;
+		}
+		unlinkat(s->dfd, e->d_name, 0);
+	}
+	closedir(d);
+}
+
 /* The image is durable once its file and its name are: sync the data,
  * rename the part to its final name, sync the directory. */
 static int ds_img_seal(void *ctx)
@@ -937,8 +1012,10 @@ static uint64_t ds_wall_us(void *ctx)
 
 static int is_leftover(const char *name)
 {
-	return ends_with(name, ".img.part") || strcmp(name, SPARE_TMP) == 0 ||
-	       ends_with(name, ".bin.tmp") || ends_with(name, ".prev.tmp");
+	/* (an unsealed image may be a download to resume: the device says,
+	 * with img_parts_drop) */
+	return strcmp(name, SPARE_TMP) == 0 || ends_with(name, ".bin.tmp") ||
+	       ends_with(name, ".prev.tmp");
 }
 
 /* Settle what a crash left and list the sealed images. */
@@ -971,7 +1048,14 @@ static void dstore_free(struct dstore *s)
 {
 	if (!s)
 		return;
-	discard_open(s);
+	/* An open image stays as it is (what img_sync made durable of it):
+	 * the device decides at the next open whether it resumes it. */
+	if (s->open) {
+		flush_open(s);
+		close(s->ofd);
+		s->ofd = -1;
+		s->open = 0;
+	}
 	health_stop(s);
 	close_reader(s);
 	if (s->lfd >= 0)
@@ -1030,6 +1114,9 @@ int devstore_dir_open(struct devstore *st, const char *dir, const struct devstor
 	st->img_begin = ds_img_begin;
 	st->img_write = ds_img_write;
 	st->img_read_open = ds_img_read_open;
+	st->img_sync = ds_img_sync;
+	st->img_reopen = ds_img_reopen;
+	st->img_parts_drop = ds_img_parts_drop;
 	st->img_seal = ds_img_seal;
 	st->img_abort = ds_img_abort;
 	st->img_read = ds_img_read;

@@ -62,8 +62,9 @@ struct devstore_dir_opts {
  * from starting). Returns 0 or -errno. Release with devstore_dir_close().
  */
 int devstore_dir_open(struct devstore *st, const char *dir, const struct devstore_dir_opts *o);
-/** Abort an open image, kill a running health check, free everything.
- *  Accepts NULL and a store already closed. */
+/** Close an open image as it is (the device resumes or drops it at the next
+ *  open), kill a running health check, free everything. Accepts NULL and a
+ *  store already closed. */
 void devstore_dir_close(struct devstore *st);
 
 #endif

@@ -116,6 +116,30 @@ static int df_img_seal(void *ctx)
 	return r;
 }
 
+static int df_img_sync(void *ctx)
+{
+	struct df_ctx *c = ctx;
+
+	return c->inner.img_sync(c->inner.ctx);
+}
+
+static int df_img_reopen(void *ctx, uint32_t id, int type, uint64_t size)
+{
+	struct df_ctx *c = ctx;
+	int r = c->inner.img_reopen(c->inner.ctx, id, type, size);
+
+	c->open_id = r == 0 ? id : 0;
+	c->open_size = size;
+	return r;
+}
+
+static void df_img_parts_drop(void *ctx, uint32_t keep)
+{
+	struct df_ctx *c = ctx;
+
+	c->inner.img_parts_drop(c->inner.ctx, keep);
+}
+
 static void df_img_abort(void *ctx)
 {
 	struct df_ctx *c = ctx;
@@ -236,6 +260,9 @@ int devstore_fault_wrap(struct devstore *out, const struct devstore *inner,
 	out->img_begin = df_img_begin;
 	out->img_write = df_img_write;
 	out->img_read_open = df_img_read_open;
+	out->img_sync = df_img_sync;
+	out->img_reopen = df_img_reopen;
+	out->img_parts_drop = df_img_parts_drop;
 	out->img_seal = df_img_seal;
 	out->img_abort = df_img_abort;
 	out->img_read = df_img_read;

@@ -94,6 +94,20 @@ static void send_error(struct sess_board *b, const uint8_t dst[6], uint32_t sess
 		nic_send(b->cfg.nic, b->err, b->err_len);
 }
 
+/* What came of a windowed download is kept resumable across a restart: at
+ * most once a second, and when the session ends cut off. */
+#define CHECKPOINT_US 1000000u
+
+static void checkpoint(struct sess_board *b, uint64_t now)
+{
+	uint32_t bits;
+	const uint8_t *map = xrecv_map(&b->rx, &bits);
+
+	b->last_checkpoint = now;
+	if (map && b->resumable && dev_download_checkpoint(&b->dev, map, bits) == -EIO)
+		blog(b, "checkpoint of the download failed");
+}
+
 /* End the session. A windowed download cut off by silence, a reconnect or a
  * goodbye is kept aside (never in place of the slot's file) so that the same
  * file can resume where it stopped; anything that went wrong drops it. */
@@ -104,9 +118,11 @@ static void end_session_keep(struct sess_board *b, const char *why, int keep)
 	if (b->dev.dl == DEV_DL_OPEN) {
 		/* a windowed download cut off with something received is kept */
 		keep = keep && b->resumable && xrecv_have(&b->rx) && !xrecv_complete(&b->rx);
-		if (keep)
+		if (keep) {
 			blog(b, "keeping %u of %u frames of %s to resume", xrecv_have(&b->rx),
 			     xrecv_frames(&b->rx), proto_type_name(b->dev.dl_type));
+			checkpoint(b, b->last_progress);
+		}
 	}
 	/* (a download kept from an earlier session survives a session that
 	 * ended quietly before its FILE_INFO) */
@@ -172,7 +188,7 @@ int sess_board_init(struct sess_board *b, const struct sess_board_config *cfg)
 
 void sess_board_dispose(struct sess_board *b)
 {
-	end_session(b, "shutdown");
+	end_session_keep(b, "shutdown", 1); /* a cut-off download resumes after the restart */
 	dev_close(&b->dev);
 	xrecv_dispose(&b->rx);
 	xsend_dispose(&b->tx_data);
@@ -306,6 +322,7 @@ static int package_header(struct sess_board *b, const struct frame *f, struct pk
 		memcpy(b->pkg_hdr + len, piece, l);
 		len += l;
 	}
+	b->pkg_hdr_len = len;
 	if (!len)
 		return 0;
 	detail = dev_package_check(&b->dev, b->type, b->pkg_hdr, len, hdr, &expected, &got, why,
@@ -381,9 +398,29 @@ static void on_file_info(struct sess_board *b, const struct frame *f, uint64_t n
 			return;
 		}
 		r = 0;
+	} else if (!xrecv_map(&b->rx, &(uint32_t){0})) {
+		/* kept across a restart: the receiver starts from the checkpoint */
+		uint32_t bits = 0;
+		const uint8_t *map = dev_download_restored(&b->dev, &bits);
+
+		r = xrecv_init(&b->rx, &(struct xrecv_config){.size = size,
+							      .block = (unsigned)block,
+							      .windowed = b->windowed,
+							      .write = dev_download_write,
+							      .ctx = &b->dev});
+		if (r < 0 || !map || xrecv_restore(&b->rx, map, bits) < 0) {
+			dev_download_close(&b->dev, 0);
+			refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)(r < 0 ? -r : 0),
+			       "the kept download cannot be resumed");
+			return;
+		}
+		r = (int)xrecv_have(&b->rx);
 	} else {
 		r = (int)xrecv_have(&b->rx);
 	}
+	if (b->dev.dl_package && b->pkg_hdr_len)
+		dev_download_header(&b->dev, b->pkg_hdr, b->pkg_hdr_len);
+	b->last_checkpoint = now;
 	dev_log(&b->dev, EV_DL_STARTED, b->type, 0, 0, b->host, NULL,
 		b->dev.dl_package ? &b->dev.dl_hdr.version : NULL);
 	tlv_writer_init(&w, d, sizeof(d));
@@ -459,6 +496,8 @@ static void on_file_data(struct sess_board *b, const struct frame *f, uint64_t n
 	b->last_progress = now;
 	if (xrecv_complete(rx))
 		finish_download(b);
+	else if (now - b->last_checkpoint >= CHECKPOINT_US)
+		checkpoint(b, now);
 }
 
 static void send_status(struct sess_board *b, uint32_t id)

@@ -61,6 +61,8 @@ struct sess_board {
 	int type;		   /* of the download */
 	uint8_t dl_role[FT_COUNT]; /* this session downloaded type t: 1 active, 2 staged */
 	uint8_t pkg_hdr[1500];	   /* the package header of FILE_INFO */
+	size_t pkg_hdr_len;
+	uint64_t last_checkpoint; /* the download was last made resumable across a restart */
 	/* read-back, with its own slot and block size (a kept download stays) */
 	struct xsend tx_data;
 	int rb_type;

@@ -86,3 +86,23 @@ uint32_t xrecv_have(const struct xrecv *r)
 {
 	return r->rw.have;
 }
+
+const uint8_t *xrecv_map(const struct xrecv *r, uint32_t *nbits)
+{
+	*nbits = r->frames;
+	return r->rw.got.bits;
+}
+
+int xrecv_restore(struct xrecv *r, const uint8_t *map, uint32_t nbits)
+{
+	if (nbits != r->frames)
+		return -EINVAL;
+	for (uint32_t s = 1; s <= nbits; s++)
+		if (map[(s - 1) >> 3] >> ((s - 1) & 7) & 1 && recvwin_mark(&r->rw, s) == 1) {
+			uint64_t off = (uint64_t)(s - 1) * r->cfg.block;
+
+			r->bytes +=
+				r->cfg.size - off < r->cfg.block ? r->cfg.size - off : r->cfg.block;
+		}
+	return 0;
+}

@@ -145,6 +145,12 @@ void xrecv_report(const struct xrecv *r, struct tlv_writer *w);
 int xrecv_complete(const struct xrecv *r);
 /** Distinct frames received. */
 uint32_t xrecv_have(const struct xrecv *r);
+/** The map of received frames (bit s-1 for frame s), and how many bits. */
+const uint8_t *xrecv_map(const struct xrecv *r, uint32_t *nbits);
+/** Mark the frames of map (nbits, as xrecv_map gives) as received and
+ *  stored: a download resumed from a checkpoint. 0, or -EINVAL when the
+ *  map is not of this file's frames. */
+int xrecv_restore(struct xrecv *r, const uint8_t *map, uint32_t nbits);
 static inline uint32_t xrecv_frames(const struct xrecv *r)
 {
 	return r->frames;

@@ -34,6 +34,24 @@ static int m_read_open(void *ctx, uint64_t off, void *buf, size_t len)
 	memcpy(buf, open_img + off, len);
 	return 0;
 }
+static int m_sync(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+static int m_reopen(void *ctx, uint32_t id, int type, uint64_t size)
+{
+	(void)ctx;
+	(void)id;
+	(void)type;
+	(void)size;
+	return -ENOENT;
+}
+static void m_parts_drop(void *ctx, uint32_t keep)
+{
+	(void)ctx;
+	(void)keep;
+}
 static int m_seal(void *ctx)
 {
 	(void)ctx;
@@ -136,6 +154,9 @@ int main(void)
 		.img_begin = m_begin,
 		.img_write = m_write,
 		.img_read_open = m_read_open,
+		.img_sync = m_sync,
+		.img_reopen = m_reopen,
+		.img_parts_drop = m_parts_drop,
 		.img_seal = m_seal,
 		.img_abort = m_abort,
 		.img_read = m_read,

@@ -27,6 +27,7 @@ struct mem {
 	struct mimg *imgs; /* sealed */
 	size_t nimg, capimg;
 	struct mimg open; /* open.data != NULL: an image is open */
+	struct mimg part; /* what img_sync made durable of an unsealed image */
 
 	uint8_t rec[DEVSTORE_REC_MAX];
 	size_t rec_len;
@@ -97,6 +98,59 @@ static void drop_open(struct mem *m)
 {
 	free(m->open.data);
 	memset(&m->open, 0, sizeof(m->open));
+}
+
+static void drop_part(struct mem *m)
+{
+	free(m->part.data);
+	memset(&m->part, 0, sizeof(m->part));
+}
+
+static int m_img_sync(void *ctx)
+{
+	struct mem *m = ctx;
+	uint8_t *copy;
+	int r = step(m);
+
+	if (r < 0)
+		return r;
+	if (!m->open.data)
+		return -EBADF;
+	copy = malloc((size_t)m->open.size + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, m->open.data, (size_t)m->open.size);
+	drop_part(m);
+	m->part = m->open;
+	m->part.data = copy;
+	return 0;
+}
+
+static int m_img_reopen(void *ctx, uint32_t id, int type, uint64_t size)
+{
+	struct mem *m = ctx;
+
+	if (m->crashed)
+		return -EIO;
+	drop_open(m);
+	if (!m->part.data || m->part.id != id || m->part.type != type || m->part.size != size)
+		return -ENOENT;
+	m->open = m->part;
+	m->open.data = malloc((size_t)size + 1);
+	if (!m->open.data) {
+		memset(&m->open, 0, sizeof(m->open));
+		return -ENOMEM;
+	}
+	memcpy(m->open.data, m->part.data, (size_t)size);
+	return 0;
+}
+
+static void m_img_parts_drop(void *ctx, uint32_t keep)
+{
+	struct mem *m = ctx;
+
+	if (!m->crashed && m->part.data && m->part.id != keep && m->part.id != m->open.id)
+		drop_part(m);
 }
 
 static int m_img_begin(void *ctx, uint32_t id, int type, uint64_t size)
@@ -181,6 +235,8 @@ static int m_img_seal(void *ctx)
 		m->imgs[i] = m->imgs[i - 1];
 	m->imgs[i] = m->open;
 	m->nimg++;
+	if (m->part.id == m->open.id)
+		drop_part(m);
 	memset(&m->open, 0, sizeof(m->open));
 	return 0;
 }
@@ -190,8 +246,11 @@ static void m_img_abort(void *ctx)
 	struct mem *m = ctx;
 
 	m->calls.img_abort++;
-	if (!m->crashed)
+	if (!m->crashed) {
+		if (m->part.id == m->open.id)
+			drop_part(m);
 		drop_open(m);
+	}
 }
 
 static int m_img_read(void *ctx, uint32_t id, uint64_t off, void *buf, size_t len)
@@ -408,6 +467,9 @@ int mem_devstore_open(struct devstore *st)
 	st->img_begin = m_img_begin;
 	st->img_write = m_img_write;
 	st->img_read_open = m_img_read_open;
+	st->img_sync = m_img_sync;
+	st->img_reopen = m_img_reopen;
+	st->img_parts_drop = m_img_parts_drop;
 	st->img_seal = m_img_seal;
 	st->img_abort = m_img_abort;
 	st->img_read = m_img_read;
@@ -439,6 +501,7 @@ void mem_devstore_close(struct devstore *st)
 	if (!m)
 		return;
 	drop_open(m);
+	drop_part(m);
 	for (size_t i = 0; i < m->nimg; i++)
 		free(m->imgs[i].data);
 	free(m->imgs);

@@ -482,6 +482,68 @@ static void test_damaged_record(void)
 	mem_devstore_close(&st);
 }
 
+/* A download cut by a power loss resumes after the restart from its last
+ * checkpoint; another file does not, and drops it. */
+static void test_resume_after_restart(void)
+{
+	enum { N = 20000, BLOCK = 1000, FRAMES = N / BLOCK };
+	struct devstore st;
+	struct board_device d;
+	uint8_t data[N], map[(FRAMES + 7) / 8] = {0};
+	const uint8_t *got;
+	uint32_t crc, bits = 0, gotcrc;
+
+	fill(data, N, 77);
+	crc = frame_crc32(0, data, N);
+	CU_ASSERT_EQUAL_FATAL(mem_devstore_open(&st), 0);
+	CU_ASSERT_EQUAL_FATAL(dev_open(&d, &st, &ID), 0);
+	CU_ASSERT_EQUAL_FATAL(dev_download_begin(&d, FT_CONFIG, N, crc, BLOCK, NULL, 1), 0);
+	/* frames 1..7 and 12 arrive and are checkpointed; 8 arrives after */
+	for (int f = 1; f <= 8; f++)
+		CU_ASSERT_EQUAL(
+			dev_download_write(&d, (f - 1) * BLOCK, data + (f - 1) * BLOCK, BLOCK), 0);
+	CU_ASSERT_EQUAL(dev_download_write(&d, 11 * BLOCK, data + 11 * BLOCK, BLOCK), 0);
+	map[0] = 0x7f;		 /* 1..7 */
+	map[1] = 1u << (12 - 9); /* 12 */
+	CU_ASSERT_EQUAL(dev_download_checkpoint(&d, map, FRAMES), 0);
+	/* the power goes */
+	mem_devstore_reboot(&st);
+	CU_ASSERT_EQUAL_FATAL(dev_open(&d, &st, &ID), 0);
+	got = dev_download_restored(&d, &bits);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_EQUAL(bits, FRAMES);
+	CU_ASSERT_EQUAL(memcmp(got, map, sizeof(map)), 0);
+	/* the same file: resumed; the rest comes, the whole is right */
+	CU_ASSERT_EQUAL(dev_download_begin(&d, FT_CONFIG, N, crc, BLOCK, NULL, 1), 1);
+	for (int f = 8; f <= FRAMES; f++)
+		if (f != 12)
+			CU_ASSERT_EQUAL(dev_download_write(&d, (uint64_t)(f - 1) * BLOCK,
+							   data + (f - 1) * BLOCK, BLOCK),
+					0);
+	CU_ASSERT_EQUAL(dev_download_commit(&d, HOST, &gotcrc), 0);
+	CU_ASSERT_EQUAL(gotcrc, crc);
+	CU_ASSERT_EQUAL(dev_image(&d, FT_CONFIG, DEV_ACTIVE)->crc, crc);
+	assert_consistent(&d, &st);
+	/* a restart now has nothing to resume */
+	mem_devstore_reboot(&st);
+	CU_ASSERT_EQUAL_FATAL(dev_open(&d, &st, &ID), 0);
+	CU_ASSERT_PTR_NULL(dev_download_restored(&d, &bits));
+
+	/* cut again; then another file comes: the kept part is dropped */
+	CU_ASSERT_EQUAL_FATAL(dev_download_begin(&d, FT_CONFIG, N, crc ^ 1, BLOCK, NULL, 1), 0);
+	CU_ASSERT_EQUAL(dev_download_write(&d, 0, data, BLOCK), 0);
+	CU_ASSERT_EQUAL(dev_download_checkpoint(&d, map, FRAMES), 0);
+	mem_devstore_reboot(&st);
+	CU_ASSERT_EQUAL_FATAL(dev_open(&d, &st, &ID), 0);
+	CU_ASSERT_PTR_NOT_NULL(dev_download_restored(&d, &bits));
+	CU_ASSERT_EQUAL(dev_download_begin(&d, FT_CONFIG, N, crc, BLOCK, NULL, 1), 0);
+	CU_ASSERT_PTR_NULL(dev_download_restored(&d, &bits));
+	dev_download_close(&d, 0);
+	assert_consistent(&d, &st);
+	dev_close(&d);
+	mem_devstore_close(&st);
+}
+
 static CU_TestInfo device_tests[] = {
 	{"plain files: active at once, previous kept", test_plain_files},
 	{"package policy: vendor, model, type, targets, versions", test_policy},
@@ -492,6 +554,7 @@ static CU_TestInfo device_tests[] = {
 	 test_schedule_skewed_clock},
 	{"event log: bounded, ordered, across a restart", test_log_bounds},
 	{"a damaged record stops the board", test_damaged_record},
+	{"a download cut by a power loss resumes after the restart", test_resume_after_restart},
 	CU_TEST_INFO_NULL,
 };
 

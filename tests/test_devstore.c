@@ -436,10 +436,10 @@ static void test_dir_names(void)
 	CU_ASSERT_STRING_EQUAL(ls, "algorithm.8.img.part config.5.img device.log device.rec "
 				   "device.rec.spare redundancy.6.img type9.7.img");
 	devstore_dir_close(&st);
-	/* close forgets the open image */
+	/* close leaves the open image for the device to resume or drop */
 	listing(tmp_dir, ls, sizeof(ls));
-	CU_ASSERT_STRING_EQUAL(ls, "config.5.img device.log device.rec device.rec.spare "
-				   "redundancy.6.img type9.7.img");
+	CU_ASSERT_STRING_EQUAL(ls, "algorithm.8.img.part config.5.img device.log device.rec "
+				   "device.rec.spare redundancy.6.img type9.7.img");
 	CU_ASSERT_EQUAL_FATAL(devstore_dir_open(&st, tmp_dir, NULL), 0);
 	CU_ASSERT(image_is(&st, 7, a, sizeof(a)));
 	devstore_dir_close(&st);
@@ -468,9 +468,45 @@ static void test_dir_leftovers(void)
 	put_file(tmp_dir, "type 9.1.img", a, 10);
 	CU_ASSERT_EQUAL_FATAL(devstore_dir_open(&st, tmp_dir, NULL), 0);
 	listing(tmp_dir, ls, sizeof(ls));
+	/* an unsealed image stays until the device says whether it resumes it */
+	CU_ASSERT_STRING_EQUAL(ls, "config.05.img config.5.img config.6.img.part config.x.img "
+				   "device.log device.rec.spare notes.txt type 9.1.img");
+	CU_ASSERT_EQUAL(st.img_list(st.ctx, ids, 4), 1);
+	st.img_parts_drop(st.ctx, 0);
+	listing(tmp_dir, ls, sizeof(ls));
 	CU_ASSERT_STRING_EQUAL(ls, "config.05.img config.5.img config.x.img device.log "
 				   "device.rec.spare notes.txt type 9.1.img");
-	CU_ASSERT_EQUAL(st.img_list(st.ctx, ids, 4), 1);
+	devstore_dir_close(&st);
+}
+
+/* A download made durable with img_sync is there to reopen after a restart;
+ * img_parts_drop keeps the one named and removes the others. */
+static void test_dir_resume_part(void)
+{
+	struct devstore st;
+	uint8_t a[3000], b[3000];
+	char ls[512];
+
+	fill(a, sizeof(a), 9);
+	CU_ASSERT_EQUAL_FATAL(dir_fresh(&st), 0);
+	CU_ASSERT_EQUAL_FATAL(st.img_begin(st.ctx, 8, FT_CONFIG, sizeof(a)), 0);
+	CU_ASSERT_EQUAL(st.img_write(st.ctx, 0, a, 1000), 0);
+	CU_ASSERT_EQUAL(st.img_sync(st.ctx), 0);
+	devstore_dir_close(&st); /* a restart: the part stays */
+	put_file(tmp_dir, "config.9.img.part", a, 10);
+	CU_ASSERT_EQUAL_FATAL(devstore_dir_open(&st, tmp_dir, NULL), 0);
+	CU_ASSERT_EQUAL(st.img_reopen(st.ctx, 8, FT_CONFIG, sizeof(a) + 1), -ENOENT);
+	CU_ASSERT_EQUAL(st.img_reopen(st.ctx, 7, FT_CONFIG, sizeof(a)), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(st.img_reopen(st.ctx, 8, FT_CONFIG, sizeof(a)), 0);
+	st.img_parts_drop(st.ctx, 8);
+	listing(tmp_dir, ls, sizeof(ls));
+	CU_ASSERT(strstr(ls, "config.8.img.part") != NULL);
+	CU_ASSERT(strstr(ls, "config.9.img.part") == NULL);
+	CU_ASSERT_EQUAL(st.img_read_open(st.ctx, 0, b, 1000), 0);
+	CU_ASSERT_EQUAL(memcmp(a, b, 1000), 0);
+	CU_ASSERT_EQUAL(st.img_write(st.ctx, 1000, a + 1000, 2000), 0);
+	CU_ASSERT_EQUAL(st.img_seal(st.ctx), 0);
+	CU_ASSERT(image_is(&st, 8, a, sizeof(a)));
 	devstore_dir_close(&st);
 }
 
@@ -1373,6 +1409,7 @@ static CU_TestInfo contract_tests[] = {
 static CU_TestInfo dir_tests[] = {
 	{"file names", test_dir_names},
 	{"a crash's leftovers are settled at open", test_dir_leftovers},
+	{"a synced download is there to resume after a restart", test_dir_resume_part},
 	{"a begin that fails leaves nothing", test_dir_failed_begin},
 	{"a damaged record is -EBADMSG", test_dir_damaged_record},
 	{"a save cut off before its rename keeps the old record", test_dir_save_interrupted},

@@ -348,6 +348,7 @@ static void test_info(void)
  * a malformed field. */
 static void test_info_short_image(void)
 {
+	static const uint8_t short_image[20];
 	struct rig *r = rig_new(SESS_INFO);
 	uint8_t d[128];
 	struct tlv_writer w;
@@ -358,7 +359,7 @@ static void test_info_short_image(void)
 	at(r, r->now + 100 * MS); /* INFO is resent on the command schedule */
 	expect_only(r, FC_INFO);
 	tlv_writer_init(&w, d, sizeof(d));
-	tlv_put(&w, T_IMAGE, d, 20);
+	tlv_put(&w, T_IMAGE, short_image, sizeof(short_image));
 	reply_w(r, FC_INFO_ACK, &w);
 	CU_ASSERT(sess_host_done(&r->h));
 	CU_ASSERT_EQUAL(exit_code(r), 16);
