@@ -50,6 +50,29 @@ assert_between "resume: the board kept frames" 1 "$need" "${resumed:-0}"
 assert_between "resume: fewer frames sent than a full download" 1 $((need - 1)) "${sent:-0}"
 board_stop
 
+# --- resume after the board restarts: kill -9 the board mid-download (after
+# its first checkpoint), start it again, run the download again.
+board_start "$W/b6" -q || exit 1
+ethdl_h download -i "$IF" -b "$B" "$W/old" >/dev/null 2>&1
+assert_rc "board restart: a first file in place" 0 $?
+ip netns exec "$IT_NS_H" "$ETHDL" download -i "$IF" -b "$B" --rate 100M "$W/f32" \
+	>/dev/null 2>&1 &
+pid=$!
+sleep 1.6
+kill -KILL "$IT_BOARD_PID"
+wait "$IT_BOARD_PID" 2>/dev/null
+IT_BOARD_PID=
+wait "$pid" 2>/dev/null
+assert_same_file "board restart: the board still holds the old file" "$W/old" "$W/b6/config.bin"
+board_start "$W/b6" -q || exit 1
+ethdl_h download -i "$IF" -b "$B" --json "$W/f32" >"$W/restart.out" 2>"$W/restart.err"
+IT_LAST_ERR=$W/restart.err assert_rc "board restart: the download again" 0 $?
+assert_same_file "board restart: board holds the new file" "$W/f32" "$W/b6/config.bin"
+resumed=$(json_get resumed_frames <"$W/restart.out")
+need=$(json_get frames <"$W/restart.out")
+assert_between "board restart: the board kept frames across the restart" 1 "$need" "${resumed:-0}"
+board_stop
+
 # --- pacing: --rate 50M on 4 MiB takes at least ~0.6 s (4 MiB * 8 / 50e6).
 gen_file "$W/f4" $((4 << 20)) 4
 board_start "$W/b3" -q || exit 1
