@@ -351,6 +351,8 @@ static void test_crash_every_step(void)
 	unsigned cases = 0;
 
 	for (size_t hk = 0; hk < sizeof(healths) / sizeof(healths[0]); hk++) {
+		unsigned steps_here = 0;
+
 		for (unsigned step = 1;; step++) {
 			struct devstore st;
 			struct board_device d;
@@ -388,11 +390,17 @@ static void test_crash_every_step(void)
 			dev_close(&d);
 			mem_devstore_close(&st);
 			cases++;
+			steps_here++;
 			if (!crashed)
 				break; /* every step of this case has had its cut */
 		}
+		if (getenv("ETHDL_TEST_VERBOSE"))
+			fprintf(stderr, "\n    health %zu: cut at each of %u steps", hk,
+				steps_here - 1);
 	}
 	CU_ASSERT(cases >= 10);
+	if (getenv("ETHDL_TEST_VERBOSE"))
+		fprintf(stderr, "\n    %u power cuts, each followed by a restart\n", cases);
 }
 
 /* A schedule with the board's clock an hour wrong: the board switches at
