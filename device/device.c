@@ -464,6 +464,8 @@ int dev_download_begin(struct board_device *d, int type, uint64_t size, uint32_t
 	    crc == d->dl_crc && block == d->dl_block && !!hdr == d->dl_package &&
 	    (!hdr || !memcmp(hdr->sha256, d->dl_hdr.sha256, 32))) {
 		d->dl = DEV_DL_OPEN;
+		d->vr_off = 0; /* what was stored is checked again from the start */
+		d->vr_crc = 0;
 		return 1;
 	}
 	drop_download(d);
@@ -472,6 +474,8 @@ int dev_download_begin(struct board_device *d, int type, uint64_t size, uint32_t
 	if (r < 0)
 		return r;
 	d->dl = DEV_DL_OPEN;
+	d->vr_off = 0;
+	d->vr_crc = 0;
 	d->dl_type = type;
 	d->dl_id = id;
 	d->dl_size = size;
@@ -529,24 +533,53 @@ int dev_download_write(void *dev, uint64_t off, const void *buf, size_t len)
 	return d->st->img_write(d->st->ctx, off, buf, len);
 }
 
-/* CRC of what the store holds of the open download. */
-static int stored_crc(struct board_device *d, uint32_t *crc)
+int dev_download_verify(struct board_device *d, uint64_t upto, size_t budget)
 {
-	uint8_t buf[CHECK_CHUNK];
-	uint64_t off = 0;
-	uint32_t c = 0;
+	static uint8_t buf[CHECK_CHUNK];
+	uint64_t end;
 
-	while (off < d->dl_size) {
-		size_t n =
-			d->dl_size - off < sizeof(buf) ? (size_t)(d->dl_size - off) : sizeof(buf);
-		int r = d->st->img_read_open(d->st->ctx, off, buf, n);
+	if (d->dl != DEV_DL_OPEN)
+		return -EINVAL;
+	end = upto < d->dl_size ? upto : d->dl_size;
+	if (budget && end > d->vr_off && end - d->vr_off > budget)
+		end = d->vr_off + budget;
+	while (d->vr_off < end) {
+		size_t n = end - d->vr_off < sizeof(buf) ? (size_t)(end - d->vr_off) : sizeof(buf);
+		int r = d->st->img_read_open(d->st->ctx, d->vr_off, buf, n);
 
 		if (r < 0)
 			return r;
-		c = frame_crc32(c, buf, n);
-		off += n;
+		d->vr_crc = frame_crc32(d->vr_crc, buf, n);
+		d->vr_off += n;
 	}
-	*crc = c;
+	return 0;
+}
+
+/* CRC of what the store holds of the open download: what was not checked
+ * as it came is read now. */
+static int stored_crc(struct board_device *d, uint32_t *crc)
+{
+	int r = dev_download_verify(d, d->dl_size, 0);
+
+	*crc = d->vr_crc;
+	return r;
+}
+
+int dev_image_digest(struct board_device *d, int type, enum dev_role role, uint8_t out[32])
+{
+	struct dev_image *im;
+	int r;
+
+	if (!dev_image(d, type, role))
+		return -ENOENT;
+	im = &d->slot[type].img[role];
+	if (!(im->flags & DEV_IMG_SHA)) {
+		r = d->st->img_sha256(d->st->ctx, im->id, 0, im->size, im->sha256);
+		if (r < 0)
+			return r;
+		im->flags |= DEV_IMG_SHA; /* kept by the next save */
+	}
+	memcpy(out, im->sha256, 32);
 	return 0;
 }
 
@@ -577,7 +610,7 @@ int dev_download_commit(struct board_device *d, const uint8_t host[6], uint32_t 
 	im.size = d->dl_size;
 	im.crc = *got;
 	if (d->dl_package) {
-		im.flags = DEV_IMG_PACKAGE | DEV_IMG_VERSION;
+		im.flags = DEV_IMG_PACKAGE | DEV_IMG_VERSION | DEV_IMG_SHA;
 		im.version = d->dl_hdr.version;
 		im.image_off = d->dl_hdr.hdr_len;
 		r = d->dl_size == im.image_off + d->dl_hdr.image_size ? 0 : -EPROTO;
@@ -586,8 +619,6 @@ int dev_download_commit(struct board_device *d, const uint8_t host[6], uint32_t 
 					      im.sha256);
 		if (r == 0 && memcmp(im.sha256, d->dl_hdr.sha256, 32))
 			r = -EPROTO;
-	} else {
-		r = d->st->img_sha256(d->st->ctx, im.id, 0, im.size, im.sha256);
 	}
 	if (r < 0) {
 		forget(d, im.id);

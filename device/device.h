@@ -31,6 +31,7 @@ enum dev_role { DEV_ACTIVE, DEV_STAGED, DEV_PREVIOUS, DEV_ROLES };
 
 #define DEV_IMG_VERSION 0x01u /* the version is known */
 #define DEV_IMG_PACKAGE 0x02u /* an update package (header + image) */
+#define DEV_IMG_SHA	0x04u /* sha256 is known (a plain file's is computed when asked) */
 
 struct dev_image {
 	uint32_t id; /* the store's image; 0 = no image in this role */
@@ -118,6 +119,9 @@ struct board_device {
 	int ck;
 	uint32_t ck_bits;
 	uint8_t ck_map[DEV_CK_MAP_MAX];
+	/* the CRC of what the store holds of the download, checked as it comes */
+	uint64_t vr_off;
+	uint32_t vr_crc;
 	int ck_restored; /* the download was restored from a checkpoint at open */
 	/* the health check under way (type, or 0) */
 	int testing_type;
@@ -184,6 +188,13 @@ int dev_download_checkpoint(struct board_device *d, const uint8_t *map, uint32_t
 /** A download restored at open from a checkpoint: its map (NULL if none),
  *  for the receiver to start from. */
 const uint8_t *dev_download_restored(const struct board_device *d, uint32_t *nbits);
+/** Check, as it comes, the CRC of what the store holds of the download up to
+ *  byte upto (every byte below it written), at most budget bytes now; the
+ *  commit then reads only the rest. 0 or -errno. */
+int dev_download_verify(struct board_device *d, uint64_t upto, size_t budget);
+/** The SHA-256 of the image of type in role (computed now, once, for a
+ *  plain file). 0 or -errno. */
+int dev_image_digest(struct board_device *d, int type, enum dev_role role, uint8_t out[32]);
 /** Store len bytes of the download at off (the receiver's write callback). */
 int dev_download_write(void *dev, uint64_t off, const void *buf, size_t len);
 /**

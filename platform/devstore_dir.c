@@ -423,7 +423,10 @@ static int ds_img_read_open(void *ctx, uint64_t off, void *buf, size_t len)
 		return -EBADF;
 	if (off > s->osize || len > s->osize - off)
 		return -EINVAL;
-	r = flush_open(s);
+	/* (what is still in the write buffer goes to the file first) */
+	r = s->wbuf_len && off < s->wbuf_off + s->wbuf_len && off + len > s->wbuf_off
+		    ? flush_open(s)
+		    : 0;
 	return r < 0 ? r : fio_pread_exact(s->ofd, buf, len, off);
 }
 

@@ -640,7 +640,8 @@ static void on_info(struct sess_board *b)
 				put_be16(e + 4 + 2 * i, im->version.n[i]);
 			put_be32(e + 12, (uint32_t)(im->size >> 32));
 			put_be32(e + 16, (uint32_t)im->size);
-			memcpy(e + 20, im->sha256, 32);
+			if (dev_image_digest(&b->dev, t, (enum dev_role)r, e + 20) < 0)
+				memset(e + 20, 0, 32);
 			put_be32(e + 52, (uint32_t)(b->dev.slot[t].activate_at >> 32));
 			put_be32(e + 56, (uint32_t)b->dev.slot[t].activate_at);
 			if (r != DEV_STAGED)
@@ -875,8 +876,23 @@ void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint
 	dispatch(b, &f, now);
 }
 
+/* While frames come, check the CRC of what is already stored, so that the
+ * commit after the last frame has little left to read: only what lies below
+ * every frame received in order and clear of the store's write buffer. */
+#define VERIFY_LAG    (2u << 20)
+#define VERIFY_BUDGET (1u << 20)
+
+static void verify_as_it_comes(struct sess_board *b)
+{
+	uint64_t upto = xrecv_prefix(&b->rx);
+
+	if (b->state == B_DL_DATA && upto > VERIFY_LAG)
+		dev_download_verify(&b->dev, upto - VERIFY_LAG, VERIFY_BUDGET);
+}
+
 void sess_board_poll(struct sess_board *b, uint64_t now)
 {
+	verify_as_it_comes(b);
 	uint64_t wall = b->dev.st->wall_us(b->dev.st->ctx), next = dev_poll(&b->dev);
 
 	/* the device's next wake-up, on the machine's clock */

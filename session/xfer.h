@@ -145,6 +145,13 @@ void xrecv_report(const struct xrecv *r, struct tlv_writer *w);
 int xrecv_complete(const struct xrecv *r);
 /** Distinct frames received. */
 uint32_t xrecv_have(const struct xrecv *r);
+/** Bytes at the start of the file that have all been received and stored. */
+static inline uint64_t xrecv_prefix(const struct xrecv *r)
+{
+	uint64_t b = (uint64_t)r->rw.cum * r->cfg.block;
+
+	return b < r->cfg.size ? b : r->cfg.size;
+}
 /** The map of received frames (bit s-1 for frame s), and how many bits. */
 const uint8_t *xrecv_map(const struct xrecv *r, uint32_t *nbits);
 /** Mark the frames of map (nbits, as xrecv_map gives) as received and
