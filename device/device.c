@@ -22,14 +22,8 @@
 
 static uint8_t *put64(uint8_t *p, uint64_t v)
 {
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
+	put_be64(p, v);
 	return p + 8;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
 }
 
 static uint8_t *put_version(uint8_t *p, const struct pkg_version *v)
@@ -98,7 +92,7 @@ static int decode_record(struct board_device *d, const uint8_t *buf, size_t len)
 
 	if (len < REC_LEN || get_be32(p) != REC_MAGIC || get_be16(p + 4) != REC_FORMAT)
 		return -EBADMSG;
-	d->next_seq = get64(p + 8);
+	d->next_seq = get_be64(p + 8);
 	d->next_id = get_be32(p + 16);
 	p += 20;
 	for (int t = 1; t < FT_COUNT; t++) {
@@ -110,14 +104,14 @@ static int decode_record(struct board_device *d, const uint8_t *buf, size_t len)
 			im->id = get_be32(p);
 			im->flags = p[4];
 			get_version(p + 5, &im->version);
-			im->size = get64(p + 14);
+			im->size = get_be64(p + 14);
 			im->crc = get_be32(p + 22);
 			memcpy(im->sha256, p + 26, 32);
-			im->image_off = get64(p + 58);
+			im->image_off = get_be64(p + 58);
 			p += IMG_WIRE;
 		}
 		s->testing = *p++;
-		s->activate_at = get64(p);
+		s->activate_at = get_be64(p);
 		memcpy(s->sched_host, p + 8, 6);
 		p += 14;
 	}
@@ -130,7 +124,7 @@ static int decode_record(struct board_device *d, const uint8_t *buf, size_t len)
 			return -EBADMSG;
 		d->dl_type = p[0];
 		d->dl_id = get_be32(p + 1);
-		d->dl_size = get64(p + 5);
+		d->dl_size = get_be64(p + 5);
 		d->dl_crc = get_be32(p + 13);
 		d->dl_block = get_be32(p + 17);
 		hl = get_be16(p + 21);
@@ -252,8 +246,8 @@ int dev_log_read(const struct board_device *d, uint64_t seq, struct dev_log_entr
 	if (d->st->log_read(d->st->ctx, seq, &got, buf) != 1)
 		return 0;
 	p = buf;
-	e->seq = get64(p);
-	e->time = get64(p + 8);
+	e->seq = get_be64(p);
+	e->time = get_be64(p + 8);
 	e->event = p[16];
 	e->type = p[17];
 	e->notice = p[18];

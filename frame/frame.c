@@ -236,8 +236,7 @@ void tlv_put_u64(struct tlv_writer *w, uint8_t type, uint64_t v)
 {
 	uint8_t b[8];
 
-	put_be32(b, (uint32_t)(v >> 32));
-	put_be32(b + 4, (uint32_t)v);
+	put_be64(b, v);
 	tlv_put(w, type, b, 8);
 }
 

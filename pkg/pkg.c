@@ -6,17 +6,6 @@
 #include "frame.h"
 #include "proto.h"
 
-static uint64_t get_be64(const uint8_t *p)
-{
-	return ((uint64_t)get_be32(p) << 32) | get_be32(p + 4);
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
-}
-
 /* ---- versions ---- */
 
 int pkg_version_parse(const char *s, struct pkg_version *v)

@@ -262,8 +262,7 @@ static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now
 		if (!im)
 			continue;
 		slot[0] = (uint8_t)t;
-		put_be32(slot + 1, (uint32_t)(im->size >> 32));
-		put_be32(slot + 5, (uint32_t)im->size);
+		put_be64(slot + 1, im->size);
 		put_be32(slot + 9, im->crc);
 		tlv_put(&w, T_SLOT, slot, sizeof(slot));
 	}
@@ -638,12 +637,10 @@ static void on_info(struct sess_board *b)
 			e[3] = (im->flags & DEV_IMG_VERSION) ? im->version.count : 0;
 			for (int i = 0; i < 4; i++)
 				put_be16(e + 4 + 2 * i, im->version.n[i]);
-			put_be32(e + 12, (uint32_t)(im->size >> 32));
-			put_be32(e + 16, (uint32_t)im->size);
+			put_be64(e + 12, im->size);
 			if (dev_image_digest(&b->dev, t, (enum dev_role)r, e + 20) < 0)
 				memset(e + 20, 0, 32);
-			put_be32(e + 52, (uint32_t)(b->dev.slot[t].activate_at >> 32));
-			put_be32(e + 56, (uint32_t)b->dev.slot[t].activate_at);
+			put_be64(e + 52, b->dev.slot[t].activate_at);
 			if (r != DEV_STAGED)
 				memset(e + 52, 0, 8);
 			tlv_put(&w, T_IMAGE, e, sizeof(e));

@@ -165,7 +165,7 @@ static void parse_identity(struct sess_host *h, const struct frame *f)
 		if (!s || l != 13)
 			break;
 		id->slots[id->nslots].type = s[0];
-		id->slots[id->nslots].size = (uint64_t)get_be32(s + 1) << 32 | get_be32(s + 5);
+		id->slots[id->nslots].size = get_be64(s + 1);
 		id->slots[id->nslots].crc = get_be32(s + 9);
 	}
 }

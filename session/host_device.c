@@ -8,11 +8,6 @@
 
 #include "host_int.h"
 
-static uint64_t get_be64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
-
 /* 0, or -1 for a count beyond 4 (a malformed version). */
 static int get_version(const uint8_t *p, struct sess_version *v)
 {

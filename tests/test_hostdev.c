@@ -239,12 +239,6 @@ static void put_version(uint8_t *p, unsigned count, unsigned a, unsigned b, unsi
 	put_be16(p + 5, (uint16_t)c);
 }
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
-}
-
 static void act_state(struct rig *r, int type, int state, uint32_t health_ms, uint64_t act_at)
 {
 	uint8_t d[128], v[PROTO_VERSION_LEN];
