@@ -127,7 +127,7 @@ json_t *json_time(uint64_t us)
 	return us ? json_string(format_time(us, b, sizeof(b))) : json_null();
 }
 
-json_t *json_version(const struct sess_version *v)
+json_t *json_version(const struct pkg_version *v)
 {
 	char b[24];
 

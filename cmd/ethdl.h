@@ -174,7 +174,7 @@ int opt_activate(const char *opt, const char *arg, int *mode, uint64_t *at, uint
 /** "2026-12-02T10:00:00Z", or "none" for 0; returns out. */
 char *format_time(uint64_t us, char *out, size_t cap);
 json_t *json_time(uint64_t us);
-json_t *json_version(const struct sess_version *v);
+json_t *json_version(const struct pkg_version *v);
 /** Print j as one line on out and free it. */
 void json_print(FILE *out, json_t *j);
 /** "activated", "rolled back", "scheduled", "staged" (none asked), … */

@@ -28,17 +28,8 @@ static uint8_t *put64(uint8_t *p, uint64_t v)
 
 static uint8_t *put_version(uint8_t *p, const struct pkg_version *v)
 {
-	p[0] = v->count;
-	for (int i = 0; i < 4; i++)
-		put_be16(p + 1 + 2 * i, v->n[i]);
-	return p + 9;
-}
-
-static void get_version(const uint8_t *p, struct pkg_version *v)
-{
-	v->count = p[0] <= 4 ? p[0] : 0;
-	for (int i = 0; i < 4; i++)
-		v->n[i] = get_be16(p + 1 + 2 * i);
+	pkg_version_put(p, v);
+	return p + PKG_VERSION_WIRE;
 }
 
 static size_t encode_record(const struct board_device *d, uint8_t *buf)
@@ -103,7 +94,7 @@ static int decode_record(struct board_device *d, const uint8_t *buf, size_t len)
 
 			im->id = get_be32(p);
 			im->flags = p[4];
-			get_version(p + 5, &im->version);
+			pkg_version_get(p + 5, &im->version);
 			im->size = get_be64(p + 14);
 			im->crc = get_be32(p + 22);
 			memcpy(im->sha256, p + 26, 32);
@@ -253,8 +244,8 @@ int dev_log_read(const struct board_device *d, uint64_t seq, struct dev_log_entr
 	e->notice = p[18];
 	e->detail = get_be16(p + 20);
 	memcpy(e->host, p + 22, 6);
-	get_version(p + 28, &e->from);
-	get_version(p + 37, &e->to);
+	pkg_version_get(p + 28, &e->from);
+	pkg_version_get(p + 37, &e->to);
 	e->seq = got;
 	return 1;
 }

@@ -84,6 +84,24 @@ int pkg_version_format(const struct pkg_version *v, char *out, size_t cap)
 	return (int)len;
 }
 
+void pkg_version_put(uint8_t out[PKG_VERSION_WIRE], const struct pkg_version *v)
+{
+	out[0] = v->count;
+	for (int i = 0; i < 4; i++)
+		put_be16(out + 1 + 2 * i, v->n[i]);
+}
+
+int pkg_version_get(const uint8_t in[PKG_VERSION_WIRE], struct pkg_version *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (in[0] > 4)
+		return -PKG_E_VERSION;
+	v->count = in[0];
+	for (int i = 0; i < 4; i++)
+		v->n[i] = get_be16(in + 1 + 2 * i);
+	return 0;
+}
+
 /* ---- strings ---- */
 
 static int valid_bytes(const uint8_t *s, size_t len, uint8_t lowest)

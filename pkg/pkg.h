@@ -131,6 +131,14 @@ int pkg_version_cmp(const struct pkg_version *a, const struct pkg_version *b);
  */
 int pkg_version_format(const struct pkg_version *v, char *out, size_t cap);
 
+/* The wire form of a version (PROTOCOL.md §7): count u8 (0 = unknown),
+ * then four parts u16 big endian, unused ones 0. */
+#define PKG_VERSION_WIRE 9u
+void pkg_version_put(uint8_t out[PKG_VERSION_WIRE], const struct pkg_version *v);
+/** 0, or -PKG_E_VERSION for a count above 4 (then *v is the unknown
+ *  version, count 0). */
+int pkg_version_get(const uint8_t in[PKG_VERSION_WIRE], struct pkg_version *v);
+
 /* ---- header ---- */
 
 /**

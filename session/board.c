@@ -604,11 +604,9 @@ static void on_host_status(struct sess_board *b, const struct frame *f, uint64_t
 
 static void put_version(struct tlv_writer *w, uint8_t type, const struct pkg_version *v)
 {
-	uint8_t b9[9];
+	uint8_t b9[PKG_VERSION_WIRE];
 
-	b9[0] = v->count;
-	for (int i = 0; i < 4; i++)
-		put_be16(b9 + 1 + 2 * i, v->n[i]);
+	pkg_version_put(b9, v);
 	tlv_put(w, type, b9, sizeof(b9));
 }
 
@@ -634,9 +632,9 @@ static void on_info(struct sess_board *b)
 			e[0] = (uint8_t)t;
 			e[1] = (uint8_t)(r == DEV_ACTIVE ? 1 : r == DEV_STAGED ? 2 : 3);
 			e[2] = im->flags;
-			e[3] = (im->flags & DEV_IMG_VERSION) ? im->version.count : 0;
-			for (int i = 0; i < 4; i++)
-				put_be16(e + 4 + 2 * i, im->version.n[i]);
+			pkg_version_put(e + 3, &im->version);
+			if (!(im->flags & DEV_IMG_VERSION))
+				e[3] = 0;
 			put_be64(e + 12, im->size);
 			if (dev_image_digest(&b->dev, t, (enum dev_role)r, e + 20) < 0)
 				memset(e + 20, 0, 32);

@@ -13,6 +13,7 @@
 #ifndef ETHDL_HOST_H
 #define ETHDL_HOST_H
 
+#include "pkg.h"
 #include "sess.h"
 
 /** Where the host reads the file it downloads. */
@@ -62,18 +63,12 @@ enum sess_activate {
 	SESS_ACT_IN = 3, /* act_in_us after ACTIVATE goes out */
 };
 
-/** A version as the board reports it: count 0 = unknown, else 1..4 parts. */
-struct sess_version {
-	uint8_t count;
-	uint16_t part[4];
-};
-
 /** One image the board holds (T_IMAGE). */
 struct sess_image {
 	int type;  /* enum proto_file_type */
 	int role;  /* enum proto_role */
 	int flags; /* PROTO_IMG_F_* */
-	struct sess_version version;
+	struct pkg_version version;
 	uint64_t size;
 	uint8_t sha256[32];
 	uint64_t activate_at; /* µs since 1970 on the board's clock; 0 = none */
@@ -101,7 +96,7 @@ struct sess_activation {
 	uint64_t act_at;      /* scheduled: µs since 1970 on the board's clock */
 	uint64_t host_act_at; /* scheduled: the same moment on the host's clock */
 	uint32_t health_ms;   /* how long the board said the health check may take */
-	struct sess_version from, to;
+	struct pkg_version from, to;
 };
 
 /** One event of the board's log (T_EVENT). */
@@ -112,7 +107,7 @@ struct sess_event {
 	int type;      /* enum proto_file_type, 0 if none */
 	int notice, detail;
 	uint8_t host[6]; /* the host the event came from (zero if none) */
-	struct sess_version from, to;
+	struct pkg_version from, to;
 };
 
 /** Called for each event of SESS_LOG, oldest first, each once. */
@@ -300,7 +295,7 @@ size_t sess_host_pkg_hdr_max(const struct sess_host_config *cfg);
 
 /** Write a version as "1.2.0" (its count of parts), or "unknown"; returns
  *  out. cap >= 24 always suffices. */
-char *sess_version_format(const struct sess_version *v, char *out, size_t cap);
+char *sess_version_format(const struct pkg_version *v, char *out, size_t cap);
 
 /** End the session now on the caller's behalf (an interrupt): tell the
  *  board DISCONNECT (a windowed board keeps what it has for resume), and

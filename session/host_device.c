@@ -8,36 +8,10 @@
 
 #include "host_int.h"
 
-/* 0, or -1 for a count beyond 4 (a malformed version). */
-static int get_version(const uint8_t *p, struct sess_version *v)
+char *sess_version_format(const struct pkg_version *v, char *out, size_t cap)
 {
-	memset(v, 0, sizeof(*v));
-	if (p[0] > 4)
-		return -1;
-	v->count = p[0];
-	for (int i = 0; i < 4; i++)
-		v->part[i] = get_be16(p + 1 + 2 * i);
-	return 0;
-}
-
-char *sess_version_format(const struct sess_version *v, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	if (!cap)
-		return out;
-	*out = '\0';
-	if (!v->count || v->count > 4) {
+	if (cap && pkg_version_format(v, out, cap) < 0)
 		snprintf(out, cap, "unknown");
-		return out;
-	}
-	for (int i = 0; i < v->count && n < cap; i++) {
-		int k = snprintf(out + n, cap - n, "%s%u", i ? "." : "", (unsigned)v->part[i]);
-
-		if (k < 0)
-			break;
-		n += (size_t)k;
-	}
 	return out;
 }
 
@@ -209,7 +183,7 @@ static void on_info_ack(struct sess_host *h, const struct frame *f, uint64_t now
 		im->type = v[0];
 		im->role = v[1];
 		im->flags = v[2];
-		if (get_version(v + 3, &im->version) < 0) {
+		if (pkg_version_get(v + 3, &im->version) < 0) {
 			bad_field(h, now, "a version of more than 4 parts", "INFO_ACK");
 			return;
 		}
@@ -283,12 +257,12 @@ static void on_act_state(struct sess_host *h, const struct frame *f, uint64_t no
 	if (tlv_get_uint(f->data, f->len, T_HEALTH_MS, &x))
 		a->health_ms = (uint32_t)x;
 	v = tlv_find(f->data, f->len, T_VERSION_FROM, 0, &l);
-	if (v && (l < PROTO_VERSION_LEN || get_version(v, &a->from) < 0)) {
+	if (v && (l < PROTO_VERSION_LEN || pkg_version_get(v, &a->from) < 0)) {
 		bad_field(h, now, "a malformed T_VERSION_FROM", "ACT_STATE");
 		return;
 	}
 	v = tlv_find(f->data, f->len, T_VERSION_TO, 0, &l);
-	if (v && (l < PROTO_VERSION_LEN || get_version(v, &a->to) < 0)) {
+	if (v && (l < PROTO_VERSION_LEN || pkg_version_get(v, &a->to) < 0)) {
 		bad_field(h, now, "a malformed T_VERSION_TO", "ACT_STATE");
 		return;
 	}
@@ -348,7 +322,7 @@ static void on_log_data(struct sess_host *h, const struct frame *f, uint64_t now
 		ev.notice = v[18];
 		ev.detail = get_be16(v + 20);
 		memcpy(ev.host, v + 22, 6);
-		if (get_version(v + 28, &ev.from) < 0 || get_version(v + 37, &ev.to) < 0) {
+		if (pkg_version_get(v + 28, &ev.from) < 0 || pkg_version_get(v + 37, &ev.to) < 0) {
 			bad_field(h, now, "a version of more than 4 parts", "LOG_DATA");
 			return;
 		}

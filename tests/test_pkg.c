@@ -1259,11 +1259,29 @@ static void test_check_image(void)
 	fclose(f);
 }
 
+/* The 9-byte wire form: round trip, the exact bytes, a count above 4. */
+static void test_version_wire(void)
+{
+	struct pkg_version v = {{1, 10, 0, 0}, 3}, w;
+	uint8_t b[PKG_VERSION_WIRE];
+	static const uint8_t want[PKG_VERSION_WIRE] = {3, 0, 1, 0, 10, 0, 0, 0, 0};
+
+	pkg_version_put(b, &v);
+	CU_ASSERT_EQUAL(memcmp(b, want, sizeof(b)), 0);
+	CU_ASSERT_EQUAL(pkg_version_get(b, &w), 0);
+	CU_ASSERT_EQUAL(pkg_version_cmp(&v, &w), 0);
+	CU_ASSERT_EQUAL(w.count, 3);
+	b[0] = 5;
+	CU_ASSERT_EQUAL(pkg_version_get(b, &w), -PKG_E_VERSION);
+	CU_ASSERT_EQUAL(w.count, 0);
+}
+
 static CU_TestInfo version_tests[] = {
 	{"parse: good versions", test_version_parse_good},
 	{"parse: a long list of bad ones", test_version_parse_bad},
 	{"compare: numeric, missing parts are 0", test_version_cmp},
 	{"format: exact room, round trip", test_version_format},
+	{"wire form: 9 bytes, round trip, count above 4", test_version_wire},
 	CU_TEST_INFO_NULL,
 };
 
