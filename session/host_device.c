@@ -15,22 +15,6 @@ char *sess_version_format(const struct pkg_version *v, char *out, size_t cap)
 	return out;
 }
 
-/* The next TLV of a list at *off: 1 with type, value and length, 0 at the
- * end, -1 when the list is malformed. */
-static int tlv_next(const uint8_t *d, size_t len, size_t *off, uint8_t *type, const uint8_t **val,
-		    size_t *vlen)
-{
-	if (*off >= len)
-		return 0;
-	if (len - *off < 2 || len - *off - 2 < d[*off + 1])
-		return -1;
-	*type = d[*off];
-	*vlen = d[*off + 1];
-	*val = d + *off + 2;
-	*off += 2 + *vlen;
-	return 1;
-}
-
 static const char *job_what(int job)
 {
 	switch (job) {
@@ -148,10 +132,8 @@ static void on_info_ack(struct sess_host *h, const struct frame *f, uint64_t now
 {
 	struct sess_info *in = &h->info;
 	const uint8_t *v;
-	size_t off = 0, l;
-	uint8_t t;
+	size_t l;
 	uint64_t x;
-	int r;
 
 	memset(in, 0, sizeof(*in));
 	if (!tlv_valid(f->data, f->len)) {
@@ -165,11 +147,9 @@ static void on_info_ack(struct sess_host *h, const struct frame *f, uint64_t now
 		in->caps = (uint32_t)x;
 	in->has_board_time = tlv_get_uint(f->data, f->len, T_BOARD_TIME, &in->board_time);
 	in->host_time = host_wall(h, now);
-	while ((r = tlv_next(f->data, f->len, &off, &t, &v, &l)) == 1) {
+	for (unsigned i = 0; (v = tlv_find(f->data, f->len, T_IMAGE, i, &l)); i++) {
 		struct sess_image *im;
 
-		if (t != T_IMAGE)
-			continue; /* a field this host does not know */
 		/* A longer image is a newer board's: its first 60 bytes are ours. */
 		if (l < PROTO_IMAGE_LEN) {
 			bad_field(h, now, "a short T_IMAGE", "INFO_ACK");
@@ -283,10 +263,9 @@ static void on_log_data(struct sess_host *h, const struct frame *f, uint64_t now
 {
 	struct sess_event ev;
 	const uint8_t *v;
-	size_t off = 0, l;
-	uint8_t t;
+	size_t l;
 	uint64_t next = 0;
-	int r, first = 1;
+	unsigned i;
 
 	if (!tlv_valid(f->data, f->len)) {
 		bad_field(h, now, "a malformed TLV list", "LOG_DATA");
@@ -298,22 +277,17 @@ static void on_log_data(struct sess_host *h, const struct frame *f, uint64_t now
 	}
 	/* A late copy of the answer to an earlier query: its events start
 	 * below what we asked for now, or it has none and points back. */
-	while ((r = tlv_next(f->data, f->len, &off, &t, &v, &l)) == 1) {
-		if (t != T_EVENT)
-			continue;
+	for (i = 0; (v = tlv_find(f->data, f->len, T_EVENT, i, &l)); i++) {
 		if (l < PROTO_EVENT_LEN) {
 			bad_field(h, now, "a short T_EVENT", "LOG_DATA");
 			return;
 		}
-		if (first && get_be64(v) < h->log_since)
+		if (i == 0 && get_be64(v) < h->log_since)
 			return;
-		first = 0;
 	}
-	if (first && next && next <= h->log_since)
+	if (i == 0 && next && next <= h->log_since)
 		return;
-	for (off = 0; (r = tlv_next(f->data, f->len, &off, &t, &v, &l)) == 1;) {
-		if (t != T_EVENT)
-			continue;
+	for (i = 0; (v = tlv_find(f->data, f->len, T_EVENT, i, &l)); i++) {
 		memset(&ev, 0, sizeof(ev));
 		ev.seq = get_be64(v);
 		ev.time = get_be64(v + 8);
