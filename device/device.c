@@ -210,7 +210,7 @@ int dev_log(struct board_device *d, enum dev_event ev, int type, int notice, int
 {
 	struct dev_log_entry e = {
 		.seq = d->next_seq++,
-		.time = d->st->wall_us(d->st->ctx),
+		.time = dev_wall_us(d),
 		.event = (uint8_t)ev,
 		.type = (uint8_t)type,
 		.notice = (uint8_t)notice,
@@ -751,9 +751,19 @@ int dev_activate(struct board_device *d, int type, uint64_t at, const uint8_t ho
 	return DEV_ACT_SCHEDULED;
 }
 
+uint64_t dev_wall_us(const struct board_device *d)
+{
+	return d->st->wall_us(d->st->ctx);
+}
+
+uint32_t dev_health_ms(const struct board_device *d)
+{
+	return d->st->health_ms ? d->st->health_ms(d->st->ctx) : 0;
+}
+
 uint64_t dev_board_time(const struct board_device *d, uint64_t host_now, uint64_t host_at)
 {
-	uint64_t wall = d->st->wall_us(d->st->ctx);
+	uint64_t wall = dev_wall_us(d);
 
 	return host_at > host_now ? wall + (host_at - host_now) : wall;
 }
@@ -800,7 +810,7 @@ enum dev_act dev_act_state(const struct board_device *d, int type, struct pkg_ve
 
 uint64_t dev_poll(struct board_device *d)
 {
-	uint64_t now = d->st->wall_us(d->st->ctx), next = UINT64_MAX;
+	uint64_t now = dev_wall_us(d), next = UINT64_MAX;
 
 	if (d->testing_type) {
 		int t = d->testing_type, h = d->st->health_poll(d->st->ctx);

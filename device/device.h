@@ -220,6 +220,10 @@ void dev_download_close(struct board_device *d, int keep);
  * (nothing staged), -EBUSY (an activation under test), -errno.
  */
 int dev_activate(struct board_device *d, int type, uint64_t at, const uint8_t host[6]);
+/** The board's wall clock, µs since 1970. */
+uint64_t dev_wall_us(const struct board_device *d);
+/** How long the health check may take, in ms (0: the board has none). */
+uint32_t dev_health_ms(const struct board_device *d);
 /** The moment the host asked for (host_at on its clock, whose time was
  *  host_now when it asked) on this board's clock: a board whose clock is
  *  wrong still switches at the host's moment. At least the board's now. */

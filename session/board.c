@@ -335,6 +335,40 @@ static int package_header(struct sess_board *b, const struct frame *f, struct pk
 	return -1;
 }
 
+/* The receiver of the download dev_download_begin opened (resumed: 1, or
+ * 0): new, the one kept from a cut-off session, or rebuilt from the
+ * device's checkpoint after a restart. The frames already here, or -1 when
+ * refused (ERROR sent, session over). */
+static int open_receiver(struct sess_board *b, uint64_t size, unsigned block, int resumed)
+{
+	const struct xrecv_config rc = {.size = size,
+					.block = block,
+					.windowed = b->windowed,
+					.write = dev_download_write,
+					.ctx = &b->dev};
+	const uint8_t *map = NULL;
+	uint32_t bits = 0, got;
+	int r;
+
+	if (resumed && xrecv_map(&b->rx, &bits))
+		return (int)xrecv_have(&b->rx); /* kept in memory */
+	if (resumed)
+		map = dev_download_restored(&b->dev, &bits);
+	xrecv_dispose(&b->rx);
+	r = xrecv_init(&b->rx, &rc);
+	got = r < 0 ? (uint32_t)-r : 0;
+	if (r == 0 && resumed)
+		r = map ? xrecv_restore(&b->rx, map, bits) : -EINVAL;
+	if (r < 0) {
+		dev_download_close(&b->dev, 0);
+		refuse(b, NOTICE_NONE, D_STORAGE, 0, got, "%s",
+		       resumed ? "the kept download cannot be resumed"
+			       : "no memory for the bitmap");
+		return -1;
+	}
+	return (int)xrecv_have(&b->rx);
+}
+
 static void on_file_info(struct sess_board *b, const struct frame *f, uint64_t now)
 {
 	struct pkg_header hdr;
@@ -383,40 +417,9 @@ static void on_file_info(struct sess_board *b, const struct frame *f, uint64_t n
 		       (unsigned long long)size, strerror(-r));
 		return;
 	}
-	if (r == 0) {
-		xrecv_dispose(&b->rx);
-		r = xrecv_init(&b->rx, &(struct xrecv_config){.size = size,
-							      .block = (unsigned)block,
-							      .windowed = b->windowed,
-							      .write = dev_download_write,
-							      .ctx = &b->dev});
-		if (r < 0) {
-			dev_download_close(&b->dev, 0);
-			refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r,
-			       "no memory for the bitmap");
-			return;
-		}
-		r = 0;
-	} else if (!xrecv_map(&b->rx, &(uint32_t){0})) {
-		/* kept across a restart: the receiver starts from the checkpoint */
-		uint32_t bits = 0;
-		const uint8_t *map = dev_download_restored(&b->dev, &bits);
-
-		r = xrecv_init(&b->rx, &(struct xrecv_config){.size = size,
-							      .block = (unsigned)block,
-							      .windowed = b->windowed,
-							      .write = dev_download_write,
-							      .ctx = &b->dev});
-		if (r < 0 || !map || xrecv_restore(&b->rx, map, bits) < 0) {
-			dev_download_close(&b->dev, 0);
-			refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)(r < 0 ? -r : 0),
-			       "the kept download cannot be resumed");
-			return;
-		}
-		r = (int)xrecv_have(&b->rx);
-	} else {
-		r = (int)xrecv_have(&b->rx);
-	}
+	r = open_receiver(b, size, (unsigned)block, r);
+	if (r < 0)
+		return;
 	if (b->dev.dl_package && b->pkg_hdr_len)
 		dev_download_header(&b->dev, b->pkg_hdr, b->pkg_hdr_len);
 	b->last_checkpoint = now;
@@ -614,14 +617,13 @@ static void on_info(struct sess_board *b)
 {
 	uint8_t d[1400];
 	struct tlv_writer w;
-	const struct devstore *st = b->dev.st;
 
 	tlv_writer_init(&w, d, sizeof(d));
 	tlv_put_str(&w, T_VENDOR, b->cfg.vendor);
 	tlv_put_str(&w, T_MODEL, b->cfg.model);
 	tlv_put_str(&w, T_SERIAL, b->cfg.serial);
 	tlv_put_u32(&w, T_CAPS, CAP_WINDOW | CAP_RESUME | CAP_DEVICE);
-	tlv_put_u64(&w, T_BOARD_TIME, st->wall_us(st->ctx));
+	tlv_put_u64(&w, T_BOARD_TIME, dev_wall_us(&b->dev));
 	for (int t = 1; t < FT_COUNT; t++)
 		for (int r = 0; r < DEV_ROLES; r++) {
 			const struct dev_image *im = dev_image(&b->dev, t, (enum dev_role)r);
@@ -646,10 +648,10 @@ static void on_info(struct sess_board *b)
 	send_frame(b, FC_INFO_ACK, 0, 0, d, w.len);
 }
 
-/* ACT_STATE for type: sent again as the answer to a repeated command. */
-static void act_state(struct sess_board *b, const struct frame *f, int type, int keep)
+/* Send ACT_STATE for type (kept, as the answer to a command that may come
+ * again, or not, as the answer to a question); returns the state. */
+static enum dev_act act_state(struct sess_board *b, const struct frame *f, int type, int keep)
 {
-	const struct devstore *st = b->dev.st;
 	struct pkg_version from, to;
 	uint64_t at;
 	enum dev_act a = dev_act_state(&b->dev, type, &from, &to, &at);
@@ -660,13 +662,14 @@ static void act_state(struct sess_board *b, const struct frame *f, int type, int
 	tlv_put_u8(&w, T_TYPE, (uint8_t)type);
 	tlv_put_u8(&w, T_ACT_STATE, (uint8_t)a);
 	tlv_put_u64(&w, T_ACT_AT, at);
-	tlv_put_u32(&w, T_HEALTH_MS, st->health_ms ? st->health_ms(st->ctx) : 0);
+	tlv_put_u32(&w, T_HEALTH_MS, dev_health_ms(&b->dev));
 	put_version(&w, T_VERSION_FROM, &from);
 	put_version(&w, T_VERSION_TO, &to);
 	if (keep)
 		reply(b, f, FC_ACT_STATE, d, w.len);
 	else
 		send_frame(b, FC_ACT_STATE, 0, 0, d, w.len);
+	return a;
 }
 
 static void on_activate(struct sess_board *b, const struct frame *f, uint64_t now)
@@ -779,16 +782,10 @@ static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 			on_info(b);
 		else if (code == FC_LOG_QUERY)
 			on_log_query(b, f);
-		else if (want_type(b, f, &type)) {
-			struct pkg_version from, to;
-			uint64_t at;
-
+		else if (want_type(b, f, &type) && act_state(b, f, type, 0) == DEV_ACT_TESTING)
 			/* the exchange waits on the health check: that is not
 			 * the host going quiet */
-			if (dev_act_state(&b->dev, type, &from, &to, &at) == DEV_ACT_TESTING)
-				b->last_progress = now;
-			act_state(b, f, type, 0);
-		}
+			b->last_progress = now;
 		return;
 	}
 	/* A command already answered comes again when its reply was lost, or
@@ -887,8 +884,11 @@ static void verify_as_it_comes(struct sess_board *b)
 
 void sess_board_poll(struct sess_board *b, uint64_t now)
 {
+	uint64_t wall, next;
+
 	verify_as_it_comes(b);
-	uint64_t wall = b->dev.st->wall_us(b->dev.st->ctx), next = dev_poll(&b->dev);
+	wall = dev_wall_us(&b->dev);
+	next = dev_poll(&b->dev);
 
 	/* the device's next wake-up, on the machine's clock */
 	b->dev_wake = next == UINT64_MAX ? SESS_NEVER
