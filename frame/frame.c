@@ -32,7 +32,19 @@ int frame_code_known(int code)
 	case FC_LOG_QUERY:
 	case FC_INFO_ACK:
 	case FC_ACT_STATE:
-	case FC_LOG_DATA: return 1;
+	case FC_LOG_DATA:
+	case FC_DISCOVER:
+	case FC_GROUP_JOIN:
+	case FC_GROUP_DATA:
+	case FC_GROUP_PARITY:
+	case FC_GROUP_QUERY:
+	case FC_GROUP_VERIFY:
+	case FC_GROUP_LEAVE:
+	case FC_DISCOVER_ACK:
+	case FC_GROUP_JOIN_ACK:
+	case FC_GROUP_STATUS:
+	case FC_GROUP_DONE:
+	case FC_GROUP_LEAVE_ACK: return 1;
 	default: return 0;
 	}
 }
@@ -72,6 +84,18 @@ const char *frame_code_name(int code)
 	case FC_INFO_ACK: return "INFO_ACK";
 	case FC_ACT_STATE: return "ACT_STATE";
 	case FC_LOG_DATA: return "LOG_DATA";
+	case FC_DISCOVER: return "DISCOVER";
+	case FC_GROUP_JOIN: return "GROUP_JOIN";
+	case FC_GROUP_DATA: return "GROUP_DATA";
+	case FC_GROUP_PARITY: return "GROUP_PARITY";
+	case FC_GROUP_QUERY: return "GROUP_QUERY";
+	case FC_GROUP_VERIFY: return "GROUP_VERIFY";
+	case FC_GROUP_LEAVE: return "GROUP_LEAVE";
+	case FC_DISCOVER_ACK: return "DISCOVER_ACK";
+	case FC_GROUP_JOIN_ACK: return "GROUP_JOIN_ACK";
+	case FC_GROUP_STATUS: return "GROUP_STATUS";
+	case FC_GROUP_DONE: return "GROUP_DONE";
+	case FC_GROUP_LEAVE_ACK: return "GROUP_LEAVE_ACK";
 	default: return "?";
 	}
 }

@@ -86,6 +86,19 @@ enum frame_code {
 	FC_INFO_ACK = 0xA2,   /* board: identity, clock, images */
 	FC_ACT_STATE = 0xA3,  /* board: the state of an activation */
 	FC_LOG_DATA = 0xA5,   /* board: events */
+	/* the group extension (CAP_GROUP, PROTOCOL.md §8) */
+	FC_DISCOVER = 0x27,	   /* host, to the discovery address: who is there */
+	FC_GROUP_JOIN = 0x28,	   /* host: join this group to receive this file */
+	FC_GROUP_DATA = 0x29,	   /* host, to the group (or one board): a source block */
+	FC_GROUP_PARITY = 0x2A,	   /* host, to the group (or one board): a parity block */
+	FC_GROUP_QUERY = 0x2B,	   /* host asks one board what it still needs */
+	FC_GROUP_VERIFY = 0x2C,	   /* host: commit what you hold and report its digests */
+	FC_GROUP_LEAVE = 0x2D,	   /* host: leave the group */
+	FC_DISCOVER_ACK = 0xA6,	   /* board: identity, capabilities, images */
+	FC_GROUP_JOIN_ACK = 0xA7,  /* board: joined */
+	FC_GROUP_STATUS = 0xA8,	   /* board: what it still needs */
+	FC_GROUP_DONE = 0xA9,	   /* board: stored, with size, CRC32, SHA-256 */
+	FC_GROUP_LEAVE_ACK = 0xAA, /* board: left */
 };
 
 #define FC_EXT_HOST_FIRST  0x20u
@@ -98,6 +111,12 @@ enum frame_code {
 				*/
 #define CAP_RESUME 0x00000002u /* board keeps a partial download and reports what it has */
 #define CAP_DEVICE 0x00000004u /* board stages, activates, rolls back and logs (§7) */
+#define CAP_GROUP  0x00000008u /* board answers discovery and joins group downloads (§8) */
+
+/* The address DISCOVER is sent to; boards with CAP_GROUP listen on it. A
+ * locally administered multicast MAC, so boards without the extension never
+ * receive it. */
+#define FRAME_DISCOVER_MAC {0x03, 0x65, 0x74, 0x68, 0x64, 0x6c}
 
 /* The six error notices. */
 enum frame_notice {

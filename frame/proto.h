@@ -48,6 +48,17 @@ enum proto_tlv {
 	T_EVENT = 37,	     /* 46 bytes, repeated */
 	T_NEXT = 38,	     /* u64 next sequence to ask for, 0 = no more */
 	T_ROLE = 39,	     /* u8 1 active, 2 staged */
+	/* the group extension (CAP_GROUP, §8) */
+	T_GROUP_MAC = 40, /* 6 bytes: the group's multicast MAC */
+	T_GEN = 41,	  /* u16 source blocks per generation (K) */
+	T_DELAY_MS = 42,  /* u32 DISCOVER: answer after a random delay below this */
+	T_HEARD = 43,	  /* 6-byte MACs, repeated: boards already heard (stay silent) */
+	T_NEEDS = 44,	  /* 6-byte entries: generation u32, symbols still needed u16 */
+	T_SHA256 = 45,	  /* 32 bytes: SHA-256 of the file as stored */
+	T_IDLE_MS = 46,	  /* u32 the board leaves the group after this much silence */
+	T_FIRST = 47,	  /* u32 GROUP_QUERY: first generation (needs) or sequence (bitmap) */
+	T_WANT = 48,	  /* u8 GROUP_QUERY: 1 needs per generation, 2 bitmap of blocks */
+	T_GEN_NEXT = 49,  /* u32 the generation to ask from next; 0 = the report reached the end */
 };
 
 /* A version on the wire: count u8 (0 = unknown, else 1..4), then four u16
@@ -130,8 +141,10 @@ enum proto_detail {
 	D_NOTHING_STAGED = 17, /* nothing staged to activate */
 	D_NO_PREVIOUS = 18,    /* no previous image to roll back to */
 	D_TESTING = 19,	       /* an activation is under test */
+	D_ROUNDS = 20,	       /* host: still missing blocks after the last repair round */
+	D_LEFT = 21,	       /* the board is not in the group (left, timed out, restarted) */
 };
-#define D_COUNT 20
+#define D_COUNT 22
 
 #define PROTO_TIMEOUT_US 3000000u /* the 3-second timer */
 
@@ -169,6 +182,8 @@ static inline const char *proto_detail_name(int d)
 		"nothing staged to activate",
 		"no previous image to roll back to",
 		"an activation is under test",
+		"still missing blocks after the last repair round",
+		"not in the group",
 	};
 	return d >= 0 && d < D_COUNT ? names[d] : "?";
 }
