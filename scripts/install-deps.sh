@@ -6,7 +6,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
-      libpcap-dev libnet1-dev libssl-dev libcunit1-dev libjansson-dev
+      libpcap-dev libnet1-dev libssl-dev libcunit1-dev libjansson-dev libisal-dev
       iproute2 python3 time)
 missing=()
 for p in "${pkgs[@]}"; do
