@@ -43,13 +43,22 @@ int fec_encode(unsigned k, size_t block, const uint8_t *const *src, unsigned fir
 	return 0;
 }
 
+/*
+ * The sources held are identity rows, so only the e absent ones are unknown:
+ * each parity row r held gives  sum over absent m of a(r,m) src_m  =
+ * parity_r + sum over held j of a(r,j) src_j  (y_r; GF(2^8) adds by XOR).
+ * Solve that e x e Cauchy system: src_m = sum over r of inv[m][r] y_r, i.e.
+ * one pass over the k symbols with D = inv * E, where row r of E has a(r,j)
+ * under held source j and 1 under parity r. O(e^2 k) to set up instead of
+ * inverting k x k: a generation of 128 missing a few blocks decodes at once.
+ */
 int fec_decode(unsigned k, size_t block, const uint8_t *row, const uint8_t *const *sym,
 	       const uint8_t *missing, unsigned nmissing, uint8_t *const *out)
 {
-	unsigned char *a, *b, *inv, *c, *tbls;
-	uint8_t seen[FEC_MAX_ROWS];
-	unsigned s, m;
-	int r = 0;
+	unsigned char *a = NULL, *c = NULL, *inv = NULL, *d = NULL, *tbls = NULL;
+	uint8_t seen[FEC_MAX_ROWS], absent[FEC_MAX_K], par[FEC_MAX_K], col[FEC_MAX_ROWS];
+	unsigned s, m, r, j, e = 0, np = 0;
+	int rc = 0;
 
 	if (!k || k > FEC_MAX_K || !block || block > INT32_MAX || nmissing > k)
 		return -EINVAL;
@@ -58,38 +67,61 @@ int fec_decode(unsigned k, size_t block, const uint8_t *row, const uint8_t *cons
 		if (row[s] >= FEC_MAX_ROWS || seen[row[s]])
 			return -EINVAL;
 		seen[row[s]] = 1;
+		col[row[s]] = (uint8_t)s;
+		if (row[s] >= k)
+			par[np++] = row[s];
 	}
 	for (m = 0; m < nmissing; m++)
 		if (missing[m] >= k || seen[missing[m]])
 			return -EINVAL;
 	if (!nmissing)
 		return 0;
+	for (j = 0; j < k; j++)
+		if (!seen[j])
+			absent[e++] = (uint8_t)j;
+	/* k distinct rows: as many parity rows as absent sources */
 	a = cauchy(k);
-	b = malloc((size_t)k * k);
-	inv = malloc((size_t)k * k);
-	c = malloc((size_t)k * nmissing);
+	c = malloc((size_t)e * e);
+	inv = malloc((size_t)e * e);
+	d = calloc((size_t)nmissing, k);
 	tbls = malloc((size_t)32 * k * nmissing);
-	if (!a || !b || !inv || !c || !tbls) {
-		r = -ENOMEM;
+	if (!a || !c || !inv || !d || !tbls) {
+		rc = -ENOMEM;
 		goto out;
 	}
-	/* The rows held, inverted: source j = sum over s of inv[j][s] * sym[s]. */
-	for (s = 0; s < k; s++)
-		memcpy(b + (size_t)k * s, a + (size_t)k * row[s], k);
-	if (gf_invert_matrix(b, inv, (int)k) < 0) {
-		r = -EDOM;
+	for (r = 0; r < e; r++)
+		for (m = 0; m < e; m++)
+			c[(size_t)e * r + m] = a[(size_t)k * par[r] + absent[m]];
+	if (gf_invert_matrix(c, inv, (int)e) < 0) {
+		rc = -EDOM;
 		goto out;
 	}
-	for (m = 0; m < nmissing; m++)
-		memcpy(c + (size_t)k * m, inv + (size_t)k * missing[m], k);
-	ec_init_tables((int)k, (int)nmissing, c, tbls);
+	for (m = 0; m < nmissing; m++) {
+		unsigned char *dm = d + (size_t)k * m;
+		unsigned im;
+
+		for (im = 0; im < e && absent[im] != missing[m]; im++)
+			;
+		for (r = 0; r < e; r++) {
+			unsigned char w = inv[(size_t)e * im + r];
+
+			if (!w)
+				continue;
+			/* w * (parity_r + sum over held j of a(r,j) src_j) */
+			dm[col[par[r]]] ^= w;
+			for (j = 0; j < k; j++)
+				if (seen[j])
+					dm[col[j]] ^= gf_mul(w, a[(size_t)k * par[r] + j]);
+		}
+	}
+	ec_init_tables((int)k, (int)nmissing, d, tbls);
 	ec_encode_data((int)block, (int)k, (int)nmissing, tbls, (unsigned char **)sym,
 		       (unsigned char **)out);
 out:
 	free(a);
-	free(b);
-	free(inv);
 	free(c);
+	free(inv);
+	free(d);
 	free(tbls);
-	return r;
+	return rc;
 }
