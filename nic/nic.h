@@ -61,6 +61,7 @@ struct nic_ops {
 	int (*fd)(struct nic *n);
 	/** Also receive frames sent to this multicast MAC. Returns 0 or -err. */
 	int (*join)(struct nic *n, const uint8_t mac[6]);
+	int (*leave)(struct nic *n, const uint8_t mac[6]);
 	/** Release everything, including priv. */
 	void (*close)(struct nic *n);
 };
@@ -121,6 +122,7 @@ static inline int nic_fd(struct nic *n)
 }
 
 int nic_join(struct nic *n, const uint8_t mac[6]);
+int nic_leave(struct nic *n, const uint8_t mac[6]);
 /** For backends: a zeroed nic with ops and a zeroed priv of priv_size bytes,
  *  or NULL (nothing left allocated) when out of memory. The backend's close
  *  frees both (free(n->priv); free(n)). */
