@@ -916,9 +916,9 @@ void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint
 
 static void verify_as_it_comes(struct sess_board *b)
 {
-	uint64_t upto = xrecv_prefix(&b->rx);
+	uint64_t upto = b->state == B_GROUP ? board_group_prefix(b) : xrecv_prefix(&b->rx);
 
-	if (b->state == B_DL_DATA && upto > VERIFY_LAG)
+	if ((b->state == B_DL_DATA || b->state == B_GROUP) && upto > VERIFY_LAG)
 		dev_download_verify(&b->dev, upto - VERIFY_LAG, VERIFY_BUDGET);
 }
 

@@ -680,6 +680,17 @@ void board_group_poll(struct sess_board *b, uint64_t now)
 	board_end_session(b, "TIMEOUT", 0);
 }
 
+uint64_t board_group_prefix(struct sess_board *b)
+{
+	struct board_group *g = &b->grp;
+
+	if (b->state != B_GROUP || g->done || !g->map)
+		return 0;
+	while (g->prefix < g->frames && held(g, g->prefix))
+		g->prefix++;
+	return g->prefix == g->frames ? b->dev.dl_size : (uint64_t)g->prefix * g->block;
+}
+
 uint64_t board_group_deadline(const struct sess_board *b)
 {
 	const struct board_group *g = &b->grp;

@@ -46,6 +46,7 @@ struct board_group {
 	uint32_t frames;  /* source blocks of the file */
 	uint32_t ngens;	  /* generations */
 	uint32_t have;	  /* source blocks held, recovered ones included */
+	uint32_t prefix;  /* blocks 1..prefix are all held (the CRC runs behind them) */
 	uint64_t idle_us; /* leave after this much silence of the group session */
 	uint64_t last_rx; /* the last frame of the group session came then */
 	uint8_t *map;	  /* bit s-1 set: block s held */

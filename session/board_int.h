@@ -57,6 +57,9 @@ void board_group_dispatch(struct sess_board *b, const struct frame *f, uint64_t 
 void board_group_poll(struct sess_board *b, uint64_t now);
 /** When board_group_poll must next run (SESS_NEVER: not for the group). */
 uint64_t board_group_deadline(const struct sess_board *b);
+/** Bytes at the start of the group download that are all in the store (0
+ *  when no group download is open), for the CRC checked as it comes. */
+uint64_t board_group_prefix(struct sess_board *b);
 /** The group session ends: leave the group address, free what it held. */
 void board_group_end(struct sess_board *b);
 

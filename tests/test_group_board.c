@@ -821,6 +821,36 @@ static void test_verify_crc_fails(void)
 	rig_free(r);
 }
 
+/* The CRC of what the store holds is checked while the blocks come, behind
+ * the blocks held from the start, so GROUP_VERIFY has little left to read. */
+static void test_crc_as_it_comes(void)
+{
+	struct rig *r = rig_new();
+	struct gfile g;
+	uint64_t before;
+
+	gfile_init(&g, 6u << 20, 1400, 128, 12);
+	join_ok(r, &g);
+	for (uint32_t s = 1; s <= g.frames; s++) {
+		if (s == 3000) /* lost: the check stops below it */
+			continue;
+		data(r, &g, s);
+		if (s % 64 == 0)
+			sess_board_poll(&r->b, r->now);
+	}
+	sess_board_poll(&r->b, r->now);
+	before = r->b.dev.vr_off;
+	CU_ASSERT(before > 0);
+	CU_ASSERT(before <= 2999u * 1400);
+	data(r, &g, 3000);
+	for (int i = 0; i < 8; i++)
+		sess_board_poll(&r->b, r->now);
+	CU_ASSERT(r->b.dev.vr_off > before);
+	verify_done(r, &g, DEV_ACTIVE);
+	free(g.data);
+	rig_free(r);
+}
+
 static void test_package_activate(void)
 {
 	struct rig *r = rig_new();
@@ -905,6 +935,7 @@ static CU_TestInfo tests[] = {
 	{"data with gaps: exact needs; parity decodes the exact bytes", test_gaps_parity},
 	{"status: needs and bitmaps fill one frame and page on", test_needs_paging},
 	{"idle timer: ERROR TIMEOUT, download dropped, active kept", test_idle_timeout},
+	{"the stored CRC is checked as the blocks come", test_crc_as_it_comes},
 	{"leave: acknowledged, download dropped, later questions D_LEFT", test_leave},
 	{"a board not in the group: D_LEFT, LEAVE_ACK", test_never_joined},
 	{"verify: a CRC mismatch is FILE_CRC and the active file stays", test_verify_crc_fails},
