@@ -60,6 +60,14 @@ struct plan_out {
 uint64_t plan_code(const struct plan_in *in, struct plan_out *out);
 
 /**
+ * need grown by the loss: ceil(need / (1 - loss)), loss clamped to 0 .. 0.5
+ * (NaN is 0). A quotient within a trillionth of a whole number is that
+ * number, so floating error never adds a frame: need 12 at loss 0 is 12,
+ * 6 at 1/7 is 7, 12 at 0.05 is 13 (12.6), 12 at 0.5 or more is 24.
+ */
+unsigned plan_grow(unsigned need, double loss);
+
+/**
  * Plan plain resend of one block that `missing` boards miss: 1 to send it to
  * the group (two boards or more miss it), 0 to send it point to point to
  * the one board that does, -1 when nobody misses it.

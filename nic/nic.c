@@ -35,6 +35,11 @@ int nic_join(struct nic *n, const uint8_t mac[6])
 	return n->ops->join ? n->ops->join(n, mac) : -NIC_E_INVAL;
 }
 
+int nic_leave(struct nic *n, const uint8_t mac[6])
+{
+	return n->ops->leave ? n->ops->leave(n, mac) : -NIC_E_INVAL;
+}
+
 void nic_close(struct nic *n)
 {
 	if (n)

@@ -7,6 +7,7 @@
  *   "file:IN.pcap"   replay IN.pcap as received frames; sent frames are kept
  *                    in memory for inspection (nic_file_sent) or dropped
  *   loop             in-memory pair, made with nic_loop_pair()
+ *   hub              in-memory segment of many ports, made with nic_hub_new()
  *   impair           decorator over any nic, made with nic_impair_wrap()
  *   fault            decorator breaking a peer one exact way (fault.h)
  *   capture          decorator writing every sent and received frame to a
@@ -16,7 +17,8 @@
  * links neither:
  *
  *   ethdl_nic        this interface (nic_new, nic_close, nic_join,
- *                    nic_strerror), loop, impair, fault: frame/ and libc only
+ *                    nic_strerror), loop, hub, impair, fault: frame/ and
+ *                    libc only
  *   ethdl_nic_live   live (libpcap, libnet)
  *   ethdl_nic_file   file and capture (libpcap)
  *   ethdl_nic_open   nic_open() and nic_list(): links both of the above
@@ -61,6 +63,8 @@ struct nic_ops {
 	int (*fd)(struct nic *n);
 	/** Also receive frames sent to this multicast MAC. Returns 0 or -err. */
 	int (*join)(struct nic *n, const uint8_t mac[6]);
+	/** Stop receiving frames sent to this multicast MAC. Returns 0 or -err. */
+	int (*leave)(struct nic *n, const uint8_t mac[6]);
 	/** Release everything, including priv. */
 	void (*close)(struct nic *n);
 };
@@ -121,6 +125,7 @@ static inline int nic_fd(struct nic *n)
 }
 
 int nic_join(struct nic *n, const uint8_t mac[6]);
+int nic_leave(struct nic *n, const uint8_t mac[6]);
 /** For backends: a zeroed nic with ops and a zeroed priv of priv_size bytes,
  *  or NULL (nothing left allocated) when out of memory. The backend's close
  *  frees both (free(n->priv); free(n)). */
@@ -153,6 +158,38 @@ int nic_list(struct nic_info *out, int cap, char *errbuf);
  *  Each queue holds up to depth frames (0 = 4096); beyond that send returns -NIC_E_FULL. */
 int nic_loop_pair(struct nic **a, struct nic **b, const uint8_t mac_a[6], const uint8_t mac_b[6],
 		  unsigned mtu, unsigned depth);
+
+/* ---- hub ---- */
+/**
+ * An in-memory Ethernet segment of nports ports, for tests of one host and
+ * many boards. Port i is a nic named "hub:i" with MAC 02:00:00:00:hi:lo
+ * (i + 1, big-endian; change n->mac before wrapping the port to choose
+ * another). A frame sent on a port goes to every other port whose MAC is
+ * its destination, for a multicast destination to every other port that
+ * joined it (any port for broadcast), and to every other promiscuous port;
+ * never back to the sender. Each port queues up to depth frames (0 = 4096):
+ * a copy for a full queue is dropped and counted, the send still succeeds,
+ * as a switch would. Wrap ports with nic_impair_wrap for per-port loss.
+ *
+ * Each port is closed with nic_close (or by the decorator that owns it),
+ * and the hub released with nic_hub_free, in any order: a closed port
+ * receives nothing more; the memory goes with the last of them.
+ */
+struct nic_hub;
+struct nic_hub_stats {
+	uint64_t queued;  /* frames put in the port's queue */
+	uint64_t dropped; /* frames for the port dropped: its queue was full */
+};
+int nic_hub_new(struct nic_hub **out, unsigned nports, unsigned mtu, unsigned depth);
+/** Port i, or NULL when out of range or closed. */
+struct nic *nic_hub_port(struct nic_hub *h, unsigned i);
+unsigned nic_hub_nports(const struct nic_hub *h);
+/** Make port i receive every frame (on != 0) or only its own. 0 or -NIC_E_INVAL. */
+int nic_hub_promisc(struct nic_hub *h, unsigned i, int on);
+/** Counters of port i (zeroes when out of range). */
+void nic_hub_get_stats(const struct nic_hub *h, unsigned i, struct nic_hub_stats *st);
+/** Release the hub's handle; accepts NULL. */
+void nic_hub_free(struct nic_hub *h);
 
 /* ---- file and capture [ethdl_nic_file] ---- */
 /** Replay path (pcap) as received frames. Sent frames are recorded in memory. */
