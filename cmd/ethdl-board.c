@@ -6,12 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "board_opts.h"
 #include "devstore_dir.h"
 #include "devstore_fault.h"
 
 static int quiet;
+
+/* The seed of the board's PRNG (discovery delays, PROTOCOL.md §8): its MAC
+ * and the time, so that boards started together still draw apart. */
+static uint64_t board_seed(const uint8_t mac[6])
+{
+	struct timespec ts;
+	uint64_t s = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (int i = 0; i < 6; i++)
+		s = s << 8 | mac[i];
+	return s ^ ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+	       ((uint64_t)getpid() << 48);
+}
 
 static void log_line(void *ctx, const char *msg)
 {
@@ -108,12 +123,25 @@ int main(int argc, char **argv)
 	o.cfg.store = faulty.ctx ? &faulty : &store;
 	o.cfg.timeout_us = (uint64_t)(o.timeout * 1e6);
 	o.cfg.log = log_line;
+	o.cfg.seed = board_seed(nic->mac);
 	r = sess_board_init(b, &o.cfg);
 	if (r < 0) {
 		error_line("cannot start the board: %s", strerror(-r));
 		free(b);
 		b = NULL;
 		goto out;
+	}
+	if (!o.cfg.strict) {
+		/* CAP_GROUP: listen on the discovery address */
+		static const uint8_t disc[6] = FRAME_DISCOVER_MAC;
+
+		char why[128];
+
+		r = nic_join(nic, disc);
+		snprintf(why, sizeof(why), "cannot listen on the discovery address: %s",
+			 nic_strerror(r));
+		if (r < 0)
+			log_line(NULL, why);
 	}
 	catch_signals();
 	format_mac(nic->mac, mac);

@@ -518,6 +518,22 @@ int dev_download_write(void *dev, uint64_t off, const void *buf, size_t len)
 	return d->st->img_write(d->st->ctx, off, buf, len);
 }
 
+int dev_download_read(const struct board_device *d, uint64_t off, void *buf, size_t len)
+{
+	if (d->dl != DEV_DL_OPEN || off > d->dl_size || len > d->dl_size - off)
+		return -EINVAL;
+	return d->st->img_read_open(d->st->ctx, off, buf, len);
+}
+
+int dev_file_sha256(const struct board_device *d, int type, enum dev_role role, uint8_t out[32])
+{
+	const struct dev_image *im = dev_image(d, type, role);
+
+	if (!im)
+		return -ENOENT;
+	return d->st->img_sha256(d->st->ctx, im->id, 0, im->size, out);
+}
+
 int dev_download_verify(struct board_device *d, uint64_t upto, size_t budget)
 {
 	static uint8_t buf[CHECK_CHUNK];

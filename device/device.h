@@ -197,6 +197,12 @@ int dev_download_verify(struct board_device *d, uint64_t upto, size_t budget);
 int dev_image_digest(struct board_device *d, int type, enum dev_role role, uint8_t out[32]);
 /** Store len bytes of the download at off (the receiver's write callback). */
 int dev_download_write(void *dev, uint64_t off, const void *buf, size_t len);
+/** Read len bytes at off of what the download holds so far (a group
+ *  download reads held blocks back to decode a generation). 0 or -errno. */
+int dev_download_read(const struct board_device *d, uint64_t off, void *buf, size_t len);
+/** The SHA-256 of the whole stored file of type in role (a package's header
+ *  included). 0 or -errno. */
+int dev_file_sha256(const struct board_device *d, int type, enum dev_role role, uint8_t out[32]);
 /**
  * Every byte is in: check the CRC of what the store holds (read back, not
  * what came over the wire), seal it, check a package's image digest, then

@@ -75,6 +75,13 @@ static int fault_join(struct nic *n, const uint8_t mac[6])
 	return nic_join(fp->inner, mac);
 }
 
+static int fault_leave(struct nic *n, const uint8_t mac[6])
+{
+	struct fault_priv *fp = n->priv;
+
+	return nic_leave(fp->inner, mac);
+}
+
 static void fault_close(struct nic *n)
 {
 	struct fault_priv *fp = n->priv;
@@ -89,6 +96,7 @@ static const struct nic_ops fault_ops = {
 	.recv = fault_recv,
 	.fd = fault_fd,
 	.join = fault_join,
+	.leave = fault_leave,
 	.close = fault_close,
 };
 

@@ -112,6 +112,13 @@ static int file_join(struct nic *n, const uint8_t mac[6])
 	return 0;
 }
 
+static int file_leave(struct nic *n, const uint8_t mac[6])
+{
+	(void)n;
+	(void)mac;
+	return 0;
+}
+
 static void file_close(struct nic *n)
 {
 	struct file_priv *fp = n->priv;
@@ -131,6 +138,7 @@ static const struct nic_ops file_ops = {
 	.send = file_send,
 	.recv = file_recv,
 	.join = file_join,
+	.leave = file_leave,
 	.close = file_close,
 };
 
@@ -252,6 +260,13 @@ static int capture_join(struct nic *n, const uint8_t mac[6])
 	return nic_join(cp->inner, mac);
 }
 
+static int capture_leave(struct nic *n, const uint8_t mac[6])
+{
+	struct capture_priv *cp = n->priv;
+
+	return nic_leave(cp->inner, mac);
+}
+
 static void capture_close(struct nic *n)
 {
 	struct capture_priv *cp = n->priv;
@@ -268,6 +283,7 @@ static const struct nic_ops capture_ops = {
 	.recv = capture_recv,
 	.fd = capture_fd,
 	.join = capture_join,
+	.leave = capture_leave,
 	.close = capture_close,
 };
 

@@ -233,6 +233,13 @@ static int impair_join(struct nic *n, const uint8_t mac[6])
 	return nic_join(ip->inner, mac);
 }
 
+static int impair_leave(struct nic *n, const uint8_t mac[6])
+{
+	struct impair_priv *ip = n->priv;
+
+	return nic_leave(ip->inner, mac);
+}
+
 static void impair_close(struct nic *n)
 {
 	struct impair_priv *ip = n->priv;
@@ -252,6 +259,7 @@ static const struct nic_ops impair_ops = {
 	.recv = impair_recv,
 	.fd = impair_fd,
 	.join = impair_join,
+	.leave = impair_leave,
 	.close = impair_close,
 };
 

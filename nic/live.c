@@ -79,7 +79,7 @@ static int live_fd(struct nic *n)
 	return pcap_get_selectable_fd(lp->pcap);
 }
 
-static int live_join(struct nic *n, const uint8_t mac[6])
+static int live_membership(struct nic *n, const uint8_t mac[6], int opt)
 {
 	struct live_priv *lp = n->priv;
 	struct packet_mreq mr;
@@ -91,9 +91,19 @@ static int live_join(struct nic *n, const uint8_t mac[6])
 	mr.mr_type = PACKET_MR_MULTICAST;
 	mr.mr_alen = 6;
 	memcpy(mr.mr_address, mac, 6);
-	if (setsockopt(pcap_fileno(lp->pcap), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)))
+	if (setsockopt(pcap_fileno(lp->pcap), SOL_PACKET, opt, &mr, sizeof(mr)))
 		return -NIC_E_IO;
 	return 0;
+}
+
+static int live_join(struct nic *n, const uint8_t mac[6])
+{
+	return live_membership(n, mac, PACKET_ADD_MEMBERSHIP);
+}
+
+static int live_leave(struct nic *n, const uint8_t mac[6])
+{
+	return live_membership(n, mac, PACKET_DROP_MEMBERSHIP);
 }
 
 static void live_close(struct nic *n)
@@ -115,6 +125,7 @@ static const struct nic_ops live_ops = {
 	.recv = live_recv,
 	.fd = live_fd,
 	.join = live_join,
+	.leave = live_leave,
 	.close = live_close,
 };
 

@@ -88,10 +88,18 @@ static int loop_join(struct nic *n, const uint8_t mac[6])
 	return 0;
 }
 
+static int loop_leave(struct nic *n, const uint8_t mac[6])
+{
+	(void)n;
+	(void)mac;
+	return 0;
+}
+
 static const struct nic_ops loop_ops = {
 	.send = loop_send,
 	.recv = loop_recv,
 	.join = loop_join,
+	.leave = loop_leave,
 	.close = loop_close,
 };
 

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "board.h"
+#include "board_int.h"
 #include "common.h"
 
 #define NREPLIES (sizeof(((struct sess_board *)0)->replies) / sizeof(struct board_reply))
@@ -124,6 +124,8 @@ static void end_session_keep(struct sess_board *b, const char *why, int keep)
 			checkpoint(b, b->last_progress);
 		}
 	}
+	if (b->state == B_GROUP)
+		board_group_end(b);
 	/* (a download kept from an earlier session survives a session that
 	 * ended quietly before its FILE_INFO) */
 	dev_download_close(&b->dev, keep);
@@ -148,20 +150,27 @@ static void end_session(struct sess_board *b, const char *why)
 static void refuse(struct sess_board *b, int notice, int detail, uint32_t expected, uint32_t got,
 		   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+static void vrefuse(struct sess_board *b, int notice, int detail, uint32_t expected,
+		    uint32_t got, const char *fmt, va_list ap)
+{
+	char text[160];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	send_error(b, b->host, b->session, notice, detail, expected, got, text);
+	blog(b, "error %s: %s", notice ? frame_notice_name(notice) : "refused", text);
+	if (b->state == B_DL_DATA || (b->state == B_GROUP && !b->grp.done))
+		dev_log(&b->dev, EV_FAILED, b->type, notice, detail, b->host, NULL, NULL);
+	end_session(b, notice ? frame_notice_name(notice) : proto_detail_name(detail));
+}
+
 static void refuse(struct sess_board *b, int notice, int detail, uint32_t expected, uint32_t got,
 		   const char *fmt, ...)
 {
-	char text[160];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vrefuse(b, notice, detail, expected, got, fmt, ap);
 	va_end(ap);
-	send_error(b, b->host, b->session, notice, detail, expected, got, text);
-	blog(b, "error %s: %s", notice ? frame_notice_name(notice) : "refused", text);
-	if (b->state == B_DL_DATA)
-		dev_log(&b->dev, EV_FAILED, b->type, notice, detail, b->host, NULL, NULL);
-	end_session(b, notice ? frame_notice_name(notice) : proto_detail_name(detail));
 }
 
 int sess_board_init(struct sess_board *b, const struct sess_board_config *cfg)
@@ -179,6 +188,7 @@ int sess_board_init(struct sess_board *b, const struct sess_board_config *cfg)
 		b->cfg.serial = "";
 	if (!cfg->nic || !cfg->store)
 		return -EINVAL;
+	board_group_init(b);
 	return dev_open(&b->dev, cfg->store,
 			&(struct dev_identity){.vendor = b->cfg.vendor,
 					       .model = b->cfg.model,
@@ -252,7 +262,7 @@ static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now
 	tlv_put_str(&w, T_VENDOR, b->cfg.vendor);
 	tlv_put_str(&w, T_MODEL, b->cfg.model);
 	tlv_put_str(&w, T_SERIAL, b->cfg.serial);
-	tlv_put_u32(&w, T_CAPS, b->cfg.strict ? 0 : CAP_WINDOW | CAP_RESUME | CAP_DEVICE);
+	tlv_put_u32(&w, T_CAPS, board_caps(b));
 	tlv_put_u16(&w, T_BLOCK, (uint16_t)board_max_block(b));
 	tlv_put_u16(&w, T_WINDOW, (uint16_t)(b->cfg.window > 65535 ? 65535 : b->cfg.window));
 	for (int t = 1; t < FT_COUNT; t++) {
@@ -444,33 +454,43 @@ static void on_file_info(struct sess_board *b, const struct frame *f, uint64_t n
 		finish_download(b);
 }
 
+int board_commit_download(struct sess_board *b, uint32_t *crc)
+{
+	uint32_t want = b->dev.dl_crc;
+	int r = dev_download_commit(&b->dev, b->host, crc);
+
+	if (r == -EPROTO) {
+		refuse(b, NOTICE_FILE_CRC, D_PKG, 0, 0,
+		       "the package's image does not match its digest; nothing staged");
+		return -1;
+	}
+	if (r == -EBADMSG) {
+		refuse(b, NOTICE_FILE_CRC, D_FILE_CRC, want, *crc,
+		       "received file has CRC %08x, FILE_INFO said %08x; previous file kept", *crc,
+		       want);
+		return -1;
+	}
+	if (r < 0) {
+		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "storing the file: %s",
+		       strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
 static void finish_download(struct sess_board *b)
 {
 	uint8_t d[64];
 	struct tlv_writer w;
 	uint64_t size = b->dev.dl_size;
-	uint32_t frames = xrecv_frames(&b->rx), want = b->dev.dl_crc, crc = 0;
+	uint32_t frames = xrecv_frames(&b->rx), crc = 0;
 	int package = b->dev.dl_package;
-	int r = dev_download_commit(&b->dev, b->host, &crc);
+	int r = board_commit_download(b, &crc);
 
 	xrecv_dispose(&b->rx);
 	memset(&b->rx, 0, sizeof(b->rx));
-	if (r == -EPROTO) {
-		refuse(b, NOTICE_FILE_CRC, D_PKG, 0, 0,
-		       "the package's image does not match its digest; nothing staged");
+	if (r < 0)
 		return;
-	}
-	if (r == -EBADMSG) {
-		refuse(b, NOTICE_FILE_CRC, D_FILE_CRC, want, crc,
-		       "received file has CRC %08x, FILE_INFO said %08x; previous file kept", crc,
-		       want);
-		return;
-	}
-	if (r < 0) {
-		refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "storing the file: %s",
-		       strerror(-r));
-		return;
-	}
 	tlv_writer_init(&w, d, sizeof(d));
 	tlv_put_u8(&w, T_TYPE, (uint8_t)b->type);
 	tlv_put_u64(&w, T_SIZE, size);
@@ -613,16 +633,20 @@ static void put_version(struct tlv_writer *w, uint8_t type, const struct pkg_ver
 	tlv_put(w, type, b9, sizeof(b9));
 }
 
-static void on_info(struct sess_board *b)
+uint32_t board_caps(const struct sess_board *b)
 {
-	uint8_t d[1400];
+	return b->cfg.strict ? 0 : CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_GROUP;
+}
+
+size_t board_identity(struct sess_board *b, uint8_t *d, size_t cap)
+{
 	struct tlv_writer w;
 
-	tlv_writer_init(&w, d, sizeof(d));
+	tlv_writer_init(&w, d, cap);
 	tlv_put_str(&w, T_VENDOR, b->cfg.vendor);
 	tlv_put_str(&w, T_MODEL, b->cfg.model);
 	tlv_put_str(&w, T_SERIAL, b->cfg.serial);
-	tlv_put_u32(&w, T_CAPS, CAP_WINDOW | CAP_RESUME | CAP_DEVICE);
+	tlv_put_u32(&w, T_CAPS, CAP_WINDOW | CAP_RESUME | CAP_DEVICE | (board_caps(b) & CAP_GROUP));
 	tlv_put_u64(&w, T_BOARD_TIME, dev_wall_us(&b->dev));
 	for (int t = 1; t < FT_COUNT; t++)
 		for (int r = 0; r < DEV_ROLES; r++) {
@@ -645,7 +669,15 @@ static void on_info(struct sess_board *b)
 				memset(e + 52, 0, 8);
 			tlv_put(&w, T_IMAGE, e, sizeof(e));
 		}
-	send_frame(b, FC_INFO_ACK, 0, 0, d, w.len);
+	return w.len;
+}
+
+static void on_info(struct sess_board *b)
+{
+	uint8_t d[1400];
+	size_t n = board_identity(b, d, sizeof(d));
+
+	send_frame(b, FC_INFO_ACK, 0, 0, d, n);
 }
 
 /* Send ACT_STATE for type (kept, as the answer to a command that may come
@@ -760,6 +792,10 @@ static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 		end_session(b, "host error");
 		return;
 	}
+	if (b->state == B_GROUP) {
+		board_group_dispatch(b, f, now);
+		return;
+	}
 	/* What the exchange is in the middle of. */
 	if (b->state == B_DL_DATA && code == FC_FILE_DATA) {
 		on_file_data(b, f, now);
@@ -847,6 +883,8 @@ void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint
 		return;
 	}
 	b->frames_rx++;
+	if (board_group_input(b, &f, now))
+		return;
 	if (f.code == FC_CONNECT) {
 		on_connect(b, &f, now);
 		return;
@@ -909,7 +947,8 @@ void sess_board_poll(struct sess_board *b, uint64_t now)
 		if (xsend_done(&b->tx_data))
 			readback_done(b);
 	}
-	if (b->state == B_IDLE || now - b->last_progress < b->cfg.timeout_us)
+	board_group_poll(b, now);
+	if (b->state == B_IDLE || b->state == B_GROUP || now - b->last_progress < b->cfg.timeout_us)
 		return;
 	send_error(b, b->host, b->session, NOTICE_TIMEOUT, D_SILENCE, 0, 0,
 		   "nothing from the host for the timeout");
@@ -919,11 +958,11 @@ void sess_board_poll(struct sess_board *b, uint64_t now)
 
 uint64_t sess_board_next_deadline(const struct sess_board *b)
 {
-	uint64_t d;
+	uint64_t d = board_group_deadline(b);
 
-	if (b->state == B_IDLE)
-		return b->dev_wake;
-	d = b->last_progress + b->cfg.timeout_us;
+	if (b->state == B_IDLE || b->state == B_GROUP)
+		return d < b->dev_wake ? d : b->dev_wake;
+	d = b->last_progress + b->cfg.timeout_us < d ? b->last_progress + b->cfg.timeout_us : d;
 	if (b->state == B_RB_DATA && xsend_deadline(&b->tx_data) < d)
 		d = xsend_deadline(&b->tx_data);
 	return d < b->dev_wake ? d : b->dev_wake;
@@ -942,4 +981,62 @@ int sess_board_idle(const struct sess_board *b)
 const struct board_device *sess_board_device(const struct sess_board *b)
 {
 	return &b->dev;
+}
+
+/* ---- for the group extension (board_int.h) ---- */
+
+int board_send(struct sess_board *b, uint8_t code, uint32_t seq, const uint8_t *data, size_t len)
+{
+	return send_frame(b, code, seq, 0, data, len);
+}
+
+const struct board_reply *board_find_reply(struct sess_board *b, const struct frame *f)
+{
+	return find_reply(b, f);
+}
+
+void board_reply(struct sess_board *b, const struct frame *f, int any_data, uint8_t code,
+		 uint32_t seq, const uint8_t *data, size_t len)
+{
+	reply_to(b, f, any_data, code, seq, data, len);
+}
+
+void board_send_error(struct sess_board *b, const uint8_t dst[6], uint32_t session, int notice,
+		      int detail, uint32_t expected, uint32_t got, const char *text)
+{
+	send_error(b, dst, session, notice, detail, expected, got, text);
+}
+
+void board_refuse(struct sess_board *b, int notice, int detail, uint32_t expected, uint32_t got,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vrefuse(b, notice, detail, expected, got, fmt, ap);
+	va_end(ap);
+}
+
+void board_end_session(struct sess_board *b, const char *why, int keep)
+{
+	end_session_keep(b, why, keep);
+}
+
+int board_package_header(struct sess_board *b, const struct frame *f, struct pkg_header *hdr)
+{
+	return package_header(b, f, hdr);
+}
+
+void board_device_command(struct sess_board *b, const struct frame *f, uint64_t now)
+{
+	int type;
+
+	if (f->code == FC_INFO)
+		on_info(b);
+	else if (f->code == FC_LOG_QUERY)
+		on_log_query(b, f);
+	else if (f->code == FC_ACT_QUERY)
+		(void)(want_type(b, f, &type) && act_state(b, f, type, 0));
+	else if (f->code == FC_ACTIVATE || f->code == FC_ROLLBACK)
+		on_activate(b, f, now);
 }

@@ -8,6 +8,7 @@
 #ifndef ETHDL_BOARD_H
 #define ETHDL_BOARD_H
 
+#include "board_group.h"
 #include "device.h"
 #include "sess.h"
 
@@ -22,6 +23,7 @@ struct sess_board_config {
 	unsigned max_block;		     /* 0 = as the MTU allows */
 	uint64_t max_file;		     /* 0 = 4 GiB */
 	int strict;			     /* advertise no extensions */
+	uint64_t seed;			     /* the board's PRNG (discovery delays); 0 = a fixed default */
 	sess_log_fn log;
 	void *log_ctx;
 };
@@ -33,6 +35,7 @@ enum sess_board_state {
 	B_DL_INFO, /* DOWNLOAD acknowledged, FILE_INFO may come */
 	B_DL_DATA, /* receiving FILE_DATA */
 	B_RB_DATA, /* sending READBACK_DATA */
+	B_GROUP,   /* in a group download (PROTOCOL.md §8) */
 };
 
 /* A reply of this session, sent again when its command comes again (a lost
@@ -78,6 +81,7 @@ struct sess_board {
 	/* the session that ended last: a late CONNECT of it is not a new one */
 	uint32_t ended_session;
 	uint8_t ended_host[6];
+	struct board_group grp; /* discovery and the group download (board_group.c) */
 	uint8_t tx[FRAME_BUF_MAX];
 };
 

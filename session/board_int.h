@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What board.c lends board_group.c (the group extension, PROTOCOL.md §8),
+ * and the hooks board.c calls in it. Internal to the board machine.
+ */
+#ifndef ETHDL_BOARD_INT_H
+#define ETHDL_BOARD_INT_H
+
+#include "board.h"
+
+/* ---- board.c, for board_group.c ---- */
+
+/** Send a frame to the session's host, in the session. */
+int board_send(struct sess_board *b, uint8_t code, uint32_t seq, const uint8_t *data, size_t len);
+/** The kept reply to command f, or NULL. */
+const struct board_reply *board_find_reply(struct sess_board *b, const struct frame *f);
+/** Reply to command f and keep the reply (any_data: for any later command of
+ *  f's code, whatever its data). */
+void board_reply(struct sess_board *b, const struct frame *f, int any_data, uint8_t code,
+		 uint32_t seq, const uint8_t *data, size_t len);
+/** Send ERROR to dst in session and keep it for the frames of that session. */
+void board_send_error(struct sess_board *b, const uint8_t dst[6], uint32_t session, int notice,
+		      int detail, uint32_t expected, uint32_t got, const char *text);
+/** ERROR to the session's host, then the session ends. */
+void board_refuse(struct sess_board *b, int notice, int detail, uint32_t expected, uint32_t got,
+		  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/** End the session (a download not committed is dropped, or kept for
+ *  resume when keep is set and the exchange allows it). */
+void board_end_session(struct sess_board *b, const char *why, int keep);
+/** The package header pieces of f checked against the board's policy, for
+ *  slot b->type: 1 and *hdr (a package), 0 (a plain file), -1 (refused:
+ *  ERROR sent, session over). */
+int board_package_header(struct sess_board *b, const struct frame *f, struct pkg_header *hdr);
+/** Commit the download (CRC of what the store holds, a package's digest):
+ *  0 and *crc, or -1 (refused as a unicast download's end: ERROR sent,
+ *  session over). */
+int board_commit_download(struct sess_board *b, uint32_t *crc);
+/** The board's identity, capabilities, clock and images (INFO_ACK's TLVs)
+ *  into d (cap bytes); returns the length. */
+size_t board_identity(struct sess_board *b, uint8_t *d, size_t cap);
+/** The capability bits the board advertises. */
+uint32_t board_caps(const struct sess_board *b);
+/** The device extension's commands and questions (§7), as in a unicast
+ *  session: INFO, LOG_QUERY, ACT_QUERY, ACTIVATE, ROLLBACK. */
+void board_device_command(struct sess_board *b, const struct frame *f, uint64_t now);
+
+/* ---- board_group.c, called by board.c ---- */
+
+/** At init: seed the PRNG. */
+void board_group_init(struct sess_board *b);
+/** Frames of §8 before board.c's session filter (discovery, JOIN, frames of
+ *  a group session the board is not in). 1 when handled. */
+int board_group_input(struct sess_board *b, const struct frame *f, uint64_t now);
+/** A frame of the group session (state B_GROUP, from its host). */
+void board_group_dispatch(struct sess_board *b, const struct frame *f, uint64_t now);
+/** Send due discovery answers; in B_GROUP, the idle timer. */
+void board_group_poll(struct sess_board *b, uint64_t now);
+/** When board_group_poll must next run (SESS_NEVER: not for the group). */
+uint64_t board_group_deadline(const struct sess_board *b);
+/** The group session ends: leave the group address, free what it held. */
+void board_group_end(struct sess_board *b);
+
+#endif
