@@ -810,8 +810,10 @@ static void on_status(struct sess_group *g, unsigned i, const struct frame *f, u
 	size_t l;
 	uint32_t ng = g->ngen;
 
-	if (b->st == B_QUERY && f->seq != b->qid)
-		return; /* a late answer to an earlier query */
+	/* A late answer to an earlier query (GROUP_VERIFY goes with sequence 0,
+	 * and so comes its answer) */
+	if ((b->st == B_QUERY && f->seq != b->qid) || (b->st == B_VERIFY && f->seq != 0))
+		return;
 	if (!tlv_valid(f->data, f->len)) {
 		board_fail(g, i, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0,
 			   "a malformed TLV list in GROUP_STATUS");
@@ -829,33 +831,48 @@ static void on_status(struct sess_group *g, unsigned i, const struct frame *f, u
 		return;
 	}
 	if (g->want2) {
-		const uint8_t *bm = tlv_find(f->data, f->len, T_BITMAP, 0, &l);
+		/* T_BASE and T_BITMAP pairs, the first at T_FIRST; T_GEN_NEXT (or
+		 * the end of the last bitmap) names the next sequence to ask */
+		const uint8_t *bm = NULL, *bv;
+		unsigned t;
 
-		if (!bm || !tlv_get_uint(f->data, f->len, T_BASE, &base) || base != b->first) {
+		if (b->first == 1)
+			b->need = 0;
+		for (t = 0; (bv = tlv_find(f->data, f->len, T_BASE, t, &l)) && l == 4; t++) {
+			base = get_be32(bv);
+			bm = tlv_find(f->data, f->len, T_BITMAP, t, &l);
+			if (!bm || (t == 0 && base != b->first) || base < b->first)
+				break;
+			for (size_t bit = 0; bit < 8 * l; bit++) {
+				uint64_t s = base + bit;
+
+				if (s > g->n)
+					break;
+				if (bm[bit / 8] & (1u << (bit % 8)))
+					continue;
+				b->need++;
+				if (g->miss_cnt[s] < 255)
+					g->miss_cnt[s]++;
+				g->miss_who[s] = i;
+			}
+			next = base + 8 * l;
+		}
+		if (!t || !bm || (bv && l != 4)) {
 			b->expected = b->first;
 			b->got = (uint32_t)base;
 			board_fail(g, i, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0,
-				   "GROUP_STATUS without the bitmap from %u",
-				   b->first);
+				   "GROUP_STATUS without the bitmap from %u", b->first);
 			return;
 		}
-		if (b->first == 1)
-			b->need = 0;
-		for (size_t bit = 0; bit < 8 * l; bit++) {
-			uint64_t s = base + bit;
-
-			if (s > g->n)
-				break;
-			if (bm[bit / 8] & (1u << (bit % 8)))
-				continue;
-			b->need++;
-			if (g->miss_cnt[s] < 255)
-				g->miss_cnt[s]++;
-			g->miss_who[s] = i;
-		}
-		next = l ? base + 8 * l : 0;
+		tlv_get_uint(f->data, f->len, T_GEN_NEXT, &next);
 		if (next > g->n)
 			next = 0;
+		if (next && next <= b->first) {
+			board_fail(g, i, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0,
+				   "GROUP_STATUS T_GEN_NEXT %u does not move past %u",
+				   (unsigned)next, b->first);
+			return;
+		}
 	} else {
 		if (b->first == 0) {
 			memset(g->need + (size_t)i * ng, 0, ng);
