@@ -587,6 +587,8 @@ static int board_exit(const struct gout *b)
 		return 0;
 	if (b->sel.cls == SEL_FAIL && !b->ran)
 		return 10 + NOTICE_CONNECT_FAILED;
+	if (!b->ran)
+		return 1; /* a target left out by an interrupt */
 	if (b->res.local == -EINTR && !b->res.notice)
 		return 1;
 	return sess_exit_code(&b->res);
@@ -844,6 +846,8 @@ int cmd_group(const struct command *cmd, int argc, char **argv)
 		goto out;
 	}
 
+	if (!n && !o.quiet)
+		fprintf(stderr, PROG ": no boards to update\n");
 	/* 3. the group, then each board by itself */
 	sig = group_run(&o, nic, &f, out, n, g, &gst, &gsecs);
 	if (sig < 0)
