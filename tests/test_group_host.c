@@ -362,6 +362,36 @@ static void test_all_identical(void)
 	rig_free(r);
 }
 
+/* Eight boards at 5 % each (the issue's cell, smaller): every one ends
+ * with the file, and data and parity frames stay within 1.12 × the blocks
+ * (a union resend would send about 1.3 ×). */
+static void test_eight_at_five(void)
+{
+	struct bspec spec[8];
+	struct rig *r;
+	struct sess_group_config c;
+	struct sess_group_stats st;
+	struct sess_result res;
+	struct sess_group *g;
+
+	memset(spec, 0, sizeof(spec));
+	for (unsigned i = 0; i < 8; i++)
+		spec[i].loss = 0.05;
+	r = rig_new(spec, 8, 11);
+	plain_file(r, 3u << 20, 12);
+	group_config(r, &c);
+	g = run_group(r, &c);
+	sess_group_stats(g, &st);
+	for (unsigned i = 0; i < 8; i++) {
+		CU_ASSERT_EQUAL(exit_of(g, i, &res), 0);
+		CU_ASSERT(holds(r, i, DEV_ACTIVE));
+	}
+	CU_ASSERT(st.data_frames + st.parity_group + st.parity_unicast <= st.blocks * 112 / 100);
+	CU_ASSERT(st.rounds <= 3);
+	free_group(g);
+	rig_free(r);
+}
+
 /* One board at 20 %, the rest clean: it alone lags, so it is served point
  * to point and the group gets no parity it does not need. */
 static void test_one_laggard(void)
@@ -797,6 +827,7 @@ int main(void)
 {
 	CU_TestInfo group[] = {
 		{"every board identical (coded repair)", test_all_identical},
+		{"eight boards at 5 %: frames within 1.12 x blocks", test_eight_at_five},
 		{"one board at 20 % served point to point", test_one_laggard},
 		{"a refusing and a silent board", test_refusal_and_silence},
 		{"--repair resend", test_resend},
