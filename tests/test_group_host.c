@@ -452,6 +452,44 @@ static void test_refusal_and_silence(void)
 	rig_free(r);
 }
 
+/* Activation in the group session: one board's health check passes after a
+ * while (ACT_QUERY until it does), another's fails: rolled back, exit 18. */
+static void test_activation_rolled_back(void)
+{
+	const struct bspec spec[] = {{0}, {0}};
+	struct rig *r = rig_new(spec, 2, 12);
+	struct sess_group_config c;
+	struct sess_result res;
+	struct sess_group *g;
+
+	/* the first image is confirmed as it is: nothing to go back to */
+	package_file(r, "1.0", 50 * 1000);
+	group_config(r, &c);
+	c.activate = SESS_ACT_NOW;
+	g = run_group(r, &c);
+	CU_ASSERT_EQUAL(exit_of(g, 0, &res), 0);
+	CU_ASSERT_EQUAL(exit_of(g, 1, &res), 0);
+	free_group(g);
+	free(r->data);
+	r->data = NULL;
+	mem_devstore_set_health(&r->st[0], MEM_HEALTH_PASS, 5, 2000);
+	mem_devstore_set_health(&r->st[1], MEM_HEALTH_FAIL, 3, 2000);
+	package_file(r, "3.1", 100 * 1000);
+	group_config(r, &c);
+	c.activate = SESS_ACT_NOW;
+	c.session_id++;
+	g = run_group(r, &c);
+	CU_ASSERT_EQUAL(exit_of(g, 0, &res), 0);
+	CU_ASSERT_EQUAL(sess_group_act_state(g, 0), ACT_ACTIVATED);
+	CU_ASSERT(holds(r, 0, DEV_ACTIVE));
+	CU_ASSERT_EQUAL(exit_of(g, 1, &res), 18);
+	CU_ASSERT(res.rolled_back);
+	CU_ASSERT_EQUAL(sess_group_act_state(g, 1), ACT_ROLLED_BACK);
+	CU_ASSERT_FALSE(holds(r, 1, DEV_ACTIVE));
+	free_group(g);
+	rig_free(r);
+}
+
 /* --repair resend: missed blocks again, no parity; the same end. */
 static void test_resend(void)
 {
@@ -830,6 +868,7 @@ int main(void)
 		{"eight boards at 5 %: frames within 1.12 x blocks", test_eight_at_five},
 		{"one board at 20 % served point to point", test_one_laggard},
 		{"a refusing and a silent board", test_refusal_and_silence},
+		{"activation: passed, and rolled back (exit 18)", test_activation_rolled_back},
 		{"--repair resend", test_resend},
 		{"rounds bounded", test_rounds_bounded},
 		{"interrupted", test_abort},
