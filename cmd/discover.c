@@ -113,8 +113,9 @@ static void images_prose(const struct sess_info *in, char *out, size_t cap)
 			if (im->type != t || (im->role != ROLE_ACTIVE && im->role != ROLE_STAGED))
 				continue;
 			n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s%s%s %s",
-					      first && n ? "; " : "", first ? proto_type_name(t) : ",",
-					      first ? ": " : " ", proto_role_name(im->role));
+					      first && n ? "; " : "",
+					      first ? proto_type_name(t) : ",", first ? ": " : " ",
+					      proto_role_name(im->role));
 			n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, " %s",
 					      sess_version_format(&im->version, v, sizeof(v)));
 			first = 0;
@@ -140,10 +141,9 @@ static void board_json(const struct sess_disc_board *b)
 		json_object_set_new(o, "type", json_string(proto_type_name(im->type)));
 		json_object_set_new(o, "role", json_string(proto_role_name(im->role)));
 		json_object_set_new(o, "version",
-				    im->version.count
-					    ? json_string(sess_version_format(&im->version, v,
-									      sizeof(v)))
-					    : json_null());
+				    im->version.count ? json_string(sess_version_format(
+								&im->version, v, sizeof(v)))
+						      : json_null());
 		json_object_set_new(o, "size", json_integer((json_int_t)im->size));
 		json_array_append_new(imgs, o);
 	}

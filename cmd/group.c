@@ -103,8 +103,7 @@ struct gopts {
 	uint16_t ethertype;
 	uint8_t (*named)[6];
 	size_t nnamed;
-	int all, type, type_given, have_gmac, repair, full_readback, dry_run, json, quiet,
-		verbose;
+	int all, type, type_given, have_gmac, repair, full_readback, dry_run, json, quiet, verbose;
 	uint8_t group_mac[6];
 	double rate, timeout;
 	uint64_t rounds;
@@ -225,7 +224,9 @@ static int parse(const struct command *cmd, struct gopts *o, int argc, char **ar
 						optarg);
 			o->have_gmac = 1;
 			break;
-		case O_RATE: r = opt_real("--rate", optarg, 1e3, 1e11, 1000, "bits/s", &o->rate); break;
+		case O_RATE:
+			r = opt_real("--rate", optarg, 1e3, 1e11, 1000, "bits/s", &o->rate);
+			break;
 		case O_REPAIR:
 			if (!strcmp(optarg, "code"))
 				o->repair = SESS_REPAIR_CODE;
@@ -234,11 +235,14 @@ static int parse(const struct command *cmd, struct gopts *o, int argc, char **ar
 			else
 				r = usage_error("invalid --repair `%s' (code or resend)", optarg);
 			break;
-		case O_ROUNDS: r = opt_uint("--rounds", optarg, 1, 100, 0, "rounds", &o->rounds); break;
+		case O_ROUNDS:
+			r = opt_uint("--rounds", optarg, 1, 100, 0, "rounds", &o->rounds);
+			break;
 		case O_FULL_RB: o->full_readback = 1; break;
 		case O_ACTIVATE:
 			o->activate = optarg;
-			r = opt_activate("--activate", optarg, &o->act_mode, &o->act_at, &o->act_in);
+			r = opt_activate("--activate", optarg, &o->act_mode, &o->act_at,
+					 &o->act_in);
 			break;
 		case O_DRY_RUN: o->dry_run = 1; break;
 		case O_GJSON: o->json = 1; break;
@@ -480,8 +484,8 @@ static int full_readback(const struct gopts *o, struct nic *nic, const struct gf
 /* ---- the group ---- */
 
 static int group_run(const struct gopts *o, struct nic *nic, const struct gfile *f,
-		     struct gout *out, size_t n, struct sess_group *g,
-		     struct sess_group_stats *gst, double *secs)
+		     struct gout *out, size_t n, struct sess_group *g, struct sess_group_stats *gst,
+		     double *secs)
 {
 	struct sess_group_config c = {0};
 	struct sess_source src = {fd_read, (void *)&f->fd};
@@ -527,9 +531,10 @@ static int group_run(const struct gopts *o, struct nic *nic, const struct gfile 
 	if (r < 0) {
 		free(macs);
 		if (r == -EMSGSIZE)
-			error_line("the header of `%s' does not fit one GROUP_JOIN at MTU %u of %s: "
-				   "nothing was sent",
-				   f->path, nic->mtu, nic->name);
+			error_line(
+				"the header of `%s' does not fit one GROUP_JOIN at MTU %u of %s: "
+				"nothing was sent",
+				f->path, nic->mtu, nic->name);
 		else
 			error_line("cannot start the group: %s", strerror(-r));
 		return -1;
@@ -634,13 +639,13 @@ static void board_detail(const struct gopts *o, const struct gfile *f, const str
 		snprintf(out, cap, "%s", b->res.text);
 		return;
 	}
-	snprintf(out, cap, "%s: %llu bytes in %.3f s, %s%s%s", b->path,
-		 (unsigned long long)f->size, b->secs,
+	snprintf(out, cap, "%s: %llu bytes in %.3f s, %s%s%s", b->path, (unsigned long long)f->size,
+		 b->secs,
 		 o->full_readback && !strcmp(b->path, "group") ? "read back and identical"
-		 : !strcmp(b->path, "group")			 ? "SHA-256 and CRC verified"
-								 : "read back and identical",
+		 : !strcmp(b->path, "group")		       ? "SHA-256 and CRC verified"
+							       : "read back and identical",
 		 f->package ? ", " : "",
-		 !f->package		       ? ""
+		 !f->package			 ? ""
 		 : b->act_state == ACT_ACTIVATED ? "activated"
 		 : b->act_state == ACT_SCHEDULED ? "activation scheduled"
 						 : "staged");
@@ -660,7 +665,8 @@ static void report_board(const struct gopts *o, const struct gfile *f, const str
 		json_object_set_new(j, "type", json_string(proto_type_name(o->type)));
 		json_object_set_new(j, "result", json_string(board_result(b)));
 		if (b->sel.cls == SEL_SKIP)
-			json_object_set_new(j, "reason", json_string(sel_reason_name(b->sel.reason)));
+			json_object_set_new(j, "reason",
+					    json_string(sel_reason_name(b->sel.reason)));
 		json_object_set_new(j, "notice",
 				    json_integer(b->sel.cls == SEL_FAIL && !b->ran
 							 ? NOTICE_CONNECT_FAILED
@@ -672,12 +678,12 @@ static void report_board(const struct gopts *o, const struct gfile *f, const str
 		json_object_set_new(j, "path", b->path ? json_string(b->path) : json_null());
 		json_object_set_new(j, "package", json_boolean(f->package));
 		if (f->package && b->ran)
-			json_object_set_new(j, "activation",
-					    json_string(b->act_state == ACT_ACTIVATED ? "activated"
-							: b->act_state == ACT_SCHEDULED ? "scheduled"
-							: b->act_state == ACT_ROLLED_BACK
-								? "rolled back"
-								: "staged"));
+			json_object_set_new(
+				j, "activation",
+				json_string(b->act_state == ACT_ACTIVATED     ? "activated"
+					    : b->act_state == ACT_SCHEDULED   ? "scheduled"
+					    : b->act_state == ACT_ROLLED_BACK ? "rolled back"
+									      : "staged"));
 		json_print(stdout, j);
 		return;
 	}
@@ -703,12 +709,11 @@ static void dry_run_report(const struct gopts *o, const struct gout *b)
 		json_object_set_new(j, "board", json_string(mac));
 		json_object_set_new(j, "result", json_string(what));
 		json_object_set_new(j, "path",
-				    b->sel.cls == SEL_GROUP	  ? json_string("group")
+				    b->sel.cls == SEL_GROUP	? json_string("group")
 				    : b->sel.cls == SEL_UNICAST ? json_string("unicast")
 								: json_null());
 		if (b->sel.cls != SEL_GROUP)
-			json_object_set_new(j, "reason",
-					    json_string(b->ran ? b->res.text : why));
+			json_object_set_new(j, "reason", json_string(b->ran ? b->res.text : why));
 		json_object_set_new(j, "dry_run", json_true());
 		json_print(stdout, j);
 		return;
@@ -723,8 +728,8 @@ static void dry_run_report(const struct gopts *o, const struct gout *b)
 
 int cmd_group(const struct command *cmd, int argc, char **argv)
 {
-	struct gopts o = {.type = FT_CONFIG, .timeout = 3, .act_mode = SESS_ACT_NOW,
-			  .rate = SESS_GROUP_RATE};
+	struct gopts o = {
+		.type = FT_CONFIG, .timeout = 3, .act_mode = SESS_ACT_NOW, .rate = SESS_GROUP_RATE};
 	struct gfile f = {.fd = -1};
 	struct nic_setup ns = {0};
 	struct nic *nic = NULL;
@@ -815,7 +820,8 @@ int cmd_group(const struct command *cmd, int argc, char **argv)
 			probes++;
 	}
 	if (probes && !o.quiet)
-		fprintf(stderr, PROG ": %zu named board%s did not answer discovery: trying CONNECT\n",
+		fprintf(stderr,
+			PROG ": %zu named board%s did not answer discovery: trying CONNECT\n",
 			probes, probes == 1 ? "" : "s");
 	for (size_t i = 0; i < n && !sig; i++)
 		if (!out[i].sel.answered)
@@ -837,8 +843,7 @@ int cmd_group(const struct command *cmd, int argc, char **argv)
 		if (!n && !o.quiet)
 			fprintf(stderr, PROG ": no boards to consider\n");
 		if (!o.quiet)
-			fprintf(stderr,
-				PROG ": dry run: nothing was sent but discovery%s\n",
+			fprintf(stderr, PROG ": dry run: nothing was sent but discovery%s\n",
 				probes ? " and CONNECT to the named boards that did not answer it"
 				       : "");
 		fflush(stdout);
@@ -885,36 +890,42 @@ interrupted:
 		json_object_set_new(j, "ok", json_integer(nok));
 		json_object_set_new(j, "failed", json_integer(nfail));
 		json_object_set_new(j, "skipped", json_integer(nskip));
-		json_object_set_new(j, "repair",
-				    json_string(o.repair == SESS_REPAIR_RESEND ? "resend" : "code"));
+		json_object_set_new(
+			j, "repair",
+			json_string(o.repair == SESS_REPAIR_RESEND ? "resend" : "code"));
 		json_object_set_new(j, "rate", json_integer((json_int_t)o.rate));
 		json_object_set_new(j, "bytes", json_integer((json_int_t)f.size));
 		json_object_set_new(j, "block", json_integer(gst.block));
 		json_object_set_new(j, "generation", json_integer(gst.k));
 		json_object_set_new(j, "blocks", json_integer(gst.blocks));
 		json_object_set_new(j, "data_frames", json_integer((json_int_t)gst.data_frames));
-		json_object_set_new(j, "parity_frames",
-				    json_integer((json_int_t)(gst.parity_group + gst.parity_unicast)));
-		json_object_set_new(j, "unicast_frames",
-				    json_integer((json_int_t)(gst.parity_unicast + gst.resent_unicast)));
-		json_object_set_new(j, "resent_frames",
-				    json_integer((json_int_t)(gst.resent_group + gst.resent_unicast)));
+		json_object_set_new(
+			j, "parity_frames",
+			json_integer((json_int_t)(gst.parity_group + gst.parity_unicast)));
+		json_object_set_new(
+			j, "unicast_frames",
+			json_integer((json_int_t)(gst.parity_unicast + gst.resent_unicast)));
+		json_object_set_new(
+			j, "resent_frames",
+			json_integer((json_int_t)(gst.resent_group + gst.resent_unicast)));
 		json_object_set_new(j, "rounds", json_integer(gst.rounds));
 		json_object_set_new(j, "group_seconds", json_real(gsecs));
 		json_object_set_new(j, "status_seconds", json_real((double)gst.status_us / 1e6));
 		json_object_set_new(j, "seconds", json_real((double)(mono_us() - t0) / 1e6));
-		json_object_set_new(j, "state_bytes_per_board",
-				    json_integer((json_int_t)(gst.state_per_board
-								  ? gst.state_per_board
-								  : sess_group_state_per_board(
-									    f.size,
-									    sess_group_block_for_mtu(
-										    nic->mtu),
-									    FEC_K))));
+		json_object_set_new(
+			j, "state_bytes_per_board",
+			json_integer(
+				(json_int_t)(gst.state_per_board
+						     ? gst.state_per_board
+						     : sess_group_state_per_board(
+							       f.size,
+							       sess_group_block_for_mtu(nic->mtu),
+							       FEC_K))));
 		json_object_set_new(j, "exit", json_integer(ret));
 		json_print(stdout, j);
 	} else {
-		printf(PROG ": group: %zu boards: %u ok, %u failed, %u skipped; %u blocks, "
+		printf(PROG
+		       ": group: %zu boards: %u ok, %u failed, %u skipped; %u blocks, "
 		       "%llu data + %llu parity frames (%llu unicast), %llu resent, %u rounds in "
 		       "%.3f s\n",
 		       n, nok, nfail, nskip, gst.blocks, (unsigned long long)gst.data_frames,

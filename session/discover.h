@@ -22,12 +22,12 @@
 
 struct sess_disc_config {
 	struct nic *nic;
-	uint16_t ethertype;  /* 0 = default */
-	uint32_t probe_id;   /* the probe's session id: nonzero, random */
-	uint32_t window_ms;  /* T_DELAY_MS; 0 = DISC_WINDOW_MS */
-	unsigned probes;     /* 0 = DISC_PROBES */
-	const char *vendor;  /* T_VENDOR, or NULL for any */
-	const char *model;   /* T_MODEL, or NULL for any */
+	uint16_t ethertype; /* 0 = default */
+	uint32_t probe_id;  /* the probe's session id: nonzero, random */
+	uint32_t window_ms; /* T_DELAY_MS; 0 = DISC_WINDOW_MS */
+	unsigned probes;    /* 0 = DISC_PROBES */
+	const char *vendor; /* T_VENDOR, or NULL for any */
+	const char *model;  /* T_MODEL, or NULL for any */
 	sess_log_fn log;
 	void *log_ctx;
 };
@@ -42,15 +42,15 @@ struct sess_disc_board {
 
 struct sess_disc {
 	struct sess_disc_config cfg;
-	unsigned sent;	      /* probes sent */
-	uint64_t last_probe;  /* when the last probe went */
-	uint64_t next_probe;  /* when the next goes (or the end, after the last) */
+	unsigned sent;	     /* probes sent */
+	uint64_t last_probe; /* when the last probe went */
+	uint64_t next_probe; /* when the next goes (or the end, after the last) */
 	int done;
 	struct sess_disc_board *boards; /* in the order heard */
 	size_t nboards, cap;
 	uint64_t answers, duplicates, refused; /* DISCOVER_ACKs: all, of a board heard,
 						* malformed or not matching the filter */
-	int err; /* -ENOMEM once a board could not be kept */
+	int err;			       /* -ENOMEM once a board could not be kept */
 	uint8_t tx[FRAME_BUF_MAX];
 };
 

@@ -66,7 +66,7 @@ struct sess_group_item {
 	uint8_t unicast; /* to board `board`, not to the group */
 	uint16_t count;	 /* parity: frames, from index first */
 	uint32_t board;
-	uint32_t gen;	 /* parity: the generation; data: the block (sequence) */
+	uint32_t gen; /* parity: the generation; data: the block (sequence) */
 	uint16_t first;
 };
 
@@ -198,8 +198,8 @@ void sess_group_dispose(struct sess_group *g)
 static int send_to(struct sess_group *g, const uint8_t dst[6], uint32_t seq, uint8_t code,
 		   uint8_t flags, const uint8_t *data, size_t len)
 {
-	return sess_send(g->cfg.nic, g->cfg.ethertype, g->tx, sizeof(g->tx), dst,
-			 g->cfg.session_id, seq, code, flags, data, len);
+	return sess_send(g->cfg.nic, g->cfg.ethertype, g->tx, sizeof(g->tx), dst, g->cfg.session_id,
+			 seq, code, flags, data, len);
 }
 
 static void board_fail(struct sess_group *g, unsigned i, uint64_t now, int notice, int detail,
@@ -220,9 +220,7 @@ static void send_cmd(struct sess_group *g, unsigned i, uint64_t now)
 	b->last_tx = now;
 	g->st.control_frames++;
 	switch (b->st) {
-	case B_JOIN:
-		send_to(g, b->mac, 0, FC_GROUP_JOIN, 0, g->join_tlv, g->join_len);
-		break;
+	case B_JOIN: send_to(g, b->mac, 0, FC_GROUP_JOIN, 0, g->join_tlv, g->join_len); break;
 	case B_QUERY:
 		tlv_put_u8(&w, T_WANT, g->want2 ? 2 : 1);
 		tlv_put_u32(&w, T_FIRST, b->first);
@@ -410,8 +408,7 @@ static int read_block(struct sess_group *g, uint32_t seq, uint8_t *out, size_t *
 }
 
 /* Send one data frame: 1 sent, 0 the nic was full (try again), -1 failed. */
-static int send_data(struct sess_group *g, uint32_t seq, const uint8_t *dst, int retx,
-		     uint64_t now)
+static int send_data(struct sess_group *g, uint32_t seq, const uint8_t *dst, int retx, uint64_t now)
 {
 	size_t len;
 	int r = read_block(g, seq, g->blk, &len);
@@ -504,8 +501,8 @@ static int send_item(struct sess_group *g, uint64_t now)
 	g->blk[4] = (uint8_t)(it->first + g->item_done);
 	g->blk[5] = 0;
 	memcpy(g->blk + 6, g->pbuf + (size_t)(g->item_done % CHUNK) * g->block, g->block);
-	r = send_to(g, dst ? dst : g->cfg.group_mac, 0, FC_GROUP_PARITY,
-		    dst ? 0 : FRAME_FLAG_GROUP, g->blk, 6 + g->block);
+	r = send_to(g, dst ? dst : g->cfg.group_mac, 0, FC_GROUP_PARITY, dst ? 0 : FRAME_FLAG_GROUP,
+		    g->blk, 6 + g->block);
 	if (r < 0)
 		return 0; /* tried again later (a chunk's first frame re-encodes it) */
 	g->st.bytes_sent += (uint64_t)r;
@@ -673,7 +670,8 @@ static int make_code_items(struct sess_group *g)
 			b->flags |= F_LAGGARD;
 		for (uint32_t gen = 0; gen < ng; gen++) {
 			unsigned need = g->need[(size_t)i * ng + gen];
-			unsigned sent = parity[gen] + (unicast[i] ? uparity[(size_t)i * ng + gen] : 0);
+			unsigned sent =
+				parity[gen] + (unicast[i] ? uparity[(size_t)i * ng + gen] : 0);
 
 			want += need < sent ? need : sent;
 		}

@@ -23,12 +23,12 @@
 
 #include "host.h"
 
-#define SESS_GROUP_RATE	   50000000u /* bits/s of the data when none is given */
-#define SESS_GROUP_ROUNDS  8u	     /* repair rounds when none is given */
-#define SESS_GROUP_IDLE_MS 10000u    /* T_IDLE_MS */
-#define SESS_GROUP_RETRY_US 200000u  /* a point-to-point command is sent again after this */
-#define SESS_GROUP_TRIES   5u	     /* … this many times in all before the board is given up */
-#define SESS_GROUP_WINDOW  16u	     /* boards asked at once */
+#define SESS_GROUP_RATE	    50000000u /* bits/s of the data when none is given */
+#define SESS_GROUP_ROUNDS   8u	      /* repair rounds when none is given */
+#define SESS_GROUP_IDLE_MS  10000u    /* T_IDLE_MS */
+#define SESS_GROUP_RETRY_US 200000u   /* a point-to-point command is sent again after this */
+#define SESS_GROUP_TRIES    5u	      /* … this many times in all before the board is given up */
+#define SESS_GROUP_WINDOW   16u	      /* boards asked at once */
 
 enum sess_repair {
 	SESS_REPAIR_CODE = 0,	/* Reed-Solomon parity (the default) */
@@ -68,23 +68,23 @@ struct sess_group_config {
 /** One board's state. Read it through the calls below. */
 struct sess_group_board {
 	uint8_t mac[6];
-	uint8_t st;	    /* internal state */
-	uint8_t tries;	    /* sends of the command out */
-	uint8_t notice;	    /* the board's result: enum frame_notice */
-	uint8_t detail;	    /* enum proto_detail */
-	uint8_t flags;	    /* by board, rolled back, local failure, … */
-	uint8_t act_state;  /* enum proto_act_state, from the last ACT_STATE */
-	uint32_t qid;	    /* the GROUP_QUERY out: its sequence */
-	uint32_t first;	    /* … and its T_FIRST */
-	uint32_t have;	    /* T_HAVE */
-	uint32_t need;	    /* symbols (or blocks) it still needs, in all */
-	uint32_t want;	    /* of what the last round sent it, what it needed */
+	uint8_t st;	   /* internal state */
+	uint8_t tries;	   /* sends of the command out */
+	uint8_t notice;	   /* the board's result: enum frame_notice */
+	uint8_t detail;	   /* enum proto_detail */
+	uint8_t flags;	   /* by board, rolled back, local failure, … */
+	uint8_t act_state; /* enum proto_act_state, from the last ACT_STATE */
+	uint32_t qid;	   /* the GROUP_QUERY out: its sequence */
+	uint32_t first;	   /* … and its T_FIRST */
+	uint32_t have;	   /* T_HAVE */
+	uint32_t need;	   /* symbols (or blocks) it still needs, in all */
+	uint32_t want;	   /* of what the last round sent it, what it needed */
 	uint32_t expected, got;
 	uint32_t health_ms;
-	uint64_t last_tx;   /* the command out was last sent */
-	uint64_t first_tx;  /* … first sent */
-	uint64_t deadline;  /* the health check: no final answer by then is TIMEOUT */
-	char *text;	    /* a failure in words (heap), or NULL */
+	uint64_t last_tx;  /* the command out was last sent */
+	uint64_t first_tx; /* … first sent */
+	uint64_t deadline; /* the health check: no final answer by then is TIMEOUT */
+	char *text;	   /* a failure in words (heap), or NULL */
 };
 
 struct sess_group_item; /* a repair send (host_group.c) */
@@ -93,17 +93,17 @@ struct sess_group_item; /* a repair send (host_group.c) */
 struct sess_group_stats {
 	uint32_t blocks, generations;
 	unsigned block, k;
-	unsigned joined;		/* boards that joined */
-	uint64_t data_frames;		/* the data pass: one per block */
+	unsigned joined;      /* boards that joined */
+	uint64_t data_frames; /* the data pass: one per block */
 	uint64_t parity_group, parity_unicast;
 	uint64_t resent_group, resent_unicast;
-	uint64_t control_frames;	/* point-to-point commands sent */
-	uint64_t bytes_sent;		/* data, parity and resent frames, whole */
-	unsigned rounds;		/* repair rounds */
-	uint64_t status_us;		/* time spent asking for status */
-	uint64_t data_us;		/* the data pass */
-	double loss;			/* the loss measured in the last round */
-	size_t state_per_board;		/* bytes, as sess_group_state_per_board */
+	uint64_t control_frames; /* point-to-point commands sent */
+	uint64_t bytes_sent;	 /* data, parity and resent frames, whole */
+	unsigned rounds;	 /* repair rounds */
+	uint64_t status_us;	 /* time spent asking for status */
+	uint64_t data_us;	 /* the data pass */
+	double loss;		 /* the loss measured in the last round */
+	size_t state_per_board;	 /* bytes, as sess_group_state_per_board */
 };
 
 struct sess_group {
@@ -131,9 +131,9 @@ struct sess_group {
 	int err;		/* a local failure that ended everything */
 	uint8_t *join_tlv;
 	size_t join_len;
-	uint8_t *gsrc;	    /* [k * block] the source blocks of one generation */
-	uint32_t gsrc_gen;  /* which one (UINT32_MAX: none) */
-	uint8_t *pbuf;	    /* parity being sent */
+	uint8_t *gsrc;	   /* [k * block] the source blocks of one generation */
+	uint32_t gsrc_gen; /* which one (UINT32_MAX: none) */
+	uint8_t *pbuf;	   /* parity being sent */
 	struct sess_group_stats st;
 	uint8_t tx[FRAME_BUF_MAX];
 	uint8_t blk[FRAME_BUF_MAX];

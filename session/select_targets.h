@@ -44,12 +44,12 @@ struct sel_file {
 /** One board of the selection. */
 struct sel_board {
 	uint8_t mac[6];
-	int named;	      /* named with -b or --from (else found with --all) */
-	int answered;	      /* answered discovery or CONNECT */
-	int by_connect;	      /* found only by a unicast CONNECT */
+	int named;		      /* named with -b or --from (else found with --all) */
+	int answered;		      /* answered discovery or CONNECT */
+	int by_connect;		      /* found only by a unicast CONNECT */
 	const struct sess_info *info; /* what it said; NULL when it did not answer */
-	int cls;	      /* enum sel_class, set by sel_classify */
-	int reason;	      /* enum sel_reason */
+	int cls;		      /* enum sel_class, set by sel_classify */
+	int reason;		      /* enum sel_reason */
 };
 
 /**

@@ -25,11 +25,11 @@
 #include "proto.h"
 #include "select_targets.h"
 
-#define MTU	  1500u
-#define MAXB	  8
-#define SEC	  1000000ull
-#define GSESSION  0x67726f75u
-#define PROBE_ID  0x70726f62u
+#define MTU	 1500u
+#define MAXB	 8
+#define SEC	 1000000ull
+#define GSESSION 0x67726f75u
+#define PROBE_ID 0x70726f62u
 
 static const uint8_t GMAC[6] = {0x03, 0x00, 0x5e, 0x00, 0x10, 0x01};
 static const uint8_t DISC[6] = FRAME_DISCOVER_MAC;
@@ -44,9 +44,9 @@ static void test_log(void *ctx, const char *msg)
 
 struct bspec {
 	const char *vendor;
-	double loss;  /* frames the board's port drops on receive */
-	int absent;   /* no board runs on this port */
-	int strict;   /* no extensions: no CAP_GROUP */
+	double loss; /* frames the board's port drops on receive */
+	int absent;  /* no board runs on this port */
+	int strict;  /* no extensions: no CAP_GROUP */
 };
 
 struct rig {
@@ -356,8 +356,7 @@ static void test_all_identical(void)
 	/* coded repair: what the neediest (10 %) board lost, grown by the
 	 * loss, not the union of every board's losses */
 	CU_ASSERT(st.data_frames + st.parity_group + st.parity_unicast <= st.blocks * 125 / 100);
-	CU_ASSERT_EQUAL(st.state_per_board,
-			sizeof(struct sess_group_board) + st.generations + 1);
+	CU_ASSERT_EQUAL(st.state_per_board, sizeof(struct sess_group_board) + st.generations + 1);
 	free_group(g);
 	rig_free(r);
 }
@@ -676,8 +675,8 @@ static void put_ack(struct nic *from, const uint8_t to[6], uint32_t probe, uint3
 {
 	uint8_t d[128], buf[FRAME_BUF_MAX];
 	struct tlv_writer w;
-	struct frame f = {.version = FRAME_VERSION, .session = probe, .seq = seq,
-			  .code = FC_DISCOVER_ACK};
+	struct frame f = {
+		.version = FRAME_VERSION, .session = probe, .seq = seq, .code = FC_DISCOVER_ACK};
 	int n;
 
 	tlv_writer_init(&w, d, sizeof(d));
