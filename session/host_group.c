@@ -615,6 +615,12 @@ static int make_code_items(struct sess_group *g)
 
 	if (!rows_left || !parity || !uparity || !unicast || !short_gen)
 		goto out;
+	/* a board given up keeps its last report, which must not draw parity;
+	 * complete ones count, with nothing needed (the laggard rule compares
+	 * with them) */
+	for (unsigned i = 0; i < g->nb; i++)
+		if (g->b[i].notice || g->b[i].detail || (g->b[i].flags & F_LOCAL))
+			g->need_known[i] = 0;
 	ret = -1;
 	for (uint32_t gen = 0; gen < ng; gen++) {
 		rows_left[gen] = (uint16_t)(fec_max_parity(plan_gen_size(g->n, g->k, gen)) -
