@@ -16,6 +16,7 @@
 #include "board.h"
 #include "cunit_main.h"
 #include "discover.h"
+#include "fault.h"
 #include "frame.h"
 #include "host_group.h"
 #include "mem_devstore.h"
@@ -44,9 +45,10 @@ static void test_log(void *ctx, const char *msg)
 
 struct bspec {
 	const char *vendor;
-	double loss; /* frames the board's port drops on receive */
-	int absent;  /* no board runs on this port */
-	int strict;  /* no extensions: no CAP_GROUP */
+	double loss;	     /* frames the board's port drops on receive */
+	int absent;	     /* no board runs on this port */
+	int strict;	     /* no extensions: no CAP_GROUP */
+	unsigned mute_after; /* falls silent after receiving this many frames */
 };
 
 struct rig {
@@ -113,6 +115,13 @@ static struct rig *rig_new(const struct bspec *spec, unsigned nb, uint64_t seed)
 			CU_ASSERT_EQUAL_FATAL(nic_impair_wrap(&r->bn[i], port, &p), 0);
 		} else {
 			r->bn[i] = port;
+		}
+		if (spec[i].mute_after) {
+			struct nic_fault fl = {.mute_after = spec[i].mute_after};
+			struct nic *w;
+
+			CU_ASSERT_EQUAL_FATAL(nic_fault_wrap(&w, r->bn[i], &fl), 0);
+			r->bn[i] = w;
 		}
 		CU_ASSERT_EQUAL_FATAL(mem_devstore_open(&r->st[i]), 0);
 		snprintf(r->serial[i], sizeof(r->serial[i]), "s%u", i + 1);
@@ -485,6 +494,35 @@ static void test_activation_rolled_back(void)
 	CU_ASSERT(res.rolled_back);
 	CU_ASSERT_EQUAL(sess_group_act_state(g, 1), ACT_ROLLED_BACK);
 	CU_ASSERT_FALSE(holds(r, 1, DEV_ACTIVE));
+	free_group(g);
+	rig_free(r);
+}
+
+/* A board that falls silent in the middle of the data pass: its status is
+ * asked 5 times, then it is given up (TIMEOUT, nothing heard); the other
+ * ends well and no parity is sent for the silent one. */
+static void test_silent_after_join(void)
+{
+	const struct bspec spec[] = {{0}, {.mute_after = 100}};
+	struct rig *r = rig_new(spec, 2, 13);
+	struct sess_group_config c;
+	struct sess_group_stats st;
+	struct sess_result res;
+	struct sess_group *g;
+	uint64_t t0 = r->now;
+
+	plain_file(r, 400 * 1000, 14);
+	group_config(r, &c);
+	g = run_group(r, &c);
+	sess_group_stats(g, &st);
+	CU_ASSERT_EQUAL(exit_of(g, 0, &res), 0);
+	CU_ASSERT(holds(r, 0, DEV_ACTIVE));
+	CU_ASSERT_EQUAL(exit_of(g, 1, &res), 10 + NOTICE_TIMEOUT);
+	CU_ASSERT_EQUAL(res.detail, D_SILENCE);
+	CU_ASSERT(sess_group_joined(g, 1));
+	CU_ASSERT_EQUAL(st.parity_group + st.parity_unicast, 0);
+	/* five queries 200 ms apart, and no waiting beyond */
+	CU_ASSERT(r->now - t0 < 2 * SEC);
 	free_group(g);
 	rig_free(r);
 }
@@ -868,6 +906,7 @@ int main(void)
 		{"one board at 20 % served point to point", test_one_laggard},
 		{"a refusing and a silent board", test_refusal_and_silence},
 		{"activation: passed, and rolled back (exit 18)", test_activation_rolled_back},
+		{"a board silent after joining is given up", test_silent_after_join},
 		{"--repair resend", test_resend},
 		{"rounds bounded", test_rounds_bounded},
 		{"interrupted", test_abort},
