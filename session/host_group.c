@@ -995,6 +995,12 @@ static void on_error(struct sess_group *g, unsigned i, const struct frame *f, ui
 	char text[160] = "";
 	struct sess_group_board *b = &g->b[i];
 
+	if (b->st == B_LEAVE && !b->notice && !b->detail && !(b->flags & F_LOCAL)) {
+		/* verified (and activated): an ERROR now (its idle timer ran out
+		 * while the leave was on its way) changes nothing it stored */
+		b->st = B_END;
+		return;
+	}
 	tlv_get_uint(f->data, f->len, T_NOTICE, &notice);
 	tlv_get_uint(f->data, f->len, T_DETAIL, &detail);
 	tlv_get_uint(f->data, f->len, T_EXPECTED, &e);
