@@ -9,7 +9,8 @@
  * harness checks that every image the device names has the bytes its record
  * says (abort otherwise).
  *
- * record: dir u8 (bit 0 host/board, bit 1 raw, bit 2 wrong session),
+ * record: dir u8 (bit 0 host/board, bit 1 raw, bit 2 wrong session, bit 3
+ *         to the discovery address, bit 4 to the group address 03:00:00:00:10:01),
  *         code u8, seq u8, flags u8, dt u8 (x 50 ms), len u8, data[len]
  */
 #include <errno.h>
@@ -79,6 +80,7 @@ static int sink_finish(void *ctx, struct sess_verdict *v)
 }
 
 static const uint8_t mac_h[6] = {2, 0, 0, 0, 0, 1}, mac_b[6] = {2, 0, 0, 0, 0, 2};
+static const uint8_t disc_mac[6] = FRAME_DISCOVER_MAC, group_mac[6] = {3, 0, 0, 0, 0x10, 1};
 
 static void drain(struct nic *n)
 {
@@ -153,6 +155,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += 6 + len;
 		now += (uint64_t)r[4] * 50000;
 		memcpy(f.dst, to_host ? mac_h : mac_b, 6);
+		if (!to_host && (r[0] & 0x18))
+			memcpy(f.dst, r[0] & 0x08 ? disc_mac : group_mac, 6);
 		memcpy(f.src, to_host ? mac_b : mac_h, 6);
 		f.session = wrong     ? 0x55555555u
 			    : to_host ? h.cfg.session_id

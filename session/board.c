@@ -635,7 +635,9 @@ static void put_version(struct tlv_writer *w, uint8_t type, const struct pkg_ver
 
 uint32_t board_caps(const struct sess_board *b)
 {
-	return b->cfg.strict ? 0 : CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_GROUP;
+	return b->cfg.strict	  ? 0
+	       : b->cfg.no_group ? CAP_WINDOW | CAP_RESUME | CAP_DEVICE
+				 : CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_GROUP;
 }
 
 size_t board_identity(struct sess_board *b, uint8_t *d, size_t cap)

@@ -23,6 +23,7 @@ struct sess_board_config {
 	unsigned max_block;		     /* 0 = as the MTU allows */
 	uint64_t max_file;		     /* 0 = 4 GiB */
 	int strict;			     /* advertise no extensions */
+	int no_group;			     /* take no part in group downloads: no CAP_GROUP (§8) */
 	uint64_t seed;			     /* the board's PRNG (discovery delays); 0 = a fixed default */
 	sess_log_fn log;
 	void *log_ctx;

@@ -71,7 +71,7 @@ static void on_discover(struct sess_board *b, const struct frame *f, uint64_t no
 	uint64_t delay_ms = 0;
 	size_t l;
 
-	if (b->cfg.strict)
+	if (b->cfg.strict || b->cfg.no_group)
 		return;
 	if (memcmp(f->dst, disc_mac, 6) != 0 && memcmp(f->dst, bcast_mac, 6) != 0)
 		return;
@@ -643,7 +643,7 @@ int board_group_input(struct sess_board *b, const struct frame *f, uint64_t now)
 	case FC_GROUP_LEAVE: break;
 	default: return 0;
 	}
-	if (b->cfg.strict)
+	if (b->cfg.strict || b->cfg.no_group)
 		return 1; /* no CAP_GROUP: none of this is for this board */
 	if (f->code == FC_GROUP_JOIN) {
 		on_join(b, f, now);

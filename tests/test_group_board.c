@@ -295,6 +295,15 @@ static void test_discover_filters(void)
 	expect(r, FC_CONNECT_ACK);
 	CU_ASSERT_EQUAL(tlv_u(&r->f, T_CAPS) & CAP_GROUP, 0);
 	rig_free(r);
+
+	r = rig_new(); /* a board that takes no part in group downloads */
+	r->b.cfg.no_group = 1;
+	discover(r, DMAC, 10, 1, 100, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(answer_delay(r, 10, 1), -1);
+	put(r, MAC_H, MAC_B, 0x57, 0, FC_CONNECT, NULL, 0);
+	expect(r, FC_CONNECT_ACK);
+	CU_ASSERT_EQUAL(tlv_u(&r->f, T_CAPS), CAP_WINDOW | CAP_RESUME | CAP_DEVICE);
+	rig_free(r);
 }
 
 /* ---- joining ---- */
