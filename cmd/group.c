@@ -790,6 +790,8 @@ int cmd_group(const struct command *cmd, int argc, char **argv)
 		dc.model = f.ph.model;
 	}
 	dc.log = o.verbose ? log_stderr : NULL;
+	dc.want = (const uint8_t(*)[6])o.named;
+	dc.nwant = o.nnamed;
 	if (sess_disc_init(&d, &dc) < 0) {
 		error_line("cannot start discovery");
 		goto out;

@@ -137,6 +137,14 @@ void sess_disc_input(struct sess_disc *d, const uint8_t *buf, size_t len, uint64
 	memcpy(b->mac, f.src, 6);
 	b->probe = f.seq;
 	d->nboards++;
+	for (i = 0; i < d->cfg.nwant; i++)
+		if (!memcmp(d->cfg.want[i], f.src, 6)) {
+			if (++d->want_heard == d->cfg.nwant) {
+				dlog(d, "discover: every board looked for answered");
+				d->done = 1;
+			}
+			break;
+		}
 }
 
 void sess_disc_poll(struct sess_disc *d, uint64_t now)

@@ -28,6 +28,10 @@ struct sess_disc_config {
 	unsigned probes;    /* 0 = DISC_PROBES */
 	const char *vendor; /* T_VENDOR, or NULL for any */
 	const char *model;  /* T_MODEL, or NULL for any */
+	/* The boards looked for, or NULL: discovery ends as soon as every one
+	 * of them has answered (the repeats are for answers that were lost) */
+	const uint8_t (*want)[6];
+	size_t nwant;
 	sess_log_fn log;
 	void *log_ctx;
 };
@@ -51,6 +55,7 @@ struct sess_disc {
 	uint64_t answers, duplicates, refused; /* DISCOVER_ACKs: all, of a board heard,
 						* malformed or not matching the filter */
 	int err;			       /* -ENOMEM once a board could not be kept */
+	size_t want_heard;		       /* of cfg.want, boards heard */
 	uint8_t tx[FRAME_BUF_MAX];
 };
 

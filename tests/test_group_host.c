@@ -205,9 +205,19 @@ struct host_ops {
 	void *m;
 };
 
+static uint64_t sent_frames(const struct rig *r)
+{
+	uint64_t n = r->hn->stats.tx_frames;
+
+	for (unsigned i = 0; i < r->nb; i++)
+		if (r->live[i])
+			n += r->bn[i]->stats.tx_frames;
+	return n;
+}
+
 static void run(struct rig *r, const struct host_ops *h, uint64_t limit_us)
 {
-	uint64_t end = r->now + limit_us;
+	uint64_t end = r->now + limit_us, sent;
 
 	while (!h->done(h->m) && r->now < end) {
 		const uint8_t *buf;
@@ -235,11 +245,13 @@ static void run(struct rig *r, const struct host_ops *h, uint64_t limit_us)
 				while (nic_recv(p, &buf, &len) == 1)
 					;
 			}
+		sent = sent_frames(r);
 		h->poll(h->m, r->now);
 		for (unsigned i = 0; i < r->nb; i++)
 			if (r->live[i])
 				sess_board_poll(&r->b[i], r->now);
-		if (moved)
+		/* what was sent now is delivered now, before the clock moves */
+		if (moved || sent_frames(r) != sent || h->done(h->m))
 			continue;
 		next = h->deadline(h->m);
 		for (unsigned i = 0; i < r->nb; i++)
@@ -674,6 +686,7 @@ static void test_discover_boards(void)
 	struct host_ops h = {d_input, d_poll, d_deadline, d_done, &d};
 	const struct sess_disc_board *b;
 	uint64_t t0 = r->now;
+	uint8_t want[2][6];
 	size_t n;
 
 	disc_config(r, &c);
@@ -704,6 +717,25 @@ static void test_discover_boards(void)
 	CU_ASSERT_EQUAL(memcmp(b[0].mac, r->mac[2], 6), 0);
 	CU_ASSERT_STRING_EQUAL(b[0].info.vendor, "other");
 	CU_ASSERT_STRING_EQUAL(b[0].info.serial, "s3");
+	sess_disc_dispose(&d);
+
+	/* looking for two boards (not the lossy one): done once both answered,
+	 * within the first window, not after three */
+	memcpy(want[0], r->mac[0], 6);
+	memcpy(want[1], r->mac[2], 6);
+	c.vendor = NULL;
+	c.probe_id++;
+	c.want = (const uint8_t(*)[6])want;
+	c.nwant = 2;
+	t0 = r->now;
+	CU_ASSERT_EQUAL_FATAL(sess_disc_init(&d, &c), 0);
+	sess_disc_start(&d, r->now);
+	run(r, &h, 10 * SEC);
+	CU_ASSERT(sess_disc_done(&d));
+	CU_ASSERT(r->now - t0 < 500000);
+	CU_ASSERT_EQUAL(d.sent, 1);
+	sess_disc_boards(&d, &n);
+	CU_ASSERT(n >= 2);
 	sess_disc_dispose(&d);
 	rig_free(r);
 }
