@@ -326,6 +326,21 @@ static unsigned max_tries(const struct sess_group *g, int st)
 	return t < SESS_GROUP_TRIES ? SESS_GROUP_TRIES : t > 250 ? 250 : t;
 }
 
+/* How long the command out waits before it goes again. A GROUP_QUERY
+ * waits twice as long each time (200, 400, 800, 1600 ms): a board that
+ * decodes the parity just received answers when it has caught up, and the
+ * query waits behind that parity in its receive queue. */
+static uint64_t retry_us(const struct sess_group_board *b)
+{
+	unsigned n = b->tries ? b->tries - 1u : 0u;
+
+	if (b->st == B_ACT_QUERY)
+		return ACT_QUERY_US;
+	if (b->st != B_QUERY)
+		return SESS_GROUP_RETRY_US;
+	return (uint64_t)SESS_GROUP_RETRY_US << (n < 3 ? n : 3);
+}
+
 static int has_cmd(int st)
 {
 	return st == B_JOIN || st == B_QUERY || st == B_VERIFY || st == B_ACTIVATE ||
@@ -354,7 +369,7 @@ static void run_commands(struct sess_group *g, uint64_t now)
 				send_cmd(g, i, now);
 			continue;
 		}
-		if (now < b->last_tx + SESS_GROUP_RETRY_US)
+		if (now < b->last_tx + retry_us(b))
 			continue;
 		if (b->tries < max_tries(g, b->st)) {
 			send_cmd(g, i, now);
@@ -1148,7 +1163,7 @@ uint64_t sess_group_next_deadline(const struct sess_group *g)
 			continue;
 		if (!b->tries)
 			return 0;
-		t = b->last_tx + (b->st == B_ACT_QUERY ? ACT_QUERY_US : SESS_GROUP_RETRY_US);
+		t = b->last_tx + retry_us(b);
 		if (b->st == B_ACT_QUERY && b->deadline < t)
 			t = b->deadline;
 		if (t < d)

@@ -533,8 +533,9 @@ static void test_silent_after_join(void)
 	CU_ASSERT_EQUAL(res.detail, D_SILENCE);
 	CU_ASSERT(sess_group_joined(g, 1));
 	CU_ASSERT_EQUAL(st.parity_group + st.parity_unicast, 0);
-	/* five queries 200 ms apart, and no waiting beyond */
-	CU_ASSERT(r->now - t0 < 2 * SEC);
+	/* five queries, 200 ms after the first, then twice as long each time
+	 * up to 1.6 s: given up 4.6 s after the first, and no waiting beyond */
+	CU_ASSERT(r->now - t0 < 6 * SEC);
 	free_group(g);
 	rig_free(r);
 }
