@@ -91,7 +91,8 @@ static const char help[] =
 	"      --capture FILE     write every frame sent and received to a pcap file\n"
 	"      --timeout S        the session timer in seconds, 0.001 to 3600 (default 3)\n"
 	"      --window MS        discovery: boards answer within MS ms, 10 to 60000\n"
-	"                         (default 500)\n"
+	"                         (default: 2 ms per named board, 50 to 500; 500 with\n"
+	"                         --all)\n"
 	"      --ethertype HEX    EtherType, 0600 to ffff (default 88b5)\n"
 	"  -q, --quiet            no notes on standard error\n"
 	"  -v, --verbose          log the exchanges to stderr\n"
@@ -785,6 +786,13 @@ int cmd_group(const struct command *cmd, int argc, char **argv)
 	dc.ethertype = o.ethertype;
 	dc.probe_id = target_session_id();
 	dc.window_ms = o.window_ms;
+	/* Named boards: a window that spreads their answers (2 ms each, far
+	 * more than an answer takes on the wire) rather than the one for a
+	 * segment of unknown size; discovery ends when they have all answered. */
+	if (!o.window_ms && o.nnamed)
+		dc.window_ms = o.nnamed * 2 < 50    ? 50
+			       : o.nnamed * 2 > 500 ? 500
+						    : (uint32_t)o.nnamed * 2;
 	if (f.package) {
 		dc.vendor = f.ph.vendor;
 		dc.model = f.ph.model;
