@@ -371,6 +371,9 @@ static void test_all_identical(void)
 	}
 	CU_ASSERT_EQUAL(st.joined, 4);
 	CU_ASSERT_EQUAL(st.data_frames, st.blocks);
+	/* paced at 100 Mbit/s counting whole frames: 1508 bytes but the last */
+	CU_ASSERT(st.data_us >= (st.blocks - 1) * 1508ull * 8 / 100 &&
+		  st.data_us <= st.blocks * 1508ull * 8 / 100 + 1000);
 	CU_ASSERT(st.parity_group > 0);
 	CU_ASSERT_EQUAL(st.resent_group + st.resent_unicast, 0);
 	CU_ASSERT(st.rounds >= 1 && st.rounds <= 3);
