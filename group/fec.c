@@ -18,8 +18,8 @@ static unsigned char *cauchy(unsigned k)
 	return a;
 }
 
-int fec_encode(unsigned k, size_t block, const uint8_t *const *src, unsigned first,
-	       unsigned count, uint8_t *const *parity)
+int fec_encode(unsigned k, size_t block, const uint8_t *const *src, unsigned first, unsigned count,
+	       uint8_t *const *parity)
 {
 	unsigned char *a, *tbls;
 
@@ -46,9 +46,9 @@ int fec_encode(unsigned k, size_t block, const uint8_t *const *src, unsigned fir
 int fec_decode(unsigned k, size_t block, const uint8_t *row, const uint8_t *const *sym,
 	       const uint8_t *missing, unsigned nmissing, uint8_t *const *out)
 {
-	unsigned char *a, *b, *inv, *c, *tbls;
-	uint8_t seen[FEC_MAX_ROWS];
-	unsigned s, m;
+	unsigned char *a = NULL, *b = NULL, *inv = NULL, *c = NULL, *tbls = NULL;
+	uint8_t seen[FEC_MAX_ROWS], par[FEC_MAX_K], absent[FEC_MAX_K];
+	unsigned s, m, np, na;
 	int r = 0;
 
 	if (!k || k > FEC_MAX_K || !block || block > INT32_MAX || nmissing > k)
@@ -64,24 +64,55 @@ int fec_decode(unsigned k, size_t block, const uint8_t *row, const uint8_t *cons
 			return -EINVAL;
 	if (!nmissing)
 		return 0;
+	/* Only the sources that are absent are unknown: with the parity rows
+	 * held (as many as sources absent), C_par,absent · x = p − C_par,held · s
+	 * is a system of that size, not of k. Invert it (np × np), then fold
+	 * the held sources into one row of k coefficients per block wanted. */
+	for (s = 0, np = 0; s < k; s++)
+		if (row[s] >= k)
+			par[np++] = s;
+	for (s = 0, na = 0; s < k; s++)
+		if (!seen[s])
+			absent[na++] = (uint8_t)s;
+	if (na != np)
+		return -EINVAL; /* cannot happen: k distinct rows */
 	a = cauchy(k);
-	b = malloc((size_t)k * k);
-	inv = malloc((size_t)k * k);
+	b = malloc((size_t)np * np);
+	inv = malloc((size_t)np * np);
 	c = malloc((size_t)k * nmissing);
 	tbls = malloc((size_t)32 * k * nmissing);
 	if (!a || !b || !inv || !c || !tbls) {
 		r = -ENOMEM;
 		goto out;
 	}
-	/* The rows held, inverted: source j = sum over s of inv[j][s] * sym[s]. */
-	for (s = 0; s < k; s++)
-		memcpy(b + (size_t)k * s, a + (size_t)k * row[s], k);
-	if (gf_invert_matrix(b, inv, (int)k) < 0) {
+	for (unsigned i = 0; i < np; i++)
+		for (unsigned j = 0; j < na; j++)
+			b[(size_t)np * i + j] = a[(size_t)k * row[par[i]] + absent[j]];
+	if (gf_invert_matrix(b, inv, (int)np) < 0) {
 		r = -EDOM;
 		goto out;
 	}
-	for (m = 0; m < nmissing; m++)
-		memcpy(c + (size_t)k * m, inv + (size_t)k * missing[m], k);
+	for (m = 0; m < nmissing; m++) {
+		const unsigned char *w; /* the row of inv that gives missing[m] */
+		unsigned j;
+
+		for (j = 0; absent[j] != missing[m]; j++)
+			;
+		w = inv + (size_t)np * j;
+		for (s = 0; s < k; s++) {
+			unsigned char v = 0;
+
+			if (row[s] >= k) {
+				for (unsigned i = 0; i < np; i++)
+					if (par[i] == s)
+						v = w[i];
+			} else {
+				for (unsigned i = 0; i < np; i++)
+					v ^= gf_mul(w[i], a[(size_t)k * row[par[i]] + row[s]]);
+			}
+			c[(size_t)k * m + s] = v;
+		}
+	}
 	ec_init_tables((int)k, (int)nmissing, c, tbls);
 	ec_encode_data((int)block, (int)k, (int)nmissing, tbls, (unsigned char **)sym,
 		       (unsigned char **)out);
