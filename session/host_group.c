@@ -57,7 +57,8 @@ enum {
 #define F_LAGGARD     0x10u
 
 #define ACT_QUERY_US 100000u
-#define CHUNK	     32u /* parity frames encoded at once */
+#define CHUNK	     32u       /* parity frames encoded at once */
+#define CATCH_UP_NS  20000000u /* pacing: lag made up at once (20 ms) */
 
 /* One send of a repair round. */
 enum { IT_PARITY, IT_DATA };
@@ -540,8 +541,10 @@ static void run_stream(struct sess_group *g, uint64_t now)
 {
 	uint64_t now_ns = now * 1000u;
 
-	if (g->tx_next_ns + 1000000u < now_ns)
-		g->tx_next_ns = now_ns; /* no burst to make up for idle time */
+	/* A late wake-up (a busy machine) is made up by sending what was due
+	 * at once, up to CATCH_UP_NS of it; a longer stall is not. */
+	if (g->tx_next_ns + CATCH_UP_NS < now_ns)
+		g->tx_next_ns = now_ns;
 	while (g->tx_next_ns <= now_ns && g->phase != P_END) {
 		int r;
 
@@ -784,6 +787,7 @@ static void end_status(struct sess_group *g, uint64_t now)
 			g->b[i].st = B_WAIT;
 	glog(g, "round %u: %zu sends", g->round, g->nitems);
 	g->phase = P_REPAIR;
+	g->tx_next_ns = now * 1000u;
 }
 
 static void fail_all(struct sess_group *g, uint64_t now, int err, const char *fmt, ...)
