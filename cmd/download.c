@@ -140,10 +140,7 @@ static void say_left(struct target_report *rep, const struct target_stop *stop)
 	}
 }
 
-/* The package header at the start of fd: -1 for a plain file, 0 with the
- * header in *hdr (malloc'd) and its parse in *ph, or the exit code after
- * saying why it is refused. */
-static int read_package(int fd, const char *file, uint64_t size, uint8_t **hdr, size_t *len,
+int download_read_package(int fd, const char *file, uint64_t size, uint8_t **hdr, size_t *len,
 			struct pkg_header *ph)
 {
 	uint8_t fixed[PKG_FIXED_LEN];
@@ -222,7 +219,7 @@ int cmd_download(const struct command *cmd, int argc, char **argv)
 		error_line("cannot read `%s': %s", file, strerror(-r));
 		goto out;
 	}
-	ret = read_package(src.fd, file, size, &hdr, &hdr_len, &ph);
+	ret = download_read_package(src.fd, file, size, &hdr, &hdr_len, &ph);
 	if (ret > 0)
 		goto out;
 	package = ret == 0;

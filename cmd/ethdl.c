@@ -27,6 +27,13 @@ static const struct command commands[] = {
 	 "-i IF -b MAC [-t TYPE] [options]"},
 	{"log", cmd_log, "print the board's event log",
 	 "-i IF -b MAC [--since SEQ] [--json] [options]"},
+	{"discover", cmd_discover, "list the boards that answer on the segment (group capable)",
+	 "-i IF [--vendor V] [--model M] [--window MS] [--probes N] [--json]"},
+	{"group", cmd_group, "download a file or package into many boards at once by multicast",
+	 "-i IF (-b MAC... | --all | --from FILE) [-t TYPE] [--group-mac M]\n"
+	 "            [--rate BPS] [--repair code|resend] [--rounds N] [--full-readback]\n"
+	 "            [--activate now|at:TIME|in:DURATION|later] [--dry-run] [options]\n"
+	 "            PACKAGE|FILE"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

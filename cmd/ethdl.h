@@ -33,6 +33,23 @@ int cmd_info(const struct command *cmd, int argc, char **argv);
 int cmd_activate(const struct command *cmd, int argc, char **argv);
 int cmd_rollback(const struct command *cmd, int argc, char **argv);
 int cmd_log(const struct command *cmd, int argc, char **argv);
+int cmd_discover(const struct command *cmd, int argc, char **argv);
+int cmd_group(const struct command *cmd, int argc, char **argv);
+
+/* ---- discover.c: discovery, also run by group ---- */
+struct sess_disc;
+/** Run discovery d (initialised) on nic to its end. 0, the signal that
+ *  stopped it, or -1 after saying why the nic failed. */
+int discover_run(struct nic *nic, struct sess_disc *d);
+/** Capability bits as "window,resume,device,group" ("-" for none). */
+void discover_caps(uint32_t caps, char *out, size_t cap);
+
+/* ---- download.c, also used by group ---- */
+/** The package header at the start of fd: -1 for a plain file, 0 with the
+ *  header in *hdr (malloc'd) and its parse in *ph, or the exit code after
+ *  saying why it is refused. */
+int download_read_package(int fd, const char *file, uint64_t size, uint8_t **hdr, size_t *len,
+			  struct pkg_header *ph);
 
 /** "Usage: ethdl NAME USAGE", the description, then options (the help of the
  *  command's options, one per line). */

@@ -190,6 +190,8 @@ static void send_readback(struct sess_host *h, uint64_t now)
 	tlv_put_u8(&w, T_TYPE, (uint8_t)h->cfg.type);
 	tlv_put_u16(&w, T_BLOCK, (uint16_t)h->block);
 	tlv_put_u16(&w, T_WINDOW, (uint16_t)(h->cfg.window > 65535 ? 65535 : h->cfg.window));
+	if (h->cfg.role)
+		tlv_put_u8(&w, T_ROLE, (uint8_t)h->cfg.role);
 	host_send_cmd(h, FC_READBACK, d, w.len, H_READBACK, now);
 }
 

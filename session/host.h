@@ -126,6 +126,8 @@ struct sess_host_config {
 	uint32_t crc;
 	const struct sess_source *src;
 	const struct sess_sink *sink;
+	int role; /* SESS_READBACK: the image wanted (enum proto_role, T_ROLE); 0 = the board's
+		   * choice (what this session downloaded, else the active one) */
 	unsigned block;	     /* wanted data bytes per frame; 0 = as many as fit */
 	unsigned window;     /* frames in flight; 0 = 1024 */
 	int strict;	     /* offer no extensions: the exchange of the 15 codes only */
@@ -287,6 +289,11 @@ const struct sess_info *sess_host_info(const struct sess_host *h);
 const struct sess_activation *sess_host_activation(const struct sess_host *h);
 /** SESS_LOG: how many events were handed to on_event. */
 uint64_t sess_host_log_events(const struct sess_host *h);
+
+/** Parse the identity and images of an INFO_ACK (or a DISCOVER_ACK, which
+ *  carries the same TLVs) into in (zeroed first; host_time is left 0).
+ *  0, or -EBADMSG with *why naming what is malformed. */
+int sess_info_parse(const uint8_t *data, size_t len, struct sess_info *in, const char **why);
 
 /** The largest package header a FILE_INFO of cfg can carry at the MTU of
  *  cfg->nic (with cfg->name beside it). A bigger one is refused by

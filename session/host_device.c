@@ -128,32 +128,30 @@ static void bad_field(struct sess_host *h, uint64_t now, const char *what, const
 	host_fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0, "%s in %s", what, code);
 }
 
-static void on_info_ack(struct sess_host *h, const struct frame *f, uint64_t now)
+int sess_info_parse(const uint8_t *data, size_t len, struct sess_info *in, const char **why)
 {
-	struct sess_info *in = &h->info;
 	const uint8_t *v;
 	size_t l;
 	uint64_t x;
 
 	memset(in, 0, sizeof(*in));
-	if (!tlv_valid(f->data, f->len)) {
-		bad_field(h, now, "a malformed TLV list", "INFO_ACK");
-		return;
+	if (!tlv_valid(data, len)) {
+		*why = "a malformed TLV list";
+		return -EBADMSG;
 	}
-	tlv_get_str(f->data, f->len, T_VENDOR, in->vendor, sizeof(in->vendor));
-	tlv_get_str(f->data, f->len, T_MODEL, in->model, sizeof(in->model));
-	tlv_get_str(f->data, f->len, T_SERIAL, in->serial, sizeof(in->serial));
-	if (tlv_get_uint(f->data, f->len, T_CAPS, &x))
+	tlv_get_str(data, len, T_VENDOR, in->vendor, sizeof(in->vendor));
+	tlv_get_str(data, len, T_MODEL, in->model, sizeof(in->model));
+	tlv_get_str(data, len, T_SERIAL, in->serial, sizeof(in->serial));
+	if (tlv_get_uint(data, len, T_CAPS, &x))
 		in->caps = (uint32_t)x;
-	in->has_board_time = tlv_get_uint(f->data, f->len, T_BOARD_TIME, &in->board_time);
-	in->host_time = host_wall(h, now);
-	for (unsigned i = 0; (v = tlv_find(f->data, f->len, T_IMAGE, i, &l)); i++) {
+	in->has_board_time = tlv_get_uint(data, len, T_BOARD_TIME, &in->board_time);
+	for (unsigned i = 0; (v = tlv_find(data, len, T_IMAGE, i, &l)); i++) {
 		struct sess_image *im;
 
 		/* A longer image is a newer board's: its first 60 bytes are ours. */
 		if (l < PROTO_IMAGE_LEN) {
-			bad_field(h, now, "a short T_IMAGE", "INFO_ACK");
-			return;
+			*why = "a short T_IMAGE";
+			return -EBADMSG;
 		}
 		if (in->nimages == SESS_MAX_IMAGES) {
 			in->dropped++;
@@ -164,8 +162,8 @@ static void on_info_ack(struct sess_host *h, const struct frame *f, uint64_t now
 		im->role = v[1];
 		im->flags = v[2];
 		if (pkg_version_get(v + 3, &im->version) < 0) {
-			bad_field(h, now, "a version of more than 4 parts", "INFO_ACK");
-			return;
+			*why = "a version of more than 4 parts";
+			return -EBADMSG;
 		}
 		if (!(im->flags & PROTO_IMG_F_VERSION))
 			im->version.count = 0;
@@ -174,6 +172,19 @@ static void on_info_ack(struct sess_host *h, const struct frame *f, uint64_t now
 		im->activate_at = get_be64(v + 52);
 		in->nimages++;
 	}
+	return 0;
+}
+
+static void on_info_ack(struct sess_host *h, const struct frame *f, uint64_t now)
+{
+	struct sess_info *in = &h->info;
+	const char *why = NULL;
+
+	if (sess_info_parse(f->data, f->len, in, &why) < 0) {
+		bad_field(h, now, why, "INFO_ACK");
+		return;
+	}
+	in->host_time = host_wall(h, now);
 	hlog(h, "info: %u images, board time %llu", in->nimages,
 	     (unsigned long long)in->board_time);
 	host_send_cmd(h, FC_DISCONNECT, NULL, 0, H_DISCONNECT, now);
