@@ -12,8 +12,8 @@
 #         serves it point to point after the group
 # One `ethdl group --from LIST --json --activate now` names all 8. Asserted:
 # every board's result, path and exit, the run's exit (11: a named board did
-# not answer), every live board's stored image byte for byte (updated: the
-# package's image; skipped: unchanged), --dry-run (the same classification,
+# not answer), every live board's stored file byte for byte (updated: the
+# package, header and image; skipped: unchanged), --dry-run (the same classification,
 # nothing changed), `ethdl discover` (the running boards with the group
 # capability) and `--repair resend` on a fresh set. Usage: test_group.sh BUILD_DIR
 here=$(cd "$(dirname "$0")" && pwd)
@@ -65,7 +65,7 @@ ethdl_bh download -i "$IF" -b "$(br_mac 6)" --json "$W/other.pkg" >"$W/pre6.out"
 IT_LAST_ERR=$W/pre6.err assert_rc "board 6: its own vendor's 1.0.0 installed" 0 $?
 cp "$W/s1/7/config.bin" "$W/before7" 2>/dev/null
 cp "$W/s1/6/config.bin" "$W/before6" 2>/dev/null
-assert_same_file "board 7 holds the package's image before the group" "$W/img2" "$W/before7"
+assert_same_file "board 7 holds the package before the group" "$W/v2.pkg" "$W/before7"
 
 for i in 1 2 3 4 5 6 7 8; do br_mac "$i"; echo; done >"$W/list"
 
@@ -94,6 +94,18 @@ row() { # FILE I: that board's row
 }
 field() { # FILE I N: field N of board I's row
 	row "$1" "$2" | awk -v n="$3" '{print $n}'
+}
+# assert_stored WHAT FILE: a board's active file (TYPE.bin, the package as
+# stored: header then image, platform/devstore_dir.h) is the package, and
+# its last bytes the image.
+IMG2_SIZE=$(stat -c %s "$W/img2")
+assert_stored() {
+	assert_same_file "$1 is the package" "$W/v2.pkg" "$2" || return 1
+	if tail -c "$IMG2_SIZE" "$2" | cmp -s - "$W/img2"; then
+		pass "$1 ends with the image"
+	else
+		fail "$1 does not end with the image"
+	fi
 }
 digest_bins() { # DIR...: sha256 of every stored image, by path
 	find "$@" -type f -name '*.bin' -print0 2>/dev/null | sort -z | xargs -0r sha256sum
@@ -145,11 +157,11 @@ assert_rc "group: exit 11 (board 5 named and silent)" 11 "$rc"
 for i in 1 2 3 4; do
 	assert_eq "board $i: ok" ok "$(field "$W/g.out" "$i" 2)"
 	assert_eq "board $i: by the group" group "$(field "$W/g.out" "$i" 3)"
-	assert_same_file "board $i: active image is the package's" "$W/img2" "$W/s1/$i/config.bin"
+	assert_stored "board $i: active image" "$W/s1/$i/config.bin"
 done
 assert_eq "board 8 (strict): ok" ok "$(field "$W/g.out" 8 2)"
 assert_eq "board 8 (strict): point to point" unicast "$(field "$W/g.out" 8 3)"
-assert_same_file "board 8 (strict): stored image is the package's" "$W/img2" "$W/s1/8/config.bin"
+assert_stored "board 8 (strict): stored file" "$W/s1/8/config.bin"
 assert_eq "board 5 (not running): CONNECT_FAILED" CONNECT_FAILED "$(field "$W/g.out" 5 2)"
 assert_eq "board 5 (not running): exit 11" 11 "$(field "$W/g.out" 5 4)"
 assert_eq "board 6 (other vendor): skipped" skipped "$(field "$W/g.out" 6 2)"
@@ -210,7 +222,7 @@ rows "$W/r.out" | sed 's/^/  /'
 for i in 1 2 3 4; do
 	assert_eq "resend: board $i ok by the group" "ok group" \
 		"$(field "$W/r.out" "$i" 2) $(field "$W/r.out" "$i" 3)"
-	assert_same_file "resend: board $i's image" "$W/img2" "$W/s2/$i/config.bin"
+	assert_stored "resend: board $i's active image" "$W/s2/$i/config.bin"
 done
 for i in 1 2 3 4; do
 	br_board_alive "$i" || fail "board $i died during the run"
