@@ -110,7 +110,7 @@ STAMP=$(date +%Y%m%d-%H%M%S)
 OUT=$BUILD/bench-results/group-$STAMP
 mkdir -p "$OUT" "$W/log" || die "cannot make $OUT"
 RES=$OUT/results.tsv
-printf 'cell\tboards\tloss\ttool\tseconds\tx_unicast\tbig_frames\tblocks\tframes_per_block\tsummary_frames\tsummary_blocks\tidentical\tstatus\n' >"$RES"
+printf 'cell\tboards\tloss\ttool\tseconds\tx_unicast\tbig_frames\tblocks\tframes_per_block\tsummary_frames\tsummary_blocks\tidentical\tstatus\trounds\tstate_bytes_per_board\n' >"$RES"
 
 br_net_up "$NMAX" --ip
 SHAPE_ARGS=(burst 32kbit latency 400ms)
@@ -169,12 +169,12 @@ board_list() { # N: -b MAC for boards 1..N
 }
 
 UNICAST_S=
-record() { # cell boards loss tool seconds big blocks sframes sblocks identical status
+record() { # cell boards loss tool seconds big blocks sframes sblocks identical status [rounds state]
 	local x fpb
 	x=$(ratio "$5" "$UNICAST_S")
 	if [ -n "$8" ] && [ "$8" != - ]; then fpb=$(ratio "$8" "$9"); else fpb=$(ratio "$6" "$7"); fi
 	local IFS=$'\t'
-	echo "$1	$2	$3	$4	$5	$x	$6	$7	$fpb	$8	$9	${10}	${11}" >>"$RES"
+	echo "$1	$2	$3	$4	$5	$x	$6	$7	$fpb	$8	$9	${10}	${11}	${12:--}	${13:--}" >>"$RES"
 	printf '  %-8s %-13s %8s s  %6s x  %6s frames/block  identical %s  %s\n' \
 		"$1" "$4" "$5" "$x" "$fpb" "${10}" "${11}" >&2
 }
@@ -277,8 +277,8 @@ run_group() { # CELL N PCT ALL REPAIR
 	for i in $(seq "$n"); do
 		cmp -s "$FILE" "$dir/$i/config.bin" && same=$((same + 1))
 	done
-	local sframes sblocks
-	read -r sframes sblocks < <(python3 -c '
+	local sframes sblocks sstate srounds
+	read -r sframes sblocks sstate srounds < <(python3 -c '
 import json, sys
 for l in open(sys.argv[1]):
     l = l.strip()
@@ -299,7 +299,7 @@ for l in open(sys.argv[1]):
 		fail_run "$label" "$W/log/g.out" "$W/log/g.err" "$IT_WORK"/board-*.log
 	fi
 	record "$cell" "$n" "$pct$([ "$all" = 1 ] && echo all)" "ethdl $repair" "$s" "$big" \
-		"${sblocks:--}" "${sframes:--}" "${sblocks:--}" "$ident" "$status"
+		"${sblocks:--}" "${sframes:--}" "${sblocks:--}" "$ident" "$status" "${srounds:--}" "${sstate:--}"
 }
 
 # ---- UFTP, one run ----
@@ -383,7 +383,7 @@ for c in $CELLS; do
 done
 
 # ---- the table and the targets ----
-python3 - "$RES" "${NO_GROUP:-0}" <<-'EOF' | tee "$OUT/table.txt"
+python3 - "$RES" "${NO_GROUP:-0}" "$MIB" <<-'EOF' | tee "$OUT/table.txt"
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 print()
@@ -424,6 +424,11 @@ for cell, w1, l1, w2, l2 in targets:
         met = "-" if code is None else ("met" if code <= lim and get(cell, "ethdl code")["identical"] == "yes" else "**not met**")
         name = "%s boards %s%% loss: %s ≤ %.2f×%s" % (cell.split("/")[0], cell.split("/")[1], "time" if what == "time" else "frames", lim, " unicast" if what == "time" else " blocks")
         print("| %s | %s | %s | %s | %s |" % (name, *["-" if v is None else "%.3f" % v for v in vs], met))
+st = sorted({r.get("state_bytes_per_board") for r in rows if r["tool"].startswith("ethdl ") and r.get("state_bytes_per_board") not in (None, "", "-")})
+if st:
+    print("\nethdl group: host state per board %s bytes (%s MiB file); rounds per run: %s" % (
+        "/".join(st), sys.argv[3],
+        ", ".join("%s %s: %s" % (r["cell"], r["tool"][6:], r["rounds"]) for r in rows if r["tool"].startswith("ethdl ") and r["tool"] != "ethdl download")))
 if sys.argv[2] == "1":
     print("\n(this build has no `ethdl group`: the ethdl cells were not run)")
 EOF
