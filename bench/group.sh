@@ -25,7 +25,7 @@
 #                 best possible time for the file in 1473-byte blocks
 # Printed per run: wall time, time ÷ unicast, frames of 1000 bytes or more
 # that entered the bridge from the host (nft counter) ÷ blocks (for ethdl
-# also data+parity+unicast+resent frames from its summary ÷ its blocks), and
+# also data+parity+resent frames from its summary ÷ its blocks), and
 # whether every board ends with a byte-identical copy (ethdl: result ok and
 # cmp of each board's stored file; UFTP: cmp of each received file).
 #
@@ -288,7 +288,9 @@ for l in open(sys.argv[1]):
         except ValueError:
             continue
         if j.get("summary"):
-            f = sum(int(j.get(k) or 0) for k in ("data_frames", "parity_frames", "unicast_frames", "resent_frames"))
+            # unicast_frames is the part of parity_frames and resent_frames
+            # sent point to point: not counted twice.
+            f = sum(int(j.get(k) or 0) for k in ("data_frames", "parity_frames", "resent_frames"))
             print(f, j.get("blocks", "-"), j.get("state_bytes_per_board", "-"), j.get("rounds", "-"))
 ' "$W/log/g.out" 2>/dev/null | tail -1)
 	grep '"summary"' "$W/log/g.out" | tail -1 >"$OUT/summary-$label.json"
