@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/group.sh BUILD_DIR [--quick] [--mib M] [--cells LIST] [--rate-kbit R]
-#                [--no-ethdl] [--no-uftp] [--keep]
+#                [--ethdl-args ARGS] [--no-ethdl] [--no-uftp] [--keep]
 #
 # Group download (PROTOCOL.md §8) where the network, not this machine, is
 # the bottleneck: a Linux bridge in a namespace of its own, the host and up
@@ -31,7 +31,10 @@
 #
 # --quick: cells 1/0 and 8/5 of a 2 MiB file (tests the script, ~2 min).
 # --mib M: file size (default 16). --cells "N/P N/P N/Pall ...": just those.
-# --rate-kbit R: the fixed send rate of both tools (default 9500 kbit/s).
+# --rate-kbit R: the fixed send rate of both tools (default 9800 kbit/s, just
+#   under the 10 Mbit/s tbf, which then drops nothing: column "tbf drops";
+#   ethdl paces whole frames, header included).
+# --ethdl-args "ARGS": more options for every ethdl group (e.g. "--window 100").
 # --no-ethdl / --no-uftp: leave a tool out (ethdl is left out by itself,
 # and said so, when this build has no `ethdl group`). --keep: keep the work
 # directory.
@@ -52,13 +55,14 @@ usage() {
 case $1 in -h|--help) usage ;; esac
 BUILD=$(cd "$1" 2>/dev/null && pwd) || { echo "group.sh: no build directory $1" >&2; exit 2; }
 shift
-QUICK=0 MIB= CELLS= RATE_K=9500 DO_ETHDL=1 DO_UFTP=1 KEEP=0
+QUICK=0 MIB= CELLS= RATE_K=9800 DO_ETHDL=1 DO_UFTP=1 KEEP=0 ETHDL_ARGS=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--mib) MIB=${2:?}; shift ;;
 	--cells) CELLS=${2:?}; shift ;;
 	--rate-kbit) RATE_K=${2:?}; shift ;;
+	--ethdl-args) ETHDL_ARGS=${2:?}; shift ;;
 	--no-ethdl) DO_ETHDL=0 ;;
 	--no-uftp) DO_UFTP=0 ;;
 	--keep) KEEP=1 ;;
@@ -110,7 +114,7 @@ STAMP=$(date +%Y%m%d-%H%M%S)
 OUT=$BUILD/bench-results/group-$STAMP
 mkdir -p "$OUT" "$W/log" || die "cannot make $OUT"
 RES=$OUT/results.tsv
-printf 'cell\tboards\tloss\ttool\tseconds\tx_unicast\tbig_frames\tblocks\tframes_per_block\tsummary_frames\tsummary_blocks\tidentical\tstatus\trounds\tstate_bytes_per_board\n' >"$RES"
+printf 'cell\tboards\tloss\ttool\tseconds\tx_unicast\tbig_frames\tblocks\tframes_per_block\tsummary_frames\tsummary_blocks\tidentical\tstatus\trounds\tstate_bytes_per_board\tqdisc_drops\tgroup_seconds\n' >"$RES"
 
 br_net_up "$NMAX" --ip
 SHAPE_ARGS=(burst 32kbit latency 400ms)
@@ -169,12 +173,14 @@ board_list() { # N: -b MAC for boards 1..N
 }
 
 UNICAST_S=
-record() { # cell boards loss tool seconds big blocks sframes sblocks identical status [rounds state]
+QD0=0
+qd_mark() { QD0=$(br_qdisc_drops); }
+record() { # cell boards loss tool seconds big blocks sframes sblocks identical status [rounds state gsecs]
 	local x fpb
 	x=$(ratio "$5" "$UNICAST_S")
 	if [ -n "$8" ] && [ "$8" != - ]; then fpb=$(ratio "$8" "$9"); else fpb=$(ratio "$6" "$7"); fi
 	local IFS=$'\t'
-	echo "$1	$2	$3	$4	$5	$x	$6	$7	$fpb	$8	$9	${10}	${11}	${12:--}	${13:--}" >>"$RES"
+	echo "$1	$2	$3	$4	$5	$x	$6	$7	$fpb	$8	$9	${10}	${11}	${12:--}	${13:--}	$(($(br_qdisc_drops) - QD0))	${14:--}" >>"$RES"
 	printf '  %-8s %-13s %8s s  %6s x  %6s frames/block  identical %s  %s\n' \
 		"$1" "$4" "$5" "$x" "$fpb" "${10}" "${11}" >&2
 }
@@ -188,6 +194,7 @@ run_unicast() {
 	br_board_start 1 "$W/u" -q --vendor acme --model rtu9 --serial SN-1
 	br_boards_wait 1 || die "board did not start"
 	br_count_reset
+	qd_mark
 	t0=$(now_ns)
 	timeout -k 5 600 ip netns exec "$BR_NS_H" "$ETHDL" download -i "$BR_IF_H" -b "$(br_mac 1)" \
 		--no-readback --json "$FILE" >"$W/log/uni.out" 2>"$W/log/uni.err"
@@ -261,9 +268,10 @@ run_group() { # CELL N PCT ALL REPAIR
 	loss "$n" "$pct" $([ "$all" = 1 ] && echo all)
 	mapfile -t bl < <(board_list "$n")
 	br_count_reset
+	qd_mark
 	t0=$(now_ns)
 	timeout -k 5 900 ip netns exec "$BR_NS_H" "$ETHDL" group -i "$BR_IF_H" "${bl[@]}" \
-		--group-mac "$GROUP_MAC" --rate "$RATE_BPS" --repair "$repair" --json "$FILE" \
+		--group-mac "$GROUP_MAC" --rate "$RATE_BPS" --repair "$repair" --json $ETHDL_ARGS "$FILE" \
 		>"$W/log/g.out" 2>"$W/log/g.err"
 	st=$?
 	s=$(secs_since "$t0")
@@ -277,8 +285,8 @@ run_group() { # CELL N PCT ALL REPAIR
 	for i in $(seq "$n"); do
 		cmp -s "$FILE" "$dir/$i/config.bin" && same=$((same + 1))
 	done
-	local sframes sblocks sstate srounds
-	read -r sframes sblocks sstate srounds < <(python3 -c '
+	local sframes sblocks sstate srounds sgsecs
+	read -r sframes sblocks sstate srounds sgsecs < <(python3 -c '
 import json, sys
 for l in open(sys.argv[1]):
     l = l.strip()
@@ -291,7 +299,9 @@ for l in open(sys.argv[1]):
             # unicast_frames is the part of parity_frames and resent_frames
             # sent point to point: not counted twice.
             f = sum(int(j.get(k) or 0) for k in ("data_frames", "parity_frames", "resent_frames"))
-            print(f, j.get("blocks", "-"), j.get("state_bytes_per_board", "-"), j.get("rounds", "-"))
+            g = j.get("group_seconds")
+            print(f, j.get("blocks", "-"), j.get("state_bytes_per_board", "-"), j.get("rounds", "-"),
+                  "%.3f" % g if isinstance(g, (int, float)) else "-")
 ' "$W/log/g.out" 2>/dev/null | tail -1)
 	grep '"summary"' "$W/log/g.out" | tail -1 >"$OUT/summary-$label.json"
 	local ident=no status=ok
@@ -301,7 +311,7 @@ for l in open(sys.argv[1]):
 		fail_run "$label" "$W/log/g.out" "$W/log/g.err" "$IT_WORK"/board-*.log
 	fi
 	record "$cell" "$n" "$pct$([ "$all" = 1 ] && echo all)" "ethdl $repair" "$s" "$big" \
-		"${sblocks:--}" "${sframes:--}" "${sblocks:--}" "$ident" "$status" "${srounds:--}" "${sstate:--}"
+		"${sblocks:--}" "${sframes:--}" "${sblocks:--}" "$ident" "$status" "${srounds:--}" "${sstate:--}" "${sgsecs:--}"
 }
 
 # ---- UFTP, one run ----
@@ -335,6 +345,7 @@ run_uftp() { # CELL N PCT ALL
 	done
 	loss "$n" "$pct" $([ "$all" = 1 ] && echo all)
 	br_count_reset
+	qd_mark
 	t0=$(now_ns)
 	(cd "$W" && timeout -k 5 900 ip netns exec "$BR_NS_H" uftp -I "$BR_IF_H" -M "$UFTP_PUB" \
 		-P "$UFTP_PRIV" -R "$RATE_K" -b "$UFTP_BLOCK" -C none -Y none -H "$hosts" -x 1 \
@@ -365,7 +376,7 @@ run_uftp() { # CELL N PCT ALL
 T_ALL=$(date +%s)
 {
 	echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "file: $MIB MiB; host port tbf 10mbit ${SHAPE_ARGS[*]}; send rate $RATE_K kbit/s; cells: $CELLS"
+	echo "file: $MIB MiB; host port tbf 10mbit ${SHAPE_ARGS[*]}; send rate $RATE_K kbit/s; cells: $CELLS${ETHDL_ARGS:+; ethdl group $ETHDL_ARGS}"
 	echo "ethdl $(git -C "$BENCH_DIR" rev-parse --short HEAD 2>/dev/null); uftp $(dpkg-query -W -f='${Version}' uftp 2>/dev/null)"
 } | tee "$OUT/machine.txt" >&2
 echo "unicast reference and raw ceiling:" >&2
@@ -389,14 +400,14 @@ python3 - "$RES" "${NO_GROUP:-0}" "$MIB" <<-'EOF' | tee "$OUT/table.txt"
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 print()
-print("| cell (boards/loss) | tool | time s | × unicast | frames/block | all boards identical | status |")
-print("|---|---|---|---|---|---|---|")
+print("| cell (boards/loss) | tool | time s | × unicast | frames/block | all boards identical | group phase s | rounds | tbf drops | status |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     loss = r["loss"]
     loss = loss[:-3] + "% (all frames)" if loss.endswith("all") else loss + "%"
     cell = "%s / %s" % (r["boards"], loss)
-    print("| %s | %s | %s | %s | %s | %s | %s |" % (cell, r["tool"], r["seconds"], r["x_unicast"],
-          r["frames_per_block"], r["identical"], r["status"]))
+    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (cell, r["tool"], r["seconds"], r["x_unicast"],
+          r["frames_per_block"], r["identical"], r["group_seconds"], r["rounds"], r["qdisc_drops"], r["status"]))
 def get(cell, tool):
     for r in rows:
         if r["cell"] == cell and r["tool"] == tool:

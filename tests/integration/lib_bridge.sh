@@ -18,6 +18,7 @@
 #   br_count_reset / br_count_big
 #                            frames of 1000 bytes or more that came into the
 #                            bridge from the host, since the last reset
+#   br_qdisc_drops           frames the host port's tbf dropped so far
 #   br_board_start I DIR [flags...]   ethdl-board on board I (log:
 #                            $IT_WORK/board-I.log); does not wait
 #   br_boards_wait I...      wait until those boards say "listening"
@@ -225,6 +226,13 @@ br_shape() {
 	[ "$rate" = none ] && return 0
 	[ $# -gt 0 ] || set -- burst 32kbit latency 400ms
 	ip netns exec "$BR_NS_H" tc qdisc add dev "$BR_IF_H" root tbf rate "$rate" "$@"
+}
+
+# br_qdisc_drops: frames the host port's qdisc (tbf) dropped so far: a
+# sender faster than the shaped line loses them before the bridge.
+br_qdisc_drops() {
+	ip netns exec "$BR_NS_H" tc -s qdisc show dev "$BR_IF_H" 2>/dev/null |
+		sed -n 's/.*dropped \([0-9]*\).*/\1/p' | head -1 | grep . || echo 0
 }
 
 br_count_reset() { _br_nft reset counter bridge "$BR_NFT_TABLE" big_from_host >/dev/null; }
