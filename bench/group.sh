@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/group.sh BUILD_DIR [--quick] [--mib M] [--cells LIST] [--rate-kbit R]
-#                [--ethdl-args ARGS] [--no-ethdl] [--no-uftp] [--keep]
+#                [--ethdl-args ARGS] [--board-args ARGS] [--no-ethdl] [--no-uftp]
+#                [--keep]
 #
 # Group download (PROTOCOL.md §8) where the network, not this machine, is
 # the bottleneck: a Linux bridge in a namespace of its own, the host and up
@@ -35,6 +36,8 @@
 #   under the 10 Mbit/s tbf, which then drops nothing: column "tbf drops";
 #   ethdl paces whole frames, header included).
 # --ethdl-args "ARGS": more options for every ethdl group (e.g. "--window 100").
+# --board-args "ARGS": ethdl-board's options in the group runs (default -q;
+#   "-v" logs every exchange, kept with the logs of a failed run).
 # --no-ethdl / --no-uftp: leave a tool out (ethdl is left out by itself,
 # and said so, when this build has no `ethdl group`). --keep: keep the work
 # directory.
@@ -55,7 +58,7 @@ usage() {
 case $1 in -h|--help) usage ;; esac
 BUILD=$(cd "$1" 2>/dev/null && pwd) || { echo "group.sh: no build directory $1" >&2; exit 2; }
 shift
-QUICK=0 MIB= CELLS= RATE_K=9800 DO_ETHDL=1 DO_UFTP=1 KEEP=0 ETHDL_ARGS=
+QUICK=0 MIB= CELLS= RATE_K=9800 DO_ETHDL=1 DO_UFTP=1 KEEP=0 ETHDL_ARGS= BOARD_ARGS=-q
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
@@ -63,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--cells) CELLS=${2:?}; shift ;;
 	--rate-kbit) RATE_K=${2:?}; shift ;;
 	--ethdl-args) ETHDL_ARGS=${2:?}; shift ;;
+	--board-args) BOARD_ARGS=${2:?}; shift ;;
 	--no-ethdl) DO_ETHDL=0 ;;
 	--no-uftp) DO_UFTP=0 ;;
 	--keep) KEEP=1 ;;
@@ -262,7 +266,7 @@ run_group() { # CELL N PCT ALL REPAIR
 	ports "$n"
 	rm -rf "$dir"
 	for i in $(seq "$n"); do
-		br_board_start "$i" "$dir/$i" -q --vendor acme --model rtu9 --serial "SN-$i"
+		br_board_start "$i" "$dir/$i" $BOARD_ARGS --vendor acme --model rtu9 --serial "SN-$i"
 	done
 	br_boards_wait $(seq "$n") || { fail_run "$label-start" "$IT_WORK"/board-*.log; br_boards_stop; return 1; }
 	loss "$n" "$pct" $([ "$all" = 1 ] && echo all)
@@ -377,7 +381,7 @@ T_ALL=$(date +%s)
 {
 	echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "file: $MIB MiB; host port tbf 10mbit ${SHAPE_ARGS[*]}; send rate $RATE_K kbit/s; cells: $CELLS${ETHDL_ARGS:+; ethdl group $ETHDL_ARGS}"
-	echo "ethdl $(git -C "$BENCH_DIR" rev-parse --short HEAD 2>/dev/null); uftp $(dpkg-query -W -f='${Version}' uftp 2>/dev/null)"
+	echo "$("$ETHDL" --version 2>&1 | head -1) (bench $(git -C "$BENCH_DIR" rev-parse --short HEAD 2>/dev/null)); uftp $(dpkg-query -W -f='${Version}' uftp 2>/dev/null)"
 } | tee "$OUT/machine.txt" >&2
 echo "unicast reference and raw ceiling:" >&2
 run_unicast
@@ -434,7 +438,8 @@ for cell, w1, l1, w2, l2 in targets:
             continue
         vs = [val(get(cell, t), what) for t in ("ethdl code", "ethdl resend", "uftp")]
         code = vs[0]
-        met = "-" if code is None else ("met" if code <= lim and get(cell, "ethdl code")["identical"] == "yes" else "**not met**")
+        ok = get(cell, "ethdl code")["identical"] == "yes" if code is not None else False
+        met = "-" if code is None else ("met" if code <= lim and ok else "**not met**" if ok else "**not met** (the run failed)")
         name = "%s boards %s%% loss: %s ≤ %.2f×%s" % (cell.split("/")[0], cell.split("/")[1], "time" if what == "time" else "frames", lim, " unicast" if what == "time" else " blocks")
         print("| %s | %s | %s | %s | %s |" % (name, *["-" if v is None else "%.3f" % v for v in vs], met))
 st = sorted({r.get("state_bytes_per_board") for r in rows if r["tool"].startswith("ethdl ") and r.get("state_bytes_per_board") not in (None, "", "-")})
