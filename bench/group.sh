@@ -326,7 +326,13 @@ stop_uftpd() {
 	for p in "${UFTPD_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	UFTPD_PIDS=()
 }
-BR_CLEANUP_HOOK=stop_uftpd
+stop_helpers() {
+	local p
+	stop_uftpd
+	for p in "${CEIL_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	CEIL_PIDS=()
+}
+BR_CLEANUP_HOOK=stop_helpers
 uid() { printf '0x%08X' $((0xC6120100 + $1)); }
 run_uftp() { # CELL N PCT ALL
 	local cell=$1 n=$2 pct=$3 all=$4 i t0 st s label dir=$W/uf hosts=
