@@ -7,6 +7,12 @@
 #              --option "windowsize N")
 #   tftp-hpa   tftp-hpa client (no blksize option: 512-byte blocks only;
 #              run.sh does not use it in the matrix, see README)
+#   uftp       UFTP 4.10.2 (uftp sender, uftpd receiver), for bench/group.sh;
+#              (on a systemd machine the package enables uftp.service, a
+#              uftpd on every interface: when install.sh installed uftp
+#              itself, it stops and disables that service;
+#              group.sh starts its own uftpd in each board namespace)
+#   nftables   nft, per-port loss on the bridge of bench/group.sh
 # Servers: tftpd-hpa and atftpd conflict as packages (both are a tftp
 # server), and installing either starts a daemon on port 69 of the machine.
 # So neither is installed: `apt-get download` fetches the two .debs and
@@ -21,7 +27,7 @@ fi
 tools=${ETHDL_BENCH_TOOLS:-/opt/ethdl-bench}
 export DEBIAN_FRONTEND=noninteractive
 
-pkgs=(atftp tftp-hpa time iproute2 python3 libwrap0 libpcre2-8-0)
+pkgs=(atftp tftp-hpa time iproute2 python3 libwrap0 libpcre2-8-0 uftp nftables)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -31,6 +37,17 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq
 	updated=1
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	# The uftp package starts uftpd on the machine's interfaces; the
+	# benchmark runs its own, inside its namespaces, and wants no other.
+	case " ${missing[*]} " in
+	*" uftp "*)
+		if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+			systemctl disable --now uftp.service 2>/dev/null || true
+		elif [ -x /etc/init.d/uftp ]; then
+			/etc/init.d/uftp stop 2>/dev/null || true
+		fi
+		;;
+	esac
 fi
 
 if [ ! -x "$tools/usr/sbin/in.tftpd" ] || [ ! -x "$tools/usr/sbin/atftpd" ]; then

@@ -24,6 +24,8 @@
 # frames for raw) and the peak RSS over the runs (/usr/bin/time -v).
 #
 # --quick: 64 MiB unshaped only, one run (a smoke test, about 15 s).
+# --only group: the group download cells instead (bench/group.sh, with
+#   --quick and --keep passed on; its own options: run it directly).
 # --only COND:MIB[,COND:MIB...]: just those cells (COND: unshaped, drop1,
 #   drop5, tbf1g, tbf100m), --runs times each. --keep: keep the work files.
 #
@@ -56,6 +58,11 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if [ "$QUICK" = 1 ]; then RUNS=1; fi
+# The group cells (many boards on a bridge) are their own script.
+if [ "$ONLY" = group ]; then
+	exec bash "$(dirname "$0")/group.sh" "$BUILD" $([ "$QUICK" = 1 ] && echo --quick) \
+		$([ "$KEEP" = 1 ] && echo --keep)
+fi
 
 ETHDL=$BUILD/cmd/ethdl
 BOARD=$BUILD/cmd/ethdl-board
