@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/group.sh BUILD_DIR [--quick] [--mib M] [--cells LIST] [--rate-kbit R]
+# bench/group.sh BUILD_DIR [--quick] [--mib M] [--cells LIST] [--rate-kbit R] [--ethdl-rate-kbit R]
 #                [--ethdl-args ARGS] [--board-args ARGS] [--no-ethdl] [--no-uftp]
 #                [--keep]
 #
@@ -32,9 +32,11 @@
 #
 # --quick: cells 1/0 and 8/5 of a 2 MiB file (tests the script, ~2 min).
 # --mib M: file size (default 16). --cells "N/P N/P N/Pall ...": just those.
-# --rate-kbit R: the fixed send rate of both tools (default 9800 kbit/s, just
-#   under the 10 Mbit/s tbf, which then drops nothing: column "tbf drops";
-#   ethdl paces whole frames, header included).
+# --rate-kbit R: the fixed send rate of both tools (default: UFTP 9800
+#   kbit/s, ethdl 9950 kbit/s, each just under the 10 Mbit/s tbf, which
+#   then drops nothing: column "tbf drops"; ethdl paces whole Ethernet
+#   frames, header included, so it can come closer to the link than UFTP,
+#   whose rate counts its own packets). --ethdl-rate-kbit R: ethdl's alone.
 # --ethdl-args "ARGS": more options for every ethdl group (e.g. "--window 100").
 # --board-args "ARGS": ethdl-board's options in the group runs (default -q;
 #   "-v" logs every exchange, kept with the logs of a failed run).
@@ -58,13 +60,14 @@ usage() {
 case $1 in -h|--help) usage ;; esac
 BUILD=$(cd "$1" 2>/dev/null && pwd) || { echo "group.sh: no build directory $1" >&2; exit 2; }
 shift
-QUICK=0 MIB= CELLS= RATE_K=9800 DO_ETHDL=1 DO_UFTP=1 KEEP=0 ETHDL_ARGS= BOARD_ARGS=-q
+QUICK=0 MIB= CELLS= RATE_K=9800 ETHDL_RATE_K=9950 DO_ETHDL=1 DO_UFTP=1 KEEP=0 ETHDL_ARGS= BOARD_ARGS=-q
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--mib) MIB=${2:?}; shift ;;
 	--cells) CELLS=${2:?}; shift ;;
-	--rate-kbit) RATE_K=${2:?}; shift ;;
+	--rate-kbit) RATE_K=${2:?}; ETHDL_RATE_K=$RATE_K; shift ;;
+	--ethdl-rate-kbit) ETHDL_RATE_K=${2:?}; shift ;;
 	--ethdl-args) ETHDL_ARGS=${2:?}; shift ;;
 	--board-args) BOARD_ARGS=${2:?}; shift ;;
 	--no-ethdl) DO_ETHDL=0 ;;
@@ -123,7 +126,7 @@ printf 'cell\tboards\tloss\ttool\tseconds\tx_unicast\tbig_frames\tblocks\tframes
 br_net_up "$NMAX" --ip
 SHAPE_ARGS=(burst 32kbit latency 400ms)
 br_shape 10mbit "${SHAPE_ARGS[@]}" || die "tc tbf failed"
-RATE_BPS=$((RATE_K * 1000))
+RATE_BPS=$((ETHDL_RATE_K * 1000))
 GROUP_MAC=03:e7:d1:00:67:01
 UFTP_PUB=239.255.18.1
 UFTP_PRIV=239.255.18.2
@@ -386,7 +389,7 @@ run_uftp() { # CELL N PCT ALL
 T_ALL=$(date +%s)
 {
 	echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "file: $MIB MiB; host port tbf 10mbit ${SHAPE_ARGS[*]}; send rate $RATE_K kbit/s; cells: $CELLS${ETHDL_ARGS:+; ethdl group $ETHDL_ARGS}"
+	echo "file: $MIB MiB; host port tbf 10mbit ${SHAPE_ARGS[*]}; send rate: ethdl $ETHDL_RATE_K kbit/s (whole frames), uftp $RATE_K kbit/s; cells: $CELLS${ETHDL_ARGS:+; ethdl group $ETHDL_ARGS}"
 	echo "$("$ETHDL" --version 2>&1 | head -1) (bench $(git -C "$BENCH_DIR" rev-parse --short HEAD 2>/dev/null)); uftp $(dpkg-query -W -f='${Version}' uftp 2>/dev/null)"
 } | tee "$OUT/machine.txt" >&2
 echo "unicast reference and raw ceiling:" >&2

@@ -4,6 +4,7 @@
  * the wall clock, versions and times in reports, one session to its end. */
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -134,9 +135,14 @@ json_t *json_version(const struct pkg_version *v)
 	return json_string(sess_version_format(v, b, sizeof(b)));
 }
 
+json_t *json_secs(double s)
+{
+	return json_real(floor(s * 1000.0 + 0.5) / 1000.0);
+}
+
 void json_print(FILE *out, json_t *j)
 {
-	char *s = json_dumps(j, JSON_COMPACT);
+	char *s = json_dumps(j, ETHDL_JSON_FLAGS);
 
 	if (s)
 		fprintf(out, "%s\n", s);

@@ -131,7 +131,7 @@ int main(int argc, char **argv)
 		b = NULL;
 		goto out;
 	}
-	if (!o.cfg.strict) {
+	if (!o.cfg.strict && !o.cfg.no_group) {
 		/* CAP_GROUP: listen on the discovery address */
 		static const uint8_t disc[6] = FRAME_DISCOVER_MAC;
 

@@ -194,6 +194,11 @@ json_t *json_time(uint64_t us);
 json_t *json_version(const struct pkg_version *v);
 /** Print j as one line on out and free it. */
 void json_print(FILE *out, json_t *j);
+/** The flags every JSON line is written with: compact, and reals without
+ *  binary noise (seconds are rounded to ms by json_secs). */
+#define ETHDL_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
+/** Seconds as a JSON number, to the millisecond. */
+json_t *json_secs(double s);
 /** "activated", "rolled back", "scheduled", "staged" (none asked), … */
 const char *activation_name(const struct sess_activation *a);
 /** What became of an activation, in words. */

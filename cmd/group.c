@@ -127,10 +127,17 @@ struct gout {
 
 static const uint8_t discover_mac[6] = FRAME_DISCOVER_MAC;
 
+/* Verbose lines carry the time since the run began, so an operator sees
+ * where a group's time goes. */
 static void log_stderr(void *ctx, const char *msg)
 {
+	static uint64_t t0;
+	uint64_t now = mono_us();
+
 	(void)ctx;
-	fprintf(stderr, PROG ": %s\n", msg);
+	if (!t0)
+		t0 = now;
+	fprintf(stderr, PROG ": %7.3f %s\n", (double)(now - t0) / 1e6, msg);
 }
 
 static int add_named(struct gopts *o, const uint8_t mac[6])
@@ -674,11 +681,13 @@ static void report_board(const struct gopts *o, const struct gfile *f, const str
 							 : b->res.notice));
 		json_object_set_new(j, "exit", json_integer(board_exit(b)));
 		json_object_set_new(j, "detail", json_string(detail));
-		json_object_set_new(j, "bytes", json_integer(b->ran ? (json_int_t)f->size : 0));
-		json_object_set_new(j, "seconds", json_real(b->secs));
+		/* bytes stored and proven: the file's on success, else none */
+		json_object_set_new(j, "bytes",
+				    json_integer(b->ran && !board_exit(b) ? (json_int_t)f->size : 0));
+		json_object_set_new(j, "seconds", json_secs(b->secs));
 		json_object_set_new(j, "path", b->path ? json_string(b->path) : json_null());
 		json_object_set_new(j, "package", json_boolean(f->package));
-		if (f->package && b->ran)
+		if (f->package && b->ran && (!board_exit(b) || b->act_state))
 			json_object_set_new(
 				j, "activation",
 				json_string(b->act_state == ACT_ACTIVATED     ? "activated"
@@ -919,9 +928,9 @@ interrupted:
 			j, "resent_frames",
 			json_integer((json_int_t)(gst.resent_group + gst.resent_unicast)));
 		json_object_set_new(j, "rounds", json_integer(gst.rounds));
-		json_object_set_new(j, "group_seconds", json_real(gsecs));
-		json_object_set_new(j, "status_seconds", json_real((double)gst.status_us / 1e6));
-		json_object_set_new(j, "seconds", json_real((double)(mono_us() - t0) / 1e6));
+		json_object_set_new(j, "group_seconds", json_secs(gsecs));
+		json_object_set_new(j, "status_seconds", json_secs((double)gst.status_us / 1e6));
+		json_object_set_new(j, "seconds", json_secs((double)(mono_us() - t0) / 1e6));
 		json_object_set_new(
 			j, "state_bytes_per_board",
 			json_integer(

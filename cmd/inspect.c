@@ -165,7 +165,7 @@ static int print_json(const char *file, const struct pkgfile *p, int code)
 		json_object_set_new(j, "image_bytes",
 				    json_integer((json_int_t)(p->file_size - h->hdr_len)));
 	}
-	s = json_dumps(j, JSON_COMPACT);
+	s = json_dumps(j, ETHDL_JSON_FLAGS);
 	json_decref(j);
 	if (!s)
 		return error_line("cannot format the JSON report of `%s'", file);

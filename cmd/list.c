@@ -34,7 +34,7 @@ static void print_one(const struct nic_info *ni, int json)
 	json_t *j = json_pack("{s:s, s:s, s:i, s:b, s:b, s:b}", "name", ni->name, "mac", mac, "mtu",
 			      (int)ni->mtu, "up", ni->up, "carrier", ni->carrier, "ethernet",
 			      ni->ethernet);
-	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	char *s = j ? json_dumps(j, ETHDL_JSON_FLAGS) : NULL;
 
 	if (s)
 		puts(s);

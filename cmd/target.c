@@ -255,7 +255,7 @@ static void report_json(const struct target_opts *o, const struct target_report 
 	json_object_set_new(j, "bytes", json_integer((json_int_t)r->bytes));
 	json_object_set_new(j, "frames", json_integer((json_int_t)r->frames));
 	json_object_set_new(j, "crc", json_sprintf("%08x", r->crc));
-	json_object_set_new(j, "seconds", json_real(r->secs));
+	json_object_set_new(j, "seconds", json_secs(r->secs));
 	json_object_set_new(j, "result", json_string(result_name(r)));
 	json_object_set_new(j, "notice", json_integer(res->notice));
 	json_object_set_new(j, "exit", json_integer(target_exit_code(r)));
@@ -284,7 +284,7 @@ static void report_json(const struct target_opts *o, const struct target_report 
 		else if (r->package)
 			json_object_set_new(j, "activation", json_null());
 	}
-	s = json_dumps(j, JSON_COMPACT);
+	s = json_dumps(j, ETHDL_JSON_FLAGS);
 	if (s)
 		fprintf(r->out, "%s\n", s);
 	else
