@@ -253,13 +253,16 @@ br_board_start 1 "$W/s3/1" -v --vendor acme --model rtu9 --serial SN-1
 br_board_start 7 "$W/s3/7" -v --vendor acme --model rtu9 --serial SN-7 --no-group
 br_boards_wait 1 7 || exit 1
 timeout -k 5 "$GROUP_TIMEOUT" ip netns exec "$BR_NS_H" "$ETHDL" group -i "$IF" \
-	-b "$(br_mac 1)" -b "$(br_mac 7)" --activate now --json "$W/v2.pkg" >"$W/o.out" 2>"$W/o.err"
+	-b "$(br_mac 1)" -b "$(br_mac 7)" --activate now --full-readback --json "$W/v2.pkg" \
+	>"$W/o.out" 2>"$W/o.err"
 IT_LAST_ERR=$W/o.err assert_rc "older firmware: exit 0" 0 $?
 rows "$W/o.out" | sed 's/^/  /'
 assert_eq "older firmware: board 1 ok by the group" "ok group" \
 	"$(field "$W/o.out" 1 2) $(field "$W/o.out" 1 3)"
 assert_eq "older firmware: board 7 ok point to point" "ok unicast" \
 	"$(field "$W/o.out" 7 2) $(field "$W/o.out" 7 3)"
+assert_match "--full-readback: board 1 read back after the group" "read back and identical" \
+	"$(grep -i "$(br_mac 1)" "$W/o.out")"
 assert_stored "older firmware: board 1's active image" "$W/s3/1/config.bin"
 assert_stored "older firmware: board 7's active image" "$W/s3/7/config.bin"
 br_boards_stop
