@@ -430,7 +430,6 @@ static void replay_board(const struct replay_case *rc)
 		.vendor = "ethdl",
 		.model = "board-emulator",
 		.serial = "0001", /* ethdl-board defaults */
-		.no_group = 1,	  /* recorded before the group extension (CAP_GROUP) */
 	};
 	/* the board's misbehaviours, as ethdl-board's options make them */
 	struct nic_fault nf = {.mute = rc->silent, .mute_after = (unsigned)rc->silent_after};

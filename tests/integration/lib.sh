@@ -185,6 +185,8 @@ it_init() {
 		it_log "usage: $0 BUILD_DIR"
 		exit 2
 	fi
+	# absolute: a script may change directory before it runs them
+	build=$(cd "$build" 2>/dev/null && pwd) || { it_log "no directory $1"; exit 1; }
 	ETHDL=$build/cmd/ethdl
 	ETHDL_BOARD=$build/cmd/ethdl-board
 	if [ ! -x "$ETHDL" ] || [ ! -x "$ETHDL_BOARD" ]; then
