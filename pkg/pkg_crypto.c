@@ -41,25 +41,25 @@ static int load_key(const char *file, struct pkg_key *k, int private_key, char *
 	f = fopen(file, "r");
 	if (!f) {
 		snprintf(err, cap, "cannot open `%s': %s", file, strerror(errno));
-		return -1;
+		return -PKG_E_IO;
 	}
 	p = private_key ? PEM_read_PrivateKey(f, NULL, NULL, NULL)
 			: PEM_read_PUBKEY(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!p) {
 		snprintf(err, cap, "`%s' is not a PEM %s key", file, what);
-		return -1;
+		return -PKG_E_FIELD;
 	}
 	if (EVP_PKEY_get_id(p) != EVP_PKEY_ED25519) {
 		snprintf(err, cap, "`%s' is a %s key, not Ed25519", file, EVP_PKEY_get0_type_name(p));
 		EVP_PKEY_free(p);
-		return -1;
+		return -PKG_E_FIELD;
 	}
 	if (EVP_PKEY_get_raw_public_key(p, pub, &publen) != 1 || publen != sizeof(pub) ||
 	    pkg_key_id(pub, k->id)) {
 		snprintf(err, cap, "`%s': cannot read the public key", file);
 		EVP_PKEY_free(p);
-		return -1;
+		return -PKG_E_CRYPTO;
 	}
 	k->pkey = p;
 	k->private_key = private_key;
@@ -134,24 +134,24 @@ int pkg_aes_key_load(const char *file, uint8_t key[PKG_AES_KEY_LEN], char *err, 
 
 	if (!f) {
 		snprintf(err, errcap, "cannot open `%s': %s", file, strerror(errno));
-		return -1;
+		return -PKG_E_IO;
 	}
 	n = fread(text, 1, sizeof(text), f);
 	if (ferror(f)) {
 		snprintf(err, errcap, "cannot read `%s': %s", file, strerror(errno));
 		fclose(f);
-		return -1;
+		return -PKG_E_IO;
 	}
 	if (n == sizeof(text) && fgetc(f) != EOF) {
 		fclose(f);
 		snprintf(err, errcap, "key file `%s' is too long (it must hold 32 hex digits)",
 			 file);
-		return -1;
+		return -PKG_E_FIELD;
 	}
 	fclose(f);
 	if (pkg_aes_key_parse(text, n, key, &why)) {
 		snprintf(err, errcap, "key file `%s' %s", file, why);
-		return -1;
+		return -PKG_E_FIELD;
 	}
 	return 0;
 }

@@ -31,8 +31,9 @@ struct pkg_key {
 
 /**
  * Load an Ed25519 private (pkg_key_load_private) or public key from a PEM
- * file. Returns 0, or -1 with a sentence in err naming the file and the
- * problem (cannot open, not PEM, not Ed25519); k is then empty.
+ * file. Returns 0, or a negative error with a sentence in err naming the
+ * file and the problem: -PKG_E_IO (cannot open it), -PKG_E_FIELD (not a PEM
+ * key of that kind, or not Ed25519), -PKG_E_CRYPTO; k is then empty.
  */
 int pkg_key_load_private(const char *file, struct pkg_key *k, char *err, size_t errcap);
 int pkg_key_load_public(const char *file, struct pkg_key *k, char *err, size_t errcap);
@@ -49,7 +50,8 @@ int pkg_key_id(const uint8_t pub[PKG_ED25519_PUB], uint8_t id[PKG_KEY_ID_LEN]);
  */
 int pkg_aes_key_parse(const char *text, size_t len, uint8_t key[PKG_AES_KEY_LEN],
 		      const char **why);
-/** Read and parse a KEYFILE. 0, or -1 with err naming the file and the problem. */
+/** Read and parse a KEYFILE. 0, or -PKG_E_IO (cannot read it) or -PKG_E_FIELD
+ *  (its content), with err naming the file and the problem. */
 int pkg_aes_key_load(const char *file, uint8_t key[PKG_AES_KEY_LEN], char *err, size_t errcap);
 
 /** Sign n bytes with a private key into sig. 0 or -PKG_E_CRYPTO. */

@@ -204,10 +204,10 @@ usage "--model with a newline" "$ETHDL" pack --vendor V --model "$(printf 'a\nb'
 	--image-version 1 -o "$W/u.pkg" "$IMG"
 usage "--build-time -1" "$ETHDL" pack "${B[@]}" --build-time -1 "$IMG"
 usage "--build-time 1.5" "$ETHDL" pack "${B[@]}" --build-time 1.5 "$IMG"
-usage "unknown option" "$ETHDL" pack "${B[@]}" --sign k "$IMG"
+usage "unknown option" "$ETHDL" pack "${B[@]}" --frobnicate k "$IMG"
 usage "inspect: no PKG" "$ETHDL" inspect
 usage "inspect: two PKGs" "$ETHDL" inspect "$P" "$P"
-usage "inspect: unknown option" "$ETHDL" inspect --trust x "$P"
+usage "inspect: unknown option" "$ETHDL" inspect --frobnicate x "$P"
 
 # A bad --targets file: exit 2, naming the line.
 badtargets() {
