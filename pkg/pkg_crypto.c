@@ -51,7 +51,8 @@ static int load_key(const char *file, struct pkg_key *k, int private_key, char *
 		return -PKG_E_FIELD;
 	}
 	if (EVP_PKEY_get_id(p) != EVP_PKEY_ED25519) {
-		snprintf(err, cap, "`%s' holds a %s key, not an Ed25519 one", file, EVP_PKEY_get0_type_name(p));
+		snprintf(err, cap, "`%s' holds a %s key, not an Ed25519 one", file,
+			 EVP_PKEY_get0_type_name(p));
 		EVP_PKEY_free(p);
 		return -PKG_E_FIELD;
 	}
