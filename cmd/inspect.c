@@ -46,10 +46,11 @@ static const char *refusal(const struct pkgfile *p)
 {
 	if (p->header_rc)
 		return pkg_strerror(p->header_rc);
-	if (p->image_rc)
-		return pkg_strerror(p->image_rc);
+	/* A header that is not authentic says nothing about the image. */
 	if (p->sig_rc != 1 && p->sig_rc)
 		return pkg_strerror(p->sig_rc);
+	if (p->image_rc)
+		return pkg_strerror(p->image_rc);
 	if (p->tag_rc != 1 && p->tag_rc)
 		return pkg_strerror(p->tag_rc);
 	return NULL;
