@@ -29,6 +29,17 @@ int pkg_key_id(const uint8_t pub[PKG_ED25519_PUB], uint8_t id[PKG_KEY_ID_LEN])
 	return 0;
 }
 
+int pkg_key_from_raw(const uint8_t pub[PKG_ED25519_PUB], struct pkg_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, PKG_ED25519_PUB);
+	if (!k->pkey || pkg_key_id(pub, k->id)) {
+		pkg_key_dispose(k);
+		return -PKG_E_CRYPTO;
+	}
+	return 0;
+}
+
 static int load_key(const char *file, struct pkg_key *k, int private_key, char *err, size_t cap)
 {
 	const char *what = private_key ? "private" : "public";

@@ -37,6 +37,9 @@ struct pkg_key {
  */
 int pkg_key_load_private(const char *file, struct pkg_key *k, char *err, size_t errcap);
 int pkg_key_load_public(const char *file, struct pkg_key *k, char *err, size_t errcap);
+/** A public key from its 32 raw bytes (as a board may hold it). 0 or
+ *  -PKG_E_CRYPTO (k is then empty). */
+int pkg_key_from_raw(const uint8_t pub[PKG_ED25519_PUB], struct pkg_key *k);
 /** Free what k holds; safe on an empty or zeroed k. */
 void pkg_key_dispose(struct pkg_key *k);
 

@@ -253,9 +253,15 @@ static void test_key_id(void)
 		0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a};
 	static const uint8_t want[8] = {0x21, 0xfe, 0x31, 0xdf, 0xa1, 0x54, 0xa2, 0x61};
 	uint8_t id[PKG_KEY_ID_LEN];
+	struct pkg_key raw;
 
 	CU_ASSERT_EQUAL(pkg_key_id(pub, id), 0);
 	CU_ASSERT_EQUAL(memcmp(id, want, sizeof(want)), 0);
+	CU_ASSERT_EQUAL_FATAL(pkg_key_from_raw(pub, &raw), 0);
+	CU_ASSERT_EQUAL(memcmp(raw.id, want, sizeof(want)), 0);
+	CU_ASSERT(!raw.private_key);
+	pkg_key_dispose(&raw);
+	CU_ASSERT_PTR_NULL(raw.pkey);
 	/* A private key and its public half have the same id; two keys differ. */
 	CU_ASSERT_EQUAL(memcmp(key_a.id, pub_key_a.id, PKG_KEY_ID_LEN), 0);
 	CU_ASSERT_NOT_EQUAL(memcmp(key_a.id, key_b.id, PKG_KEY_ID_LEN), 0);
