@@ -32,14 +32,15 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static const char help[] = "      --trust PUB.pem    trust this Ed25519 public key (repeatable, up to 16):\n"
-			   "                         the package must be signed by a trusted key\n"
-			   "      --decrypt-key KEYFILE\n"
-			   "                         decrypt the image (AES-128-GCM key, 32 hex digits)\n"
-			   "                         and check its tag and its plain SHA-256\n"
-			   "      --json             one JSON object instead of prose\n"
-			   "      --version          print the version\n"
-			   "  -h, --help             this text\n";
+static const char help[] =
+	"      --trust PUB.pem    trust this Ed25519 public key (repeatable, up to 16):\n"
+	"                         the package must be signed by a trusted key\n"
+	"      --decrypt-key KEYFILE\n"
+	"                         decrypt the image (AES-128-GCM key, 32 hex digits)\n"
+	"                         and check its tag and its plain SHA-256\n"
+	"      --json             one JSON object instead of prose\n"
+	"      --version          print the version\n"
+	"  -h, --help             this text\n";
 
 /* Why the package is refused, or NULL when it is not. */
 static const char *refusal(const struct pkgfile *p)
@@ -218,7 +219,8 @@ static int print_json(const char *file, const struct pkgfile *p, int code)
 			json_object_set_new(j, "key_id", json_string(hex));
 		}
 		json_object_set_new(j, "signature",
-				    json_string(p->sig_rc == 1 ? (h->sig_off ? "not checked" : "none")
+				    json_string(p->sig_rc == 1
+							? (h->sig_off ? "not checked" : "none")
 						: p->sig_rc == 0		? "valid"
 						: p->sig_rc == -PKG_E_UNSIGNED	? "none"
 						: p->sig_rc == -PKG_E_UNTRUSTED ? "untrusted"
@@ -237,11 +239,12 @@ static int print_json(const char *file, const struct pkgfile *p, int code)
 				json_object_set_new(j, "plain_sha256", json_string(hex));
 			}
 			json_object_set_new(j, "decryption",
-					    json_string(p->tag_rc == 1		    ? "not checked"
-							: p->tag_rc == 0	    ? "valid"
-							: p->tag_rc == -PKG_E_TAG   ? "tag invalid"
-							: p->tag_rc == -PKG_E_PLAIN ? "plain digest invalid"
-										    : "malformed"));
+					    json_string(p->tag_rc == 1		  ? "not checked"
+							: p->tag_rc == 0	  ? "valid"
+							: p->tag_rc == -PKG_E_TAG ? "tag invalid"
+							: p->tag_rc == -PKG_E_PLAIN
+								? "plain digest invalid"
+								: "malformed"));
 		}
 		json_object_set_new(j, "image",
 				    json_string(p->image_rc == 0   ? "ok"

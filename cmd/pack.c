@@ -231,8 +231,8 @@ out:
 /* The SHA-256 of the image's ciphertext under key and nonce: GCM's
  * ciphertext does not depend on the AAD, so it is known before the header
  * that holds it is made. 0 or 1 (printed). */
-static int hash_ciphertext(const char *image, FILE *img, const uint8_t *key,
-			   const uint8_t *nonce, uint8_t out[PKG_SHA256_LEN])
+static int hash_ciphertext(const char *image, FILE *img, const uint8_t *key, const uint8_t *nonce,
+			   uint8_t out[PKG_SHA256_LEN])
 {
 	static uint8_t buf[1 << 16];
 	struct pkg_gcm g = {NULL, 0};

@@ -53,7 +53,7 @@ enum pkg_tlv {
 	PKG_T_GCM_NONCE = 0x12,	   /* 12 bytes, AES-128-GCM nonce */
 	PKG_T_GCM_TAG = 0x13,	   /* 16 bytes, AES-128-GCM tag */
 	PKG_T_PLAIN_SHA256 = 0x14, /* 32 bytes, SHA-256 of the decrypted image */
-	PKG_T_HDR_CRC = 0xFF,	/* u32 CRC32 of header bytes 0 .. H-5; always last */
+	PKG_T_HDR_CRC = 0xFF,	   /* u32 CRC32 of header bytes 0 .. H-5; always last */
 };
 
 /* Flags (fixed part). A reader refuses a header with a bit it does not know. */

@@ -99,8 +99,7 @@ static int hexval(char c)
 	return -1;
 }
 
-int pkg_aes_key_parse(const char *text, size_t len, uint8_t key[PKG_AES_KEY_LEN],
-		      const char **why)
+int pkg_aes_key_parse(const char *text, size_t len, uint8_t key[PKG_AES_KEY_LEN], const char **why)
 {
 	uint8_t k[PKG_AES_KEY_LEN];
 	size_t digits = 0;
@@ -184,8 +183,8 @@ int pkg_sign(const struct pkg_key *k, const uint8_t *msg, size_t n, uint8_t sig[
 	return ok ? 0 : -PKG_E_CRYPTO;
 }
 
-int pkg_verify_header(const struct pkg_header *h, const uint8_t *hdr,
-		      const struct pkg_key *trusted, size_t ntrusted, size_t *which)
+int pkg_verify_header(const struct pkg_header *h, const uint8_t *hdr, const struct pkg_key *trusted,
+		      size_t ntrusted, size_t *which)
 {
 	EVP_MD_CTX *c;
 	int r;

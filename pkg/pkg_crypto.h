@@ -51,8 +51,7 @@ int pkg_key_id(const uint8_t pub[PKG_ED25519_PUB], uint8_t id[PKG_KEY_ID_LEN]);
  * whitespace anywhere ignored. Returns 0, or -1 with *why set to what is
  * wrong (a static sentence).
  */
-int pkg_aes_key_parse(const char *text, size_t len, uint8_t key[PKG_AES_KEY_LEN],
-		      const char **why);
+int pkg_aes_key_parse(const char *text, size_t len, uint8_t key[PKG_AES_KEY_LEN], const char **why);
 /** Read and parse a KEYFILE. 0, or -PKG_E_IO (cannot read it) or -PKG_E_FIELD
  *  (its content), with err naming the file and the problem. */
 int pkg_aes_key_load(const char *file, uint8_t key[PKG_AES_KEY_LEN], char *err, size_t errcap);
@@ -68,8 +67,8 @@ int pkg_sign(const struct pkg_key *k, const uint8_t *msg, size_t n, uint8_t sig[
  * (no trusted key has that id: not checked), -PKG_E_SIGNATURE, or
  * -PKG_E_CRYPTO. which may be NULL.
  */
-int pkg_verify_header(const struct pkg_header *h, const uint8_t *hdr,
-		      const struct pkg_key *trusted, size_t ntrusted, size_t *which);
+int pkg_verify_header(const struct pkg_header *h, const uint8_t *hdr, const struct pkg_key *trusted,
+		      size_t ntrusted, size_t *which);
 
 /**
  * The GCM additional authenticated data of a header: its bytes 0 .. A-1

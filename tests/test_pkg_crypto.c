@@ -247,10 +247,10 @@ static int verify_pkg(const struct mem_pkg *p, const struct pkg_key *trusted, si
 static void test_key_id(void)
 {
 	/* RFC 8032 §7.1, test 1: the public key; its SHA-256 starts 21fe31df... */
-	static const uint8_t pub[32] = {
-		0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe,
-		0xd3, 0xc9, 0x64, 0x07, 0x3a, 0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6,
-		0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a};
+	static const uint8_t pub[32] = {0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7,
+					0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07, 0x3a,
+					0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25,
+					0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a};
 	static const uint8_t want[8] = {0x21, 0xfe, 0x31, 0xdf, 0xa1, 0x54, 0xa2, 0x61};
 	uint8_t id[PKG_KEY_ID_LEN];
 	struct pkg_key raw;
@@ -311,7 +311,9 @@ static void test_keyfile_parse(void)
 		CU_ASSERT_EQUAL(k[0], 0x5a); /* untouched */
 	}
 	/* A NUL inside is not a hex digit either. */
-	CU_ASSERT_EQUAL(pkg_aes_key_parse("0011223344556677\0" "8899aabbccddeeff", 33, k, &why),
+	CU_ASSERT_EQUAL(pkg_aes_key_parse("0011223344556677\0"
+					  "8899aabbccddeeff",
+					  33, k, &why),
 			-1);
 }
 
@@ -591,7 +593,8 @@ static void test_every_byte_flipped(void)
 			/* Every other header byte: signed, and in the AAD. */
 			CU_ASSERT_EQUAL(sig, -PKG_E_SIGNATURE);
 			/* (MISSING: PLAIN_SHA256's type byte turned into an unknown type) */
-			CU_ASSERT(tag == -PKG_E_TAG || tag == -PKG_E_IMAGE_LEN || tag == -PKG_E_MISSING);
+			CU_ASSERT(tag == -PKG_E_TAG || tag == -PKG_E_IMAGE_LEN ||
+				  tag == -PKG_E_MISSING);
 			by_kind[6]++;
 		}
 	}
