@@ -344,5 +344,6 @@ int cmd_inspect(const struct command *cmd, int argc, char **argv)
 out:
 	for (size_t i = 0; i < nkeys; i++)
 		pkg_key_dispose(&keys[i]);
+	pkg_wipe(aes, sizeof(aes));
 	return ret;
 }

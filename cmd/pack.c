@@ -518,6 +518,8 @@ int cmd_pack(const struct command *cmd, int argc, char **argv)
 	pkg_version_format(&h.version, vs, sizeof(vs));
 	pkg_hex(h.sha256, PKG_SHA256_LEN, hex);
 	snprintf(tmp, sizeof(tmp), "%zu target serial%s", targets.n, targets.n == 1 ? "" : "s");
+	if (encrypt)
+		pkg_hex(seal.plain, PKG_SHA256_LEN, hex);
 	printf("%s: %s %s %s, %s, for %s, image %llu bytes, sha256 %s, header %d bytes", out,
 	       h.vendor, h.model, vs, proto_type_name(h.type), targets.n ? tmp : "any board",
 	       (unsigned long long)h.image_size, hex, n);
@@ -525,7 +527,11 @@ int cmd_pack(const struct command *cmd, int argc, char **argv)
 		pkg_hex(key.id, PKG_KEY_ID_LEN, hex);
 		printf(", signed by key %s", hex);
 	}
-	printf("%s\n", encrypt ? ", encrypted (AES-128-GCM)" : "");
+	if (encrypt) {
+		pkg_hex(h.sha256, PKG_SHA256_LEN, hex);
+		printf(", encrypted (AES-128-GCM, ciphertext sha256 %s)", hex);
+	}
+	printf("\n");
 	ret = 0;
 out:
 	if (fd >= 0) {
@@ -535,5 +541,6 @@ out:
 	if (img)
 		fclose(img);
 	pkg_key_dispose(&key);
+	pkg_wipe(aes, sizeof(aes));
 	return ret;
 }

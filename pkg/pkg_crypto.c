@@ -7,6 +7,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "pkg_digest.h"
@@ -290,6 +291,12 @@ int pkg_gcm_final(struct pkg_gcm *g, uint8_t tag[PKG_GCM_TAG_LEN])
 	}
 	pkg_gcm_dispose(g);
 	return r;
+}
+
+void pkg_wipe(void *p, size_t n)
+{
+	if (p && n)
+		OPENSSL_cleanse(p, n);
 }
 
 int pkg_random(uint8_t *out, size_t n)

@@ -98,6 +98,9 @@ int pkg_gcm_final(struct pkg_gcm *g, uint8_t tag[PKG_GCM_TAG_LEN]);
 /** Free what g holds; safe on an empty g. */
 void pkg_gcm_dispose(struct pkg_gcm *g);
 
+/** Overwrite n bytes (a key) so that the compiler cannot drop it. */
+void pkg_wipe(void *p, size_t n);
+
 /** Fresh random bytes (a nonce). 0 or -PKG_E_CRYPTO. */
 int pkg_random(uint8_t *out, size_t n);
 

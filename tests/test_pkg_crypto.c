@@ -310,6 +310,11 @@ static void test_keyfile_parse(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(why, bad[i].why));
 		CU_ASSERT_EQUAL(k[0], 0x5a); /* untouched */
 	}
+	/* Wiped: no byte of the key is left. */
+	memcpy(k, AES, sizeof(k));
+	pkg_wipe(k, sizeof(k));
+	for (size_t i = 0; i < sizeof(k); i++)
+		CU_ASSERT_EQUAL(k[i], 0);
 	/* A NUL inside is not a hex digit either. */
 	CU_ASSERT_EQUAL(pkg_aes_key_parse("0011223344556677\0"
 					  "8899aabbccddeeff",

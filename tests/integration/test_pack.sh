@@ -201,7 +201,8 @@ refused_with() {
 SP=$W/s.pkg
 run "${PACK[@]}" --sign "$W/sign.pem" --encrypt "$W/aes.key" -o "$SP" "$IMG"
 assert_rc "pack --sign --encrypt" 0 "$RC"
-assert_match "pack names the key id" "signed by key $KID, encrypted \(AES-128-GCM\)" "$OUT"
+assert_match "pack names the key id" "signed by key $KID, encrypted \(AES-128-GCM, " "$OUT"
+assert_match "pack prints the plain image's digest" "sha256 $SHA, header" "$OUT"
 run "$ETHDL" inspect "${TRUST[@]}" "$SP"
 assert_rc "inspect --trust --decrypt-key" 0 "$RC"
 assert_match "inspect: signer" "signed by +key $KID" "$OUT"
