@@ -113,8 +113,9 @@ struct pkg_header {
 	uint8_t sha256[PKG_SHA256_LEN];
 	uint16_t target_count; /* 0: any board of this vendor and model */
 	uint32_t crc;	       /* the header CRC32 as read */
-	/* Reserved parts, by offset into the header buffer; 0 when absent.
-	 * signed_len is the number of header bytes a signature covers. */
+	/* Signing and encryption, by offset of the value in the header buffer;
+	 * 0 when absent. signed_len is the number of header bytes the signature
+	 * covers (the offset of the SIGNATURE TLV); pkg_crypto.h checks them. */
 	uint16_t key_id_off, key_id_len;
 	uint16_t sig_off, sig_len, signed_len;
 	uint16_t nonce_off, tag_off;
