@@ -9,35 +9,78 @@
 
 #include "ethdl.h"
 #include "pkg.h"
+#include "pkg_crypto.h"
 #include "pkgfile.h"
+#include "pkgtrust.h"
 #include "proto.h"
+
+#define MAX_TRUST 16
 
 enum {
 	I_JSON = 256,
+	I_TRUST,
+	I_DECRYPT_KEY,
 	I_VERSION,
 };
 
 static const struct option longopts[] = {
 	{"json", no_argument, NULL, I_JSON},
+	{"trust", required_argument, NULL, I_TRUST},
+	{"decrypt-key", required_argument, NULL, I_DECRYPT_KEY},
 	{"version", no_argument, NULL, I_VERSION},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
 
-static const char help[] = "      --json             one JSON object instead of prose\n"
-			   "      --version          print the version\n"
-			   "  -h, --help             this text\n";
+static const char help[] =
+	"      --trust PUB.pem    trust this Ed25519 public key (repeatable, up to 16):\n"
+	"                         the package must be signed by a trusted key\n"
+	"      --decrypt-key KEYFILE\n"
+	"                         decrypt the image (AES-128-GCM key, 32 hex digits)\n"
+	"                         and check its tag and its plain SHA-256\n"
+	"      --json             one JSON object instead of prose\n"
+	"      --version          print the version\n"
+	"  -h, --help             this text\n";
 
 /* Why the package is refused, or NULL when it is not. */
 static const char *refusal(const struct pkgfile *p)
 {
 	if (p->header_rc)
 		return pkg_strerror(p->header_rc);
-	if (p->image_rc == 1)
-		return "image is encrypted: this version cannot check it";
+	/* A header that is not authentic says nothing about the image. */
+	if (p->sig_rc != 1 && p->sig_rc)
+		return pkg_strerror(p->sig_rc);
 	if (p->image_rc)
 		return pkg_strerror(p->image_rc);
+	if (p->tag_rc != 1 && p->tag_rc)
+		return pkg_strerror(p->tag_rc);
 	return NULL;
+}
+
+/* The signature's verdict in words. */
+static const char *sig_verdict(const struct pkgfile *p)
+{
+	switch (p->sig_rc) {
+	case 1: return p->h.sig_off ? "not checked (no --trust)" : "none";
+	case 0: return "valid, trusted";
+	case -PKG_E_UNSIGNED: return "none: refused, a trusted signature is required";
+	case -PKG_E_UNTRUSTED: return "untrusted key: not checked against any trusted key";
+	case -PKG_E_FIELD: return "malformed (not an Ed25519 key id and signature)";
+	default: return "invalid";
+	}
+}
+
+/* The encryption's verdict in words. */
+static const char *tag_verdict(const struct pkgfile *p)
+{
+	switch (p->tag_rc) {
+	case 1: return "not decrypted (no --decrypt-key)";
+	case 0: return "tag valid, decrypted image SHA-256 matches";
+	case -PKG_E_TAG: return "tag invalid (wrong key, or the package was altered)";
+	case -PKG_E_PLAIN: return "tag valid, but the decrypted image SHA-256 differs";
+	case -PKG_E_MISSING: return "malformed: no PLAIN_SHA256";
+	default: return pkg_strerror(p->tag_rc);
+	}
 }
 
 static void utc(uint64_t t, char *out, size_t cap)
@@ -61,7 +104,7 @@ static void target_str(const struct pkgfile *p, unsigned i, char *out)
 	out[l] = '\0';
 }
 
-static void print_prose(const char *file, const struct pkgfile *p)
+static void print_prose(const char *file, const struct pkgfile *p, const char *const *trust)
 {
 	const struct pkg_header *h = &p->h;
 	char v[PKG_VERSION_STRMAX], when[64], hex[2 * PKG_SHA256_LEN + 1], t[PKG_STR_MAX + 1];
@@ -99,14 +142,32 @@ static void print_prose(const char *file, const struct pkgfile *p)
 		char kid[65];
 
 		pkg_hex(p->hdr + h->key_id_off, h->key_id_len, kid);
-		printf("signature    %u bytes by key %s, not verified\n", h->sig_len, kid);
+		printf("signed by    key %s\n", kid);
+		printf("signature    %u bytes, %s", h->sig_len, sig_verdict(p));
+		if (p->sig_rc == 0)
+			printf(" (%s)", trust[p->trusted_by]);
+		printf("\n");
 	} else {
-		printf("signature    none\n");
+		printf("signature    %s\n", sig_verdict(p));
+	}
+	if (h->flags & PKG_F_ENCRYPTED) {
+		char n[25], tg[33];
+
+		pkg_hex(p->hdr + h->nonce_off, PKG_GCM_NONCE_LEN, n);
+		pkg_hex(p->hdr + h->tag_off, PKG_GCM_TAG_LEN, tg);
+		printf("encryption   AES-128-GCM, nonce %s, tag %s\n", n, tg);
+		if (h->plain_off) {
+			pkg_hex(p->hdr + h->plain_off, PKG_SHA256_LEN, hex);
+			printf("plain sha256 %s\n", hex);
+		}
+		printf("decryption   %s\n", tag_verdict(p));
+	} else {
+		printf("encryption   none\n");
 	}
 	if (p->image_rc == 0) {
 		printf("image        %llu bytes, SHA-256 matches\n",
 		       (unsigned long long)h->image_size);
-	} else if (why) {
+	} else if (why && p->image_rc) {
 		pkg_hex(p->sha256, PKG_SHA256_LEN, hex);
 		printf("image        refused: %s", why);
 		if (p->image_rc == -PKG_E_IMAGE_LEN)
@@ -153,7 +214,38 @@ static int print_json(const char *file, const struct pkgfile *p, int code)
 		pkg_hex(h->sha256, PKG_SHA256_LEN, hex);
 		json_object_set_new(j, "sha256", json_string(hex));
 		json_object_set_new(j, "signed", json_boolean(h->sig_off != 0));
+		if (h->sig_off) {
+			pkg_hex(p->hdr + h->key_id_off, h->key_id_len, hex);
+			json_object_set_new(j, "key_id", json_string(hex));
+		}
+		json_object_set_new(j, "signature",
+				    json_string(p->sig_rc == 1
+							? (h->sig_off ? "not checked" : "none")
+						: p->sig_rc == 0		? "valid"
+						: p->sig_rc == -PKG_E_UNSIGNED	? "none"
+						: p->sig_rc == -PKG_E_UNTRUSTED ? "untrusted"
+						: p->sig_rc == -PKG_E_FIELD	? "malformed"
+										: "invalid"));
 		json_object_set_new(j, "encrypted", json_boolean(h->flags & PKG_F_ENCRYPTED));
+		if (h->flags & PKG_F_ENCRYPTED) {
+			char n[25], tg[33];
+
+			pkg_hex(p->hdr + h->nonce_off, PKG_GCM_NONCE_LEN, n);
+			pkg_hex(p->hdr + h->tag_off, PKG_GCM_TAG_LEN, tg);
+			json_object_set_new(j, "gcm_nonce", json_string(n));
+			json_object_set_new(j, "gcm_tag", json_string(tg));
+			if (h->plain_off) {
+				pkg_hex(p->hdr + h->plain_off, PKG_SHA256_LEN, hex);
+				json_object_set_new(j, "plain_sha256", json_string(hex));
+			}
+			json_object_set_new(j, "decryption",
+					    json_string(p->tag_rc == 1		  ? "not checked"
+							: p->tag_rc == 0	  ? "valid"
+							: p->tag_rc == -PKG_E_TAG ? "tag invalid"
+							: p->tag_rc == -PKG_E_PLAIN
+								? "plain digest invalid"
+								: "malformed"));
+		}
 		json_object_set_new(j, "image",
 				    json_string(p->image_rc == 0   ? "ok"
 						: p->image_rc == 1 ? "not checked"
@@ -177,8 +269,13 @@ static int print_json(const char *file, const struct pkgfile *p, int code)
 int cmd_inspect(const struct command *cmd, int argc, char **argv)
 {
 	static struct pkgfile p;
-	const char *file;
-	int c, r, json = 0, code;
+	struct pkg_key keys[MAX_TRUST];
+	const char *trust[MAX_TRUST];
+	uint8_t aes[PKG_AES_KEY_LEN];
+	char err[1024];
+	const char *file, *decrypt = NULL;
+	int c, r, json = 0, code, ret;
+	size_t nkeys = 0;
 	FILE *f;
 
 	optind = 1;
@@ -186,6 +283,12 @@ int cmd_inspect(const struct command *cmd, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case I_JSON: json = 1; break;
+		case I_TRUST:
+			if (nkeys == MAX_TRUST)
+				return usage_error("more than %u --trust keys", MAX_TRUST);
+			trust[nkeys++] = optarg;
+			break;
+		case I_DECRYPT_KEY: decrypt = optarg; break;
 		case I_VERSION: return show_version();
 		case 'h': show_command_help(cmd, help, stdout); return 0;
 		default: return opt_rejected(c, argv, longopts);
@@ -196,21 +299,51 @@ int cmd_inspect(const struct command *cmd, int argc, char **argv)
 	if (optind + 1 < argc)
 		return usage_error("unexpected argument `%s'", argv[optind + 1]);
 	file = argv[optind];
+	if (decrypt && (r = pkg_aes_key_load(decrypt, aes, err, sizeof(err))) != 0) {
+		error_line("%s", err);
+		return r == -PKG_E_FIELD ? EXIT_USAGE : 1;
+	}
+	memset(keys, 0, sizeof(keys));
+	for (size_t i = 0; i < nkeys; i++) {
+		if ((r = pkg_key_load_public(trust[i], &keys[i], err, sizeof(err))) != 0) {
+			error_line("%s", err);
+			ret = r == -PKG_E_FIELD ? EXIT_USAGE : 1;
+			goto out;
+		}
+	}
+	ret = 1;
 	f = fopen(file, "rb");
-	if (!f)
-		return error_line("cannot open `%s': %s", file, strerror(errno));
+	if (!f) {
+		error_line("cannot open `%s': %s", file, strerror(errno));
+		goto out;
+	}
 	errno = 0;
 	r = pkgfile_check(f, &p);
+	if ((r == 0 || r == -PKG_E_IMAGE_LEN || r == -PKG_E_DIGEST) && nkeys)
+		r = pkgfile_trust(&p, keys, nkeys) ? -PKG_E_CRYPTO : r;
+	if (r == 0 && decrypt)
+		r = pkgfile_decrypt(f, &p, aes);
 	fclose(f);
-	if (r == -PKG_E_IO)
-		return error_line("cannot read `%s': %s", file, strerror(errno ? errno : EIO));
-	if (r == -PKG_E_CRYPTO)
-		return error_line("cannot check `%s': %s", file, pkg_strerror(r));
+	if (r == -PKG_E_IO) {
+		error_line("cannot read `%s': %s", file, strerror(errno ? errno : EIO));
+		goto out;
+	}
+	if (r == -PKG_E_CRYPTO) {
+		error_line("cannot check `%s': %s", file, pkg_strerror(r));
+		goto out;
+	}
 	code = refusal(&p) ? EXIT_PKG_REFUSED : 0;
-	if (json)
-		return print_json(file, &p, code);
-	print_prose(file, &p);
+	if (json) {
+		ret = print_json(file, &p, code);
+		goto out;
+	}
+	print_prose(file, &p, trust);
 	if (code)
 		fprintf(stderr, "%s: `%s' refused: %s\n", opts_prog(), file, refusal(&p));
-	return code;
+	ret = code;
+out:
+	for (size_t i = 0; i < nkeys; i++)
+		pkg_key_dispose(&keys[i]);
+	pkg_wipe(aes, sizeof(aes));
+	return ret;
 }

@@ -11,8 +11,10 @@
 
 #include "ethdl.h"
 #include "pkg.h"
+#include "pkg_crypto.h"
 #include "pkg_digest.h"
 #include "pkgfile.h"
+#include "pkgtrust.h"
 #include "proto.h"
 
 enum {
@@ -21,6 +23,8 @@ enum {
 	P_IMAGE_VERSION,
 	P_TARGETS,
 	P_BUILD_TIME,
+	P_SIGN,
+	P_ENCRYPT,
 	P_VERSION,
 };
 
@@ -31,6 +35,8 @@ static const struct option longopts[] = {
 	{"type", required_argument, NULL, 't'},
 	{"targets", required_argument, NULL, P_TARGETS},
 	{"build-time", required_argument, NULL, P_BUILD_TIME},
+	{"sign", required_argument, NULL, P_SIGN},
+	{"encrypt", required_argument, NULL, P_ENCRYPT},
 	{"output", required_argument, NULL, 'o'},
 	{"version", no_argument, NULL, P_VERSION},
 	{"help", no_argument, NULL, 'h'},
@@ -47,6 +53,9 @@ static const char help[] =
 	"                         starts a comment); without it: every board of the model\n"
 	"      --build-time UNIX  build time in Unix seconds (default: $SOURCE_DATE_EPOCH,\n"
 	"                         else now)\n"
+	"      --sign KEY.pem     sign the header with this Ed25519 private key\n"
+	"      --encrypt KEYFILE  encrypt the image with AES-128-GCM under the key in\n"
+	"                         KEYFILE (32 hex digits; whitespace ignored)\n"
 	"  -o, --output PKG       the package to write (replaced atomically)\n"
 	"      --version          print the version\n"
 	"  -h, --help             this text\n";
@@ -148,19 +157,32 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Write header + image to fd, hashing the image again as it goes: the image
- * must not change between the two readings. 0 or 1 (printed). */
+/* How the image is sealed: encrypted (gcm set up with the header as AAD)
+ * and what its digests must be. */
+struct seal {
+	struct pkg_gcm gcm;
+	int encrypt;
+	uint8_t plain[PKG_SHA256_LEN]; /* of the plain image */
+	uint8_t tag[PKG_GCM_TAG_LEN];
+};
+
+/* Write header + image to fd, hashing the image again as it goes (and its
+ * ciphertext, when sealed): the image must not change between the readings.
+ * 0 or 1 (printed). */
 static int write_package(int fd, const char *out, const uint8_t *hdr, size_t hdr_len,
-			 const char *image, FILE *img, const struct pkg_header *h)
+			 const char *image, FILE *img, const struct pkg_header *h,
+			 struct seal *seal)
 {
 	static uint8_t buf[1 << 16];
-	struct pkg_sha256 s;
-	uint8_t again[PKG_SHA256_LEN];
+	struct pkg_sha256 s = {NULL}, c = {NULL};
+	uint8_t again[PKG_SHA256_LEN], cipher[PKG_SHA256_LEN];
 	uint64_t total = 0;
 	int ret = 1;
 
-	if (pkg_sha256_init(&s))
-		return error_line("%s", pkg_strerror(PKG_E_CRYPTO));
+	if (pkg_sha256_init(&s) || (seal->encrypt && pkg_sha256_init(&c))) {
+		error_line("%s", pkg_strerror(PKG_E_CRYPTO));
+		goto out;
+	}
 	if (write_all(fd, hdr, hdr_len) < 0) {
 		error_line("cannot write `%s': %s", out, strerror(errno));
 		goto out;
@@ -171,7 +193,9 @@ static int write_package(int fd, const char *out, const uint8_t *hdr, size_t hdr
 
 		if (got == 0)
 			break;
-		if (pkg_sha256_update(&s, buf, got)) {
+		if (pkg_sha256_update(&s, buf, got) ||
+		    (seal->encrypt && (pkg_gcm_update(&seal->gcm, buf, got, buf) ||
+				       pkg_sha256_update(&c, buf, got)))) {
 			error_line("%s", pkg_strerror(PKG_E_CRYPTO));
 			goto out;
 		}
@@ -185,26 +209,91 @@ static int write_package(int fd, const char *out, const uint8_t *hdr, size_t hdr
 		error_line("cannot read `%s': %s", image, strerror(errno));
 		goto out;
 	}
-	if (pkg_sha256_final(&s, again)) {
+	if (pkg_sha256_final(&s, again) || (seal->encrypt && pkg_sha256_final(&c, cipher)) ||
+	    (seal->encrypt && pkg_gcm_final(&seal->gcm, seal->tag))) {
 		error_line("%s", pkg_strerror(PKG_E_CRYPTO));
 		goto out;
 	}
-	if (total != h->image_size || memcmp(again, h->sha256, PKG_SHA256_LEN)) {
+	if (total != h->image_size ||
+	    memcmp(again, seal->encrypt ? seal->plain : h->sha256, PKG_SHA256_LEN) ||
+	    (seal->encrypt && memcmp(cipher, h->sha256, PKG_SHA256_LEN))) {
 		error_line("`%s' changed while it was being packed", image);
-		goto out;
-	}
-	if (fsync(fd) < 0) {
-		error_line("cannot write `%s': %s", out, strerror(errno));
 		goto out;
 	}
 	ret = 0;
 out:
 	pkg_sha256_dispose(&s);
+	pkg_sha256_dispose(&c);
+	pkg_gcm_dispose(&seal->gcm);
 	return ret;
 }
 
-/* Read back what was written, as inspect would: 0 or 1 (printed). */
-static int verify_written(const char *tmp, const char *out)
+/* The SHA-256 of the image's ciphertext under key and nonce: GCM's
+ * ciphertext does not depend on the AAD, so it is known before the header
+ * that holds it is made. 0 or 1 (printed). */
+static int hash_ciphertext(const char *image, FILE *img, const uint8_t *key, const uint8_t *nonce,
+			   uint8_t out[PKG_SHA256_LEN])
+{
+	static uint8_t buf[1 << 16];
+	struct pkg_gcm g = {NULL, 0};
+	struct pkg_sha256 s = {NULL};
+	uint8_t tag[PKG_GCM_TAG_LEN];
+	int ret = 1;
+
+	rewind(img);
+	if (pkg_sha256_init(&s) || pkg_gcm_init(&g, 1, key, nonce, NULL, 0)) {
+		error_line("%s", pkg_strerror(PKG_E_CRYPTO));
+		goto out;
+	}
+	for (;;) {
+		size_t got = fread(buf, 1, sizeof(buf), img);
+
+		if (got == 0)
+			break;
+		if (pkg_gcm_update(&g, buf, got, buf) || pkg_sha256_update(&s, buf, got)) {
+			error_line("%s", pkg_strerror(PKG_E_CRYPTO));
+			goto out;
+		}
+	}
+	if (ferror(img)) {
+		error_line("cannot read `%s': %s", image, strerror(errno));
+		goto out;
+	}
+	if (pkg_gcm_final(&g, tag) || pkg_sha256_final(&s, out)) {
+		error_line("%s", pkg_strerror(PKG_E_CRYPTO));
+		goto out;
+	}
+	ret = 0;
+out:
+	pkg_gcm_dispose(&g);
+	pkg_sha256_dispose(&s);
+	return ret;
+}
+
+/* Fill in the tag and the signature of the header written at the start of
+ * fd, and its CRC. 0 or 1 (printed). */
+static int finish_header(int fd, const char *out, uint8_t *hdr, size_t hdr_len,
+			 const struct seal *seal, const struct pkg_key *key)
+{
+	struct pkg_header h;
+	int r = pkg_header_parse(hdr, hdr_len, &h);
+
+	if (r)
+		return error_line("cannot make the header: %s", pkg_strerror(r));
+	if (seal->encrypt)
+		memcpy(hdr + h.tag_off, seal->tag, PKG_GCM_TAG_LEN);
+	if (key->pkey && pkg_sign(key, hdr, h.signed_len, hdr + h.sig_off))
+		return error_line("cannot sign the header: %s", pkg_strerror(PKG_E_CRYPTO));
+	pkg_header_reseal(hdr, hdr_len);
+	if (pwrite(fd, hdr, hdr_len, 0) != (ssize_t)hdr_len || fsync(fd) < 0)
+		return error_line("cannot write `%s': %s", out, strerror(errno ? errno : EIO));
+	return 0;
+}
+
+/* Read back what was written, as inspect would, with the signing key's
+ * public half trusted and the AES key: 0 or 1 (printed). */
+static int verify_written(const char *tmp, const char *out, const struct pkg_key *key,
+			  const uint8_t *aes)
 {
 	static struct pkgfile p;
 	FILE *f = fopen(tmp, "rb");
@@ -213,6 +302,10 @@ static int verify_written(const char *tmp, const char *out)
 	if (!f)
 		return error_line("cannot read back `%s': %s", tmp, strerror(errno));
 	r = pkgfile_check(f, &p);
+	if (!r && key->pkey && (r = pkgfile_trust(&p, key, 1)) == 0)
+		r = p.sig_rc;
+	if (!r && aes && (r = pkgfile_decrypt(f, &p, aes)) == 0)
+		r = p.tag_rc;
 	fclose(f);
 	if (r)
 		return error_line("the package written to `%s' does not check: %s", out,
@@ -260,7 +353,12 @@ int cmd_pack(const struct command *cmd, int argc, char **argv)
 	static struct targets targets;
 	static uint8_t hdr[PKG_HDR_MAX];
 	struct pkg_header h;
-	const char *targets_file = NULL, *out = NULL, *image, *epoch;
+	static struct seal seal;
+	struct pkg_key key = {NULL, {0}, 0};
+	struct pkg_extra x;
+	uint8_t aes[PKG_AES_KEY_LEN], nonce[PKG_GCM_NONCE_LEN], zero[PKG_SIG_LEN];
+	char err[PATH_MAX + 128];
+	const char *targets_file = NULL, *out = NULL, *image, *epoch, *sign = NULL, *encrypt = NULL;
 	char tmp[PATH_MAX], vs[PKG_VERSION_STRMAX], hex[2 * PKG_SHA256_LEN + 1];
 	int have_version = 0, have_time = 0, c, r, n, fd = -1, ret;
 	FILE *img = NULL;
@@ -302,6 +400,8 @@ int cmd_pack(const struct command *cmd, int argc, char **argv)
 			have_time = 1;
 			break;
 		case 'o': out = optarg; break;
+		case P_SIGN: sign = optarg; break;
+		case P_ENCRYPT: encrypt = optarg; break;
 		case P_VERSION: return show_version();
 		case 'h': show_command_help(cmd, help, stdout); return 0;
 		default: return opt_rejected(c, argv, longopts);
@@ -330,6 +430,17 @@ int cmd_pack(const struct command *cmd, int argc, char **argv)
 		h.build_time = (uint64_t)time(NULL);
 	if (targets_file && (ret = read_targets(targets_file, &targets)) != 0)
 		return ret;
+	memset(&seal, 0, sizeof(seal));
+	memset(&x, 0, sizeof(x));
+	memset(zero, 0, sizeof(zero));
+	if (encrypt && (r = pkg_aes_key_load(encrypt, aes, err, sizeof(err))) != 0) {
+		error_line("%s", err);
+		return r == -PKG_E_FIELD ? EXIT_USAGE : 1;
+	}
+	if (sign && (r = pkg_key_load_private(sign, &key, err, sizeof(err))) != 0) {
+		error_line("%s", err);
+		return r == -PKG_E_FIELD ? EXIT_USAGE : 1;
+	}
 
 	ret = 1;
 	img = fopen(image, "rb");
@@ -341,7 +452,26 @@ int cmd_pack(const struct command *cmd, int argc, char **argv)
 	}
 	if (hash_image(image, img, &h.image_size, h.sha256))
 		goto out;
-	n = pkg_header_write(&h, targets.list, targets.n, hdr, sizeof(hdr));
+	if (encrypt) {
+		seal.encrypt = 1;
+		memcpy(seal.plain, h.sha256, PKG_SHA256_LEN);
+		if (pkg_random(nonce, sizeof(nonce))) {
+			error_line("cannot make a nonce: %s", pkg_strerror(PKG_E_CRYPTO));
+			goto out;
+		}
+		if (hash_ciphertext(image, img, aes, nonce, h.sha256))
+			goto out;
+		x.plain_sha256 = seal.plain;
+		x.nonce = nonce;
+		x.tag = zero;
+	}
+	if (sign) {
+		x.key_id = key.id;
+		x.key_id_len = PKG_KEY_ID_LEN;
+		x.sig = zero;
+		x.sig_len = PKG_SIG_LEN;
+	}
+	n = pkg_header_write_ext(&h, targets.list, targets.n, &x, hdr, sizeof(hdr));
 	if (n < 0) {
 		error_line("cannot make the header: %s", pkg_strerror(n));
 		goto out;
@@ -356,11 +486,26 @@ int cmd_pack(const struct command *cmd, int argc, char **argv)
 		error_line("cannot create a file beside `%s': %s", out, strerror(errno));
 		goto out;
 	}
-	r = write_package(fd, out, hdr, (size_t)n, image, img, &h);
+	if (encrypt) {
+		static uint8_t aad[PKG_HDR_MAX];
+		struct pkg_header ph;
+		int a = pkg_header_parse(hdr, (size_t)n, &ph);
+
+		a = a ? a : pkg_gcm_aad(&ph, hdr, aad, sizeof(aad));
+		if (a < 0 || pkg_gcm_init(&seal.gcm, 1, aes, nonce, aad, (size_t)a)) {
+			error_line("cannot encrypt: %s", pkg_strerror(a < 0 ? a : PKG_E_CRYPTO));
+			goto out;
+		}
+	}
+	r = write_package(fd, out, hdr, (size_t)n, image, img, &h, &seal);
+	if (!r && (encrypt || sign))
+		r = finish_header(fd, out, hdr, (size_t)n, &seal, &key);
+	if (!r && fsync(fd) < 0)
+		r = error_line("cannot write `%s': %s", out, strerror(errno));
 	if (close(fd) < 0 && !r)
 		r = error_line("cannot write `%s': %s", out, strerror(errno));
 	fd = -1;
-	if (r || verify_written(tmp, out)) {
+	if (r || verify_written(tmp, out, &key, encrypt ? aes : NULL)) {
 		unlink(tmp);
 		goto out;
 	}
@@ -373,9 +518,20 @@ int cmd_pack(const struct command *cmd, int argc, char **argv)
 	pkg_version_format(&h.version, vs, sizeof(vs));
 	pkg_hex(h.sha256, PKG_SHA256_LEN, hex);
 	snprintf(tmp, sizeof(tmp), "%zu target serial%s", targets.n, targets.n == 1 ? "" : "s");
-	printf("%s: %s %s %s, %s, for %s, image %llu bytes, sha256 %s, header %d bytes\n", out,
+	if (encrypt)
+		pkg_hex(seal.plain, PKG_SHA256_LEN, hex);
+	printf("%s: %s %s %s, %s, for %s, image %llu bytes, sha256 %s, header %d bytes", out,
 	       h.vendor, h.model, vs, proto_type_name(h.type), targets.n ? tmp : "any board",
 	       (unsigned long long)h.image_size, hex, n);
+	if (sign) {
+		pkg_hex(key.id, PKG_KEY_ID_LEN, hex);
+		printf(", signed by key %s", hex);
+	}
+	if (encrypt) {
+		pkg_hex(h.sha256, PKG_SHA256_LEN, hex);
+		printf(", encrypted (AES-128-GCM, ciphertext sha256 %s)", hex);
+	}
+	printf("\n");
 	ret = 0;
 out:
 	if (fd >= 0) {
@@ -384,5 +540,7 @@ out:
 	}
 	if (img)
 		fclose(img);
+	pkg_key_dispose(&key);
+	pkg_wipe(aes, sizeof(aes));
 	return ret;
 }

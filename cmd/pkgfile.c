@@ -34,7 +34,7 @@ int pkgfile_check(FILE *f, struct pkgfile *p)
 	int r;
 
 	memset(p, 0, sizeof(*p));
-	p->header_rc = p->image_rc = 1;
+	p->header_rc = p->image_rc = p->sig_rc = p->tag_rc = 1;
 	if (fstat(fileno(f), &st) == 0)
 		p->file_size = (uint64_t)st.st_size;
 	got = read_upto(f, p->hdr, PKG_FIXED_LEN);
@@ -51,8 +51,6 @@ int pkgfile_check(FILE *f, struct pkgfile *p)
 	p->header_rc = r;
 	if (r)
 		return r;
-	if (p->h.flags & PKG_F_ENCRYPTED)
-		return 0;
 	r = pkg_check_image(&p->h, f, p->sha256);
 	if (r == -PKG_E_IO || r == -PKG_E_CRYPTO) {
 		if (r == -PKG_E_IO && !errno)

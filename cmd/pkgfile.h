@@ -22,16 +22,20 @@ struct pkgfile {
 	struct pkg_header h;	  /* valid when header_rc is 0 */
 	int header_rc;		  /* 0, or -PKG_E_* why the header is refused */
 	int image_rc;		  /* 0, -PKG_E_* why the image is refused, or 1: not checked */
-	uint64_t file_size;	  /* the whole file */
-	uint8_t sha256[PKG_SHA256_LEN]; /* of the image bytes, when checked */
+	int sig_rc;		  /* pkgfile_trust: 0 valid and trusted, -PKG_E_*, 1: not checked */
+	int tag_rc;		  /* pkgfile_decrypt: 0 tag and plain digest ok, -PKG_E_*, 1: not */
+	size_t trusted_by;	  /* with sig_rc 0: which trusted key */
+	uint8_t plain_sha256[PKG_SHA256_LEN]; /* of the decrypted image, when decrypted */
+	uint64_t file_size;		      /* the whole file */
+	uint8_t sha256[PKG_SHA256_LEN];	      /* of the image bytes, when checked */
 };
 
 /**
  * Read and check the package f (from its start): the header, then the image
- * against the header's size and digest (not when the image is encrypted:
- * image_rc 1). Returns 0 when both pass, -PKG_E_* when either is refused
- * (header_rc, image_rc say which), -PKG_E_IO or -PKG_E_CRYPTO when the
- * check could not be made (errno holds the I/O error).
+ * bytes against the header's size and digest (of the ciphertext when the
+ * image is encrypted: docs/PACKAGE.md §5). Returns 0 when both pass, -PKG_E_* when either is
+ * refused (header_rc, image_rc say which), -PKG_E_IO or -PKG_E_CRYPTO when the check could not be
+ * made (errno holds the I/O error).
  */
 int pkgfile_check(FILE *f, struct pkgfile *p);
 

@@ -7,12 +7,21 @@
  * header, must write back to a header that parses to the same fields, and
  * must be refused when cut one byte short. The input is also a version
  * string: whatever parses formats back to itself.
+ *
+ * Signed and encrypted headers (docs/PACKAGE.md §5): the signature is
+ * checked against one trusted key (RFC 8032's first test key; the seeds
+ * signed_* are signed with it), the GCM additional data is taken and the
+ * bytes after the header are decrypted under a fixed key. Whatever the input,
+ * these return one of their documented answers; a header whose signed bytes
+ * were changed never verifies; and the header written back with the same
+ * extra fields parses to the same offsets.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "frame.h"
 #include "pkg.h"
+#include "pkg_crypto.h"
 
 #define FUZZ_CHECK(cond)                                                                           \
 	do {                                                                                       \
@@ -21,6 +30,100 @@
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* RFC 8032 §7.1, test 1: the trusted public key. */
+static const uint8_t trusted_pub[32] = {0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7,
+					0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07, 0x3a,
+					0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25,
+					0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a};
+static const uint8_t aes_key[16] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+				    0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+
+static void check_crypto(const uint8_t *buf, size_t size, const struct pkg_header *h)
+{
+	static struct pkg_key key;
+	static uint8_t aad[PKG_HDR_MAX], out[4096], copy[PKG_HDR_MAX];
+	struct pkg_header again;
+	struct pkg_gcm g;
+	size_t which = 7;
+	int r, a;
+
+	if (!key.pkey)
+		FUZZ_CHECK(pkg_key_from_raw(trusted_pub, &key) == 0);
+	r = pkg_verify_header(h, buf, &key, 1, &which);
+	FUZZ_CHECK(r == 0 || r == -PKG_E_UNSIGNED || r == -PKG_E_UNTRUSTED ||
+		   r == -PKG_E_SIGNATURE || r == -PKG_E_FIELD);
+	FUZZ_CHECK(r != -PKG_E_UNSIGNED || !h->sig_off);
+	if (r == 0) {
+		FUZZ_CHECK(which == 0 && h->sig_len == 64 && h->key_id_len == 8);
+		FUZZ_CHECK(memcmp(buf + h->key_id_off, key.id, 8) == 0);
+		/* Any signed byte changed (CRC made right) and it no longer verifies. */
+		memcpy(copy, buf, h->hdr_len);
+		copy[size % h->signed_len] ^= 0x20;
+		pkg_header_reseal(copy, h->hdr_len);
+		if (pkg_header_parse(copy, h->hdr_len, &again) == 0)
+			FUZZ_CHECK(pkg_verify_header(&again, copy, &key, 1, NULL) != 0);
+	}
+
+	a = pkg_gcm_aad(h, buf, aad, sizeof(aad));
+	if (!(h->flags & PKG_F_ENCRYPTED)) {
+		FUZZ_CHECK(a == -PKG_E_FIELD && !h->nonce_off && !h->tag_off && !h->plain_off);
+		return;
+	}
+	FUZZ_CHECK(h->nonce_off && h->tag_off);
+	FUZZ_CHECK(a == (h->sig_off ? h->signed_len : h->hdr_len - (int)PKG_CRC_TLV_LEN));
+	FUZZ_CHECK(h->tag_off + 16 <= a);
+	for (int i = 0; i < 16; i++)
+		FUZZ_CHECK(aad[h->tag_off + i] == 0);
+	FUZZ_CHECK(memcmp(aad, buf, h->tag_off) == 0);
+	FUZZ_CHECK(pkg_gcm_init(&g, 0, aes_key, buf + h->nonce_off, aad, (size_t)a) == 0);
+	{
+		size_t n = size - h->hdr_len;
+
+		n = n < sizeof(out) ? n : sizeof(out);
+		FUZZ_CHECK(pkg_gcm_update(&g, buf + h->hdr_len, n, out) == 0);
+		r = pkg_gcm_final(&g, buf + h->tag_off);
+		FUZZ_CHECK(r == 0 || r == -PKG_E_TAG);
+	}
+}
+
+/* Written back with the same signing and encryption fields, a header parses
+ * to the same flags and field lengths. */
+static void check_extra(const struct pkg_header *h, const uint8_t *buf, const char *const *list)
+{
+	static uint8_t re[PKG_HDR_MAX];
+	struct pkg_extra x;
+	struct pkg_header again;
+	int n;
+
+	memset(&x, 0, sizeof(x));
+	if (h->flags & PKG_F_ENCRYPTED) {
+		if (!h->plain_off)
+			return; /* the writer always writes PLAIN_SHA256 */
+		x.plain_sha256 = buf + h->plain_off;
+		x.nonce = buf + h->nonce_off;
+		x.tag = buf + h->tag_off;
+	}
+	if (h->sig_off) {
+		x.key_id = buf + h->key_id_off;
+		x.key_id_len = h->key_id_len;
+		x.sig = buf + h->sig_off;
+		x.sig_len = h->sig_len;
+	}
+	n = pkg_header_write_ext(h, list, h->target_count, &x, re, sizeof(re));
+	if (n == -PKG_E_NOSPACE)
+		return;
+	FUZZ_CHECK(n > 0);
+	FUZZ_CHECK(pkg_header_parse(re, (size_t)n, &again) == 0);
+	FUZZ_CHECK(again.flags == h->flags && again.sig_len == h->sig_len &&
+		   again.key_id_len == h->key_id_len && !again.plain_off == !h->plain_off);
+	if (h->sig_off)
+		FUZZ_CHECK(memcmp(re + again.sig_off, buf + h->sig_off, h->sig_len) == 0 &&
+			   again.signed_len + 3u == again.sig_off);
+	if (h->plain_off)
+		FUZZ_CHECK(memcmp(re + again.tag_off, buf + h->tag_off, 16) == 0 &&
+			   memcmp(re + again.plain_off, buf + h->plain_off, 32) == 0);
+}
 
 static void check_parsed(const uint8_t *buf, size_t size, const struct pkg_header *h)
 {
@@ -56,6 +159,11 @@ static void check_parsed(const uint8_t *buf, size_t size, const struct pkg_heade
 
 	/* One byte short is truncated. */
 	FUZZ_CHECK(pkg_header_parse(buf, (size_t)h->hdr_len - 1, &again) == -PKG_E_TRUNCATED);
+
+	FUZZ_CHECK(!h->plain_off || (h->flags & PKG_F_ENCRYPTED));
+	FUZZ_CHECK(!h->plain_off || h->plain_off + PKG_SHA256_LEN + PKG_CRC_TLV_LEN <= h->hdr_len);
+	check_crypto(buf, size, h);
+	check_extra(h, buf, list);
 
 	/* Written back without the unknown and reserved TLVs, it parses the same;
 	 * it may not fit when unknown TLVs made room the written form lacks. */

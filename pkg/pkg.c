@@ -260,6 +260,13 @@ static int read_tlv(struct pkg_header *h, uint32_t *seen, uint8_t type, const ui
 			return -PKG_E_FIELD;
 		*(type == PKG_T_GCM_NONCE ? &h->nonce_off : &h->tag_off) = (uint16_t)off;
 		return 0;
+	case PKG_T_PLAIN_SHA256:
+		if ((rc = seen_once(seen, type)) != 0)
+			return rc;
+		if (len != PKG_SHA256_LEN)
+			return -PKG_E_FIELD;
+		h->plain_off = (uint16_t)off;
+		return 0;
 	case PKG_T_HDR_CRC:
 		/* Only the last TLV may be the CRC; the caller stops before it. */
 		return -PKG_E_TLV;
@@ -321,7 +328,7 @@ int pkg_header_parse(const uint8_t *buf, size_t len, struct pkg_header *h)
 	if (h->flags & PKG_F_ENCRYPTED) {
 		if (!h->nonce_off || !h->tag_off)
 			return -PKG_E_MISSING;
-	} else if (h->nonce_off || h->tag_off) {
+	} else if (h->nonce_off || h->tag_off || h->plain_off) {
 		return -PKG_E_FIELD;
 	}
 	return 0;
@@ -351,6 +358,22 @@ static void put_tlv(struct wr *w, uint8_t type, const void *v, size_t len)
 int pkg_header_write(const struct pkg_header *h, const char *const *targets, size_t ntargets,
 		     uint8_t *buf, size_t cap)
 {
+	if (h->flags != 0)
+		return -PKG_E_FLAGS;
+	return pkg_header_write_ext(h, targets, ntargets, NULL, buf, cap);
+}
+
+int pkg_header_reseal(uint8_t *buf, size_t hdr_len)
+{
+	if (!buf || hdr_len < PKG_HDR_MIN || hdr_len > PKG_HDR_MAX)
+		return -PKG_E_HDR_LEN;
+	put_be32(buf + hdr_len - 4, frame_crc32(0, buf, hdr_len - 4));
+	return 0;
+}
+
+int pkg_header_write_ext(const struct pkg_header *h, const char *const *targets, size_t ntargets,
+			 const struct pkg_extra *x, uint8_t *buf, size_t cap)
+{
 	struct wr w;
 	uint8_t tmp[8], ver[8];
 	uint32_t crc;
@@ -359,8 +382,14 @@ int pkg_header_write(const struct pkg_header *h, const char *const *targets, siz
 		return -PKG_E_FIELD;
 	if (h->type < FT_CONFIG || h->type > FT_REDUNDANCY)
 		return -PKG_E_FIELD;
-	if (h->flags != 0)
-		return -PKG_E_FLAGS;
+	int enc = x && x->plain_sha256, sig = x && x->key_id;
+
+	if (x && (!x->plain_sha256 != !x->nonce || !x->nonce != !x->tag))
+		return -PKG_E_FIELD;
+	if (x && (!x->key_id != !x->sig))
+		return -PKG_E_FIELD;
+	if (sig && (x->key_id_len < 1 || x->key_id_len > 32 || x->sig_len < 1 || x->sig_len > 512))
+		return -PKG_E_FIELD;
 	if (h->version.count < 1 || h->version.count > 4)
 		return -PKG_E_VERSION;
 	if (h->image_size > PKG_IMAGE_MAX)
@@ -393,6 +422,15 @@ int pkg_header_write(const struct pkg_header *h, const char *const *targets, siz
 	put_be64(tmp, h->image_size);
 	put_tlv(&w, PKG_T_IMAGE_SIZE, tmp, 8);
 	put_tlv(&w, PKG_T_SHA256, h->sha256, PKG_SHA256_LEN);
+	if (enc) {
+		put_tlv(&w, PKG_T_PLAIN_SHA256, x->plain_sha256, PKG_SHA256_LEN);
+		put_tlv(&w, PKG_T_GCM_NONCE, x->nonce, 12);
+		put_tlv(&w, PKG_T_GCM_TAG, x->tag, 16);
+	}
+	if (sig) {
+		put_tlv(&w, PKG_T_KEY_ID, x->key_id, x->key_id_len);
+		put_tlv(&w, PKG_T_SIGNATURE, x->sig, x->sig_len);
+	}
 	put_tlv(&w, PKG_T_HDR_CRC, "\0\0\0\0", 4);
 	if (w.overflow)
 		return -PKG_E_NOSPACE;
@@ -400,7 +438,7 @@ int pkg_header_write(const struct pkg_header *h, const char *const *targets, siz
 	memcpy(buf, PKG_MAGIC, PKG_MAGIC_LEN);
 	put_be16(buf + 8, PKG_FORMAT);
 	put_be16(buf + 10, (uint16_t)w.len);
-	put_be16(buf + 12, 0);
+	put_be16(buf + 12, enc ? PKG_F_ENCRYPTED : 0);
 	crc = frame_crc32(0, buf, w.len - 4);
 	put_be32(buf + w.len - 4, crc);
 	return (int)w.len;
@@ -478,6 +516,11 @@ const char *pkg_strerror(int err)
 		"image SHA-256 mismatch",
 		"I/O error reading the image",
 		"crypto library error",
+		"signature invalid",
+		"signed by an untrusted key",
+		"package is not signed",
+		"AES-GCM tag mismatch (wrong key, or the package was altered)",
+		"decrypted image SHA-256 mismatch",
 	};
 
 	if (err < 0 && err > -PKG_ERR_COUNT)

@@ -47,16 +47,17 @@ enum pkg_tlv {
 	PKG_T_TARGET = 0x06,	 /* string, a board serial; optional, repeated */
 	PKG_T_IMAGE_SIZE = 0x07, /* u64, required */
 	PKG_T_SHA256 = 0x08,	 /* 32 bytes, SHA-256 of the image, required */
-	/* Reserved for signing and encryption; parsed and bounded now. */
-	PKG_T_KEY_ID = 0x10,	/* 1..32 bytes, which key signed */
-	PKG_T_SIGNATURE = 0x11, /* 1..512 bytes; second to last TLV when present */
-	PKG_T_GCM_NONCE = 0x12, /* 12 bytes, AES-128-GCM nonce */
-	PKG_T_GCM_TAG = 0x13,	/* 16 bytes, AES-128-GCM tag */
-	PKG_T_HDR_CRC = 0xFF,	/* u32 CRC32 of header bytes 0 .. H-5; always last */
+	/* Signing and encryption (docs/PACKAGE.md §5). */
+	PKG_T_KEY_ID = 0x10,	   /* 1..32 bytes, which key signed (Ed25519: 8) */
+	PKG_T_SIGNATURE = 0x11,	   /* 1..512 bytes (Ed25519: 64); second to last TLV */
+	PKG_T_GCM_NONCE = 0x12,	   /* 12 bytes, AES-128-GCM nonce */
+	PKG_T_GCM_TAG = 0x13,	   /* 16 bytes, AES-128-GCM tag */
+	PKG_T_PLAIN_SHA256 = 0x14, /* 32 bytes, SHA-256 of the decrypted image */
+	PKG_T_HDR_CRC = 0xFF,	   /* u32 CRC32 of header bytes 0 .. H-5; always last */
 };
 
 /* Flags (fixed part). A reader refuses a header with a bit it does not know. */
-#define PKG_F_ENCRYPTED 0x0001u /* image is AES-128-GCM ciphertext (reserved) */
+#define PKG_F_ENCRYPTED 0x0001u /* image is AES-128-GCM ciphertext */
 #define PKG_F_KNOWN	PKG_F_ENCRYPTED
 
 /* Errors: functions return 0 (or a length) or the negative of one of these. */
@@ -80,8 +81,13 @@ enum pkg_err {
 	PKG_E_DIGEST = 16,    /* the image's SHA-256 differs from the header's */
 	PKG_E_IO = 17,	      /* reading the image failed (host side) */
 	PKG_E_CRYPTO = 18,    /* the crypto library failed (host side) */
+	PKG_E_SIGNATURE = 19, /* the signature does not check */
+	PKG_E_UNTRUSTED = 20, /* signed by a key that is not trusted */
+	PKG_E_UNSIGNED = 21,  /* a signature is required and there is none */
+	PKG_E_TAG = 22,	      /* the AES-GCM tag does not check */
+	PKG_E_PLAIN = 23,     /* the decrypted image's SHA-256 differs */
 };
-#define PKG_ERR_COUNT 19
+#define PKG_ERR_COUNT 24
 
 /** An image version: count (1..4) numbers; n[i] for i >= count is 0. */
 struct pkg_version {
@@ -107,11 +113,30 @@ struct pkg_header {
 	uint8_t sha256[PKG_SHA256_LEN];
 	uint16_t target_count; /* 0: any board of this vendor and model */
 	uint32_t crc;	       /* the header CRC32 as read */
-	/* Reserved parts, by offset into the header buffer; 0 when absent.
-	 * signed_len is the number of header bytes a signature covers. */
+	/* Signing and encryption, by offset of the value in the header buffer;
+	 * 0 when absent. signed_len is the number of header bytes the signature
+	 * covers (the offset of the SIGNATURE TLV); pkg_crypto.h checks them. */
 	uint16_t key_id_off, key_id_len;
 	uint16_t sig_off, sig_len, signed_len;
 	uint16_t nonce_off, tag_off;
+	uint16_t plain_off; /* PLAIN_SHA256's value; 0 when absent */
+};
+
+/**
+ * The optional TLVs of a signed or encrypted header, for
+ * pkg_header_write_ext(). A NULL pointer leaves that part out. With
+ * plain_sha256, nonce and tag (all three or none) the header is encrypted;
+ * with key_id and sig (both or neither) it is signed. The values may be
+ * placeholders (zeros) that the caller fills in later and then reseals.
+ */
+struct pkg_extra {
+	const uint8_t *plain_sha256; /* PKG_SHA256_LEN bytes */
+	const uint8_t *nonce;	     /* 12 bytes */
+	const uint8_t *tag;	     /* 16 bytes */
+	const uint8_t *key_id;
+	size_t key_id_len; /* 1..32 */
+	const uint8_t *sig;
+	size_t sig_len; /* 1..512 */
 };
 
 /* ---- versions ---- */
@@ -172,6 +197,21 @@ int pkg_header_parse(const uint8_t *buf, size_t len, struct pkg_header *h);
  */
 int pkg_header_write(const struct pkg_header *h, const char *const *targets, size_t ntargets,
 		     uint8_t *buf, size_t cap);
+
+/**
+ * As pkg_header_write, with the signing and encryption TLVs of x (NULL: as
+ * pkg_header_write). h->flags is ignored: the header is marked encrypted when
+ * x carries the encryption TLVs. The order is that of docs/PACKAGE.md §5:
+ * ..., SHA256, PLAIN_SHA256, GCM_NONCE, GCM_TAG, KEY_ID, SIGNATURE, HDR_CRC.
+ */
+int pkg_header_write_ext(const struct pkg_header *h, const char *const *targets, size_t ntargets,
+			 const struct pkg_extra *x, uint8_t *buf, size_t cap);
+
+/**
+ * Recompute the CRC of the header of hdr_len bytes in buf (after a field
+ * was filled in place). Returns 0, or -PKG_E_HDR_LEN.
+ */
+int pkg_header_reseal(uint8_t *buf, size_t hdr_len);
 
 /**
  * The i-th target serial (from 0) of a parsed header, as a pointer into hdr

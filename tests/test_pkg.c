@@ -711,7 +711,7 @@ static void test_unknown_skipped(void)
 	hb_tlv(&b, 0x7F, big, sizeof(big));
 	hb_required(&b, 0);
 	hb_tlv(&b, 0x09, "x", 1);
-	hb_tlv(&b, 0x14, big, 3);
+	hb_tlv(&b, 0x15, big, 3);
 	hb_tlv(&b, 0xFE, NULL, 0);
 	CU_ASSERT_EQUAL(hb_parse(&b, &h), 0);
 	CU_ASSERT_STRING_EQUAL(h.vendor, "Acme Controls");

@@ -171,6 +171,164 @@ run "$ETHDL" inspect "$W/e.pkg"
 run "$ETHDL" inspect "$W/bad.pkg"
 assert_match "a refused header shows no field" "header +refused" "$OUT"
 
+# ---- signed and encrypted packages (docs/PACKAGE.md §5) ----
+# Keys made by openssl; the signature is also checked by openssl itself.
+openssl genpkey -algorithm ed25519 -out "$W/sign.pem" 2>/dev/null &&
+	openssl pkey -in "$W/sign.pem" -pubout -out "$W/sign.pub" &&
+	openssl genpkey -algorithm ed25519 -out "$W/other.pem" 2>/dev/null &&
+	openssl pkey -in "$W/other.pem" -pubout -out "$W/other.pub" &&
+	openssl genpkey -algorithm ec -pkeyopt ec_paramgen_curve:P-256 -out "$W/ec.pem" \
+		2>/dev/null &&
+	openssl pkey -in "$W/ec.pem" -pubout -out "$W/ec.pub" || fail "openssl made no keys"
+printf '0011 2233 4455 6677\n\t8899 AABB ccdd eeff\r\n' >"$W/aes.key"
+printf 'ffeeddccbbaa99887766554433221100\n' >"$W/wrong.key"
+KID=$(openssl pkey -pubin -in "$W/sign.pub" -outform DER | tail -c 32 | sha256sum | cut -c1-16)
+TRUST=(--trust "$W/sign.pub" --decrypt-key "$W/aes.key")
+
+# refused_with WHAT REASON-REGEX FILE OPTION...: inspect FILE OPTION... exits 13
+refused_with() {
+	local what=$1 why=$2 file=$3
+
+	shift 3
+	run "$ETHDL" inspect "$@" "$file"
+	if [ "$RC" -eq 13 ] && printf '%s' "$ERR" | grep -Eq -- "$why"; then
+		pass "refused: $what"
+	else
+		fail "refused: $what: exit $RC, stderr: $(head -c 300 "$W/err")"
+	fi
+}
+
+SP=$W/s.pkg
+run "${PACK[@]}" --sign "$W/sign.pem" --encrypt "$W/aes.key" -o "$SP" "$IMG"
+assert_rc "pack --sign --encrypt" 0 "$RC"
+assert_match "pack names the key id" "signed by key $KID, encrypted \(AES-128-GCM, " "$OUT"
+assert_match "pack prints the plain image's digest" "sha256 $SHA, header" "$OUT"
+run "$ETHDL" inspect "${TRUST[@]}" "$SP"
+assert_rc "inspect --trust --decrypt-key" 0 "$RC"
+assert_match "inspect: signer" "signed by +key $KID" "$OUT"
+assert_match "inspect: valid, trusted" "signature +64 bytes, valid, trusted \(.*sign.pub\)" "$OUT"
+assert_match "inspect: tag and plain digest" "decryption +tag valid, decrypted image SHA-256 matches" \
+	"$OUT"
+assert_match "inspect: the plain digest is the image's" "plain sha256 +$SHA" "$OUT"
+run "$ETHDL" inspect --json "${TRUST[@]}" "$SP"
+printf '%s\n' "$OUT" >"$W/js"
+jload "$W/js"
+assert_eq "json: signed" true "$(jget "$W/js" signed)"
+assert_eq "json: encrypted" true "$(jget "$W/js" encrypted)"
+assert_eq "json: key id" "$KID" "$(jget "$W/js" key_id)"
+assert_eq "json: signature" valid "$(jget "$W/js" signature)"
+assert_eq "json: decryption" valid "$(jget "$W/js" decryption)"
+assert_eq "json: plain sha256" "$SHA" "$(jget "$W/js" plain_sha256)"
+assert_eq "json: the image digest is the ciphertext's" \
+	"$(tail -c +$(($(jget "$W/js" header_bytes) + 1)) "$SP" | sha256sum | cut -d' ' -f1)" \
+	"$(jget "$W/js" sha256)"
+SHL=$(jget "$W/js" header_bytes)
+
+# openssl verifies the signature over the header's signed prefix.
+SIG_AT=$((SHL - 7 - 64))
+head -c $((SIG_AT - 3)) "$SP" >"$W/signed"
+tail -c +$((SIG_AT + 1)) "$SP" | head -c 64 >"$W/sig"
+run openssl pkeyutl -verify -pubin -inkey "$W/sign.pub" -rawin -in "$W/signed" -sigfile "$W/sig"
+assert_rc "openssl verifies the signature" 0 "$RC"
+
+# Without keys: shown, not checked, not refused; the image digest still checks.
+run "$ETHDL" inspect "$SP"
+assert_rc "inspect without keys" 0 "$RC"
+assert_match "without --trust: not checked" "not checked \(no --trust\)" "$OUT"
+assert_match "without --decrypt-key: not decrypted" "not decrypted" "$OUT"
+assert_match "without keys: the ciphertext's digest checks" "SHA-256 matches" "$OUT"
+run "$ETHDL" inspect --trust "$W/other.pub" --trust "$W/sign.pub" "$SP"
+assert_rc "two trusted keys, the second signed (rollover)" 0 "$RC"
+refused_with "untrusted key" "untrusted key" "$SP" --trust "$W/other.pub"
+assert_match "untrusted key, in prose" "signature +64 bytes, untrusted key" "$OUT"
+refused_with "wrong AES key" "tag mismatch" "$SP" --decrypt-key "$W/wrong.key"
+run "${PACK[@]}" -o "$W/plain.pkg" "$IMG"
+refused_with "unsigned package with --trust" "not signed" "$W/plain.pkg" --trust "$W/sign.pub"
+run "$ETHDL" inspect "$W/plain.pkg"
+assert_match "unsigned package: signature none" "signature +none" "$OUT"
+assert_same_file "unsigned package: the same bytes as before signing existed" "$P" "$W/plain.pkg"
+
+# tweak FILE OFFSET: change the lowest bit of one byte (a vendor letter stays a
+# letter), then make the header CRC right again.
+tweak() {
+	python3 -c 'import sys, zlib, struct
+f = open(sys.argv[1], "r+b"); b = bytearray(f.read())
+b[int(sys.argv[2])] ^= 1
+h = struct.unpack(">H", b[10:12])[0]
+b[h - 4:h] = struct.pack(">I", zlib.crc32(bytes(b[:h - 4])))
+f.seek(0); f.write(b)' "$1" "$2"
+}
+TAG_AT=$((SIG_AT - 3 - 8 - 3 - 16))
+for c in "vendor byte:18:signature invalid" "sha256 byte:$((TAG_AT - 3 - 12 - 3 - 32 - 3 - 10)):signature invalid" \
+	"nonce byte:$((TAG_AT - 3 - 5)):signature invalid" "tag byte:$((TAG_AT + 2)):signature invalid" \
+	"key id byte:$((SIG_AT - 3 - 2)):untrusted key" "signature byte:$((SIG_AT + 10)):signature invalid" \
+	"signature byte:$((SIG_AT + 63)):signature invalid"; do
+	IFS=: read -r what at why <<<"$c"
+	cp "$SP" "$W/bad.pkg"
+	tweak "$W/bad.pkg" "$at"
+	refused_with "$what $at changed, CRC made right" "$why" "$W/bad.pkg" "${TRUST[@]}"
+done
+for at in $((SHL + 0)) $((SHL + 150000)) $((SHL + 300000)); do
+	cp "$SP" "$W/bad.pkg"
+	flip "$W/bad.pkg" "$at"
+	refused_with "ciphertext byte $at changed" "SHA-256 mismatch" "$W/bad.pkg" "${TRUST[@]}"
+done
+# Encrypted, not signed: the tag alone catches a changed header byte.
+run "${PACK[@]}" --encrypt "$W/aes.key" -o "$W/enc.pkg" "$IMG"
+assert_rc "pack --encrypt" 0 "$RC"
+cp "$W/enc.pkg" "$W/bad.pkg"
+tweak "$W/bad.pkg" 18
+refused_with "encrypted, unsigned: vendor changed" "tag mismatch" "$W/bad.pkg" \
+	--decrypt-key "$W/aes.key"
+run "$ETHDL" inspect --decrypt-key "$W/aes.key" "$W/enc.pkg"
+assert_rc "encrypted, unsigned: decrypts" 0 "$RC"
+head -c $((SHL + 1000)) "$SP" >"$W/bad.pkg"
+refused_with "signed, encrypted, truncated" "image length differs" "$W/bad.pkg" "${TRUST[@]}"
+# Signed, not encrypted.
+run "${PACK[@]}" --sign "$W/sign.pem" -o "$W/si.pkg" "$IMG"
+assert_rc "pack --sign" 0 "$RC"
+run "$ETHDL" inspect --trust "$W/sign.pub" "$W/si.pkg"
+assert_rc "signed only: valid" 0 "$RC"
+assert_match "signed only: not encrypted" "encryption +none" "$OUT"
+
+# key_err WHAT CODE REGEX CMD...: exit CODE, stderr matching REGEX (the file named)
+key_err() {
+	local what=$1 code=$2 why=$3
+
+	shift 3
+	run "$@"
+	if [ "$RC" -eq "$code" ] && printf '%s' "$ERR" | grep -Eq -- "$why"; then
+		pass "key error: $what"
+	else
+		fail "key error: $what: exit $RC, stderr: $(head -c 300 "$W/err")"
+	fi
+}
+printf '00112233445566778899aabbccddeef\n' >"$W/k31"
+printf '00112233445566778899aabbccddeeff0\n' >"$W/k33"
+printf '00112233445566778899aabbccddeefz\n' >"$W/kx"
+: >"$W/k0"
+key_err "KEYFILE of 31 digits" 2 "k31' holds fewer than 32" "${PACK[@]}" --encrypt "$W/k31" \
+	-o "$W/x.pkg" "$IMG"
+key_err "KEYFILE of 33 digits" 2 "k33' holds more than 32" "${PACK[@]}" --encrypt "$W/k33" \
+	-o "$W/x.pkg" "$IMG"
+key_err "KEYFILE not hex" 2 "kx' holds a character that is not a hex digit" "${PACK[@]}" \
+	--encrypt "$W/kx" -o "$W/x.pkg" "$IMG"
+key_err "KEYFILE empty" 2 "k0' is empty" "$ETHDL" inspect --decrypt-key "$W/k0" "$SP"
+key_err "no such KEYFILE" 1 "cannot open .*nosuch" "$ETHDL" inspect --decrypt-key "$W/nosuch" "$SP"
+key_err "--sign with a public key" 2 "sign.pub' is not a PEM private key" "${PACK[@]}" \
+	--sign "$W/sign.pub" -o "$W/x.pkg" "$IMG"
+key_err "--sign with an EC key" 2 "ec.pem' holds a EC key, not an Ed25519" "${PACK[@]}" \
+	--sign "$W/ec.pem" -o "$W/x.pkg" "$IMG"
+key_err "--sign, no such file" 1 "cannot open .*nosuch" "${PACK[@]}" --sign "$W/nosuch" \
+	-o "$W/x.pkg" "$IMG"
+key_err "--trust with a private key" 2 "sign.pem' is not a PEM public key" "$ETHDL" inspect \
+	--trust "$W/sign.pem" "$SP"
+key_err "--trust with an EC key" 2 "ec.pub' holds a EC key, not an Ed25519" "$ETHDL" inspect \
+	--trust "$W/ec.pub" "$SP"
+key_err "--trust with a KEYFILE" 2 "aes.key' is not a PEM public key" "$ETHDL" inspect \
+	--trust "$W/aes.key" "$SP"
+[ ! -e "$W/x.pkg" ] && pass "no package left by a key error" || fail "a key error left x.pkg"
+
 # ---- usage errors (2) and local errors (1) ----
 # usage WHAT ARGS...: exit 2 and "Try".
 usage() {
@@ -204,10 +362,10 @@ usage "--model with a newline" "$ETHDL" pack --vendor V --model "$(printf 'a\nb'
 	--image-version 1 -o "$W/u.pkg" "$IMG"
 usage "--build-time -1" "$ETHDL" pack "${B[@]}" --build-time -1 "$IMG"
 usage "--build-time 1.5" "$ETHDL" pack "${B[@]}" --build-time 1.5 "$IMG"
-usage "unknown option" "$ETHDL" pack "${B[@]}" --sign k "$IMG"
+usage "unknown option" "$ETHDL" pack "${B[@]}" --frobnicate k "$IMG"
 usage "inspect: no PKG" "$ETHDL" inspect
 usage "inspect: two PKGs" "$ETHDL" inspect "$P" "$P"
-usage "inspect: unknown option" "$ETHDL" inspect --trust x "$P"
+usage "inspect: unknown option" "$ETHDL" inspect --frobnicate x "$P"
 
 # A bad --targets file: exit 2, naming the line.
 badtargets() {
