@@ -400,6 +400,12 @@ int dev_package_check(const struct board_device *d, int type, const uint8_t *hdr
 			 out->hdr_len, hdr_len);
 		return D_PKG;
 	}
+	if (out->flags & PKG_F_ENCRYPTED) {
+		/* its image is ciphertext: staging it would stage what no board
+		 * can run, and this board holds no key to decrypt it */
+		snprintf(why, why_cap, "package is encrypted and this board holds no key to decrypt it");
+		return D_PKG;
+	}
 	if (out->type != type) {
 		snprintf(why, why_cap, "package is for %s, not %s", proto_type_name(out->type),
 			 proto_type_name(type));

@@ -203,6 +203,24 @@ static void test_policy(void)
 	CU_ASSERT_EQUAL(
 		dev_package_check(&d, FT_CONFIG, junk, p.hdr_len, &h, &e, &g, why, sizeof(why)),
 		D_PKG);
+	/* an encrypted package: this board holds no key to decrypt it, and
+	 * must not stage ciphertext as an image */
+	{
+		struct pkg_header eh = p.h;
+		struct pkg_extra x = {0};
+		uint8_t zero[32] = {0}, enc[4096];
+		int el;
+
+		x.plain_sha256 = zero;
+		x.nonce = zero;
+		x.tag = zero;
+		el = pkg_header_write_ext(&eh, mine, 2, &x, enc, sizeof(enc));
+		CU_ASSERT_FATAL(el > 0);
+		CU_ASSERT_EQUAL(dev_package_check(&d, FT_CONFIG, enc, (size_t)el, &h, &e, &g, why,
+						  sizeof(why)),
+				D_PKG);
+		CU_ASSERT_PTR_NOT_NULL(strstr(why, "encrypted"));
+	}
 	/* versions: only newer than the active one */
 	make_pkg(&p, "acme", "rtu9", "1.10.0", 100, 1, NULL, 0);
 	CU_ASSERT_EQUAL(install(&d, &p), 0);

@@ -71,6 +71,12 @@ assert_match "v1 again: the reason" "not newer" "$(cat "$W/old.err" "$W/old.out"
 ethdl_h download -i "$IF" -b "$B" "$W/other.pkg" >"$W/other.out" 2>"$W/other.err"
 IT_LAST_ERR=$W/other.err assert_rc "another vendor: refused" 17 $?
 assert_match "another vendor: the reason" "other" "$(cat "$W/other.err")"
+# an encrypted package, to a board that holds no key: refused (13)
+printf '00112233445566778899aabbccddeeff\n' >"$W/aes.key"
+pack 5.0.0 "$W/img3" "$W/enc.pkg" --encrypt "$W/aes.key" || fail "pack encrypted"
+ethdl_h download -i "$IF" -b "$B" "$W/enc.pkg" >"$W/enc.out" 2>"$W/enc.err"
+IT_LAST_ERR=$W/enc.err assert_rc "encrypted package, no key on the board: refused" 13 $?
+assert_match "encrypted: the reason" "encrypted" "$(cat "$W/enc.err")"
 assert_same_file "refusals: the active image is unchanged" "$W/active-v2" "$D/config.bin"
 board_stop
 
