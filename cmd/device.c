@@ -135,6 +135,12 @@ json_t *json_version(const struct pkg_version *v)
 	return json_string(sess_version_format(v, b, sizeof(b)));
 }
 
+void log_stderr(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, PROG ": %s\n", msg);
+}
+
 json_t *json_secs(double s)
 {
 	return json_real(floor(s * 1000.0 + 0.5) / 1000.0);

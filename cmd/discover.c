@@ -52,12 +52,6 @@ static const char help[] =
 
 static const char *const cap_names[] = {"window", "resume", "device", "group"};
 
-static void log_stderr(void *ctx, const char *msg)
-{
-	(void)ctx;
-	fprintf(stderr, PROG ": %s\n", msg);
-}
-
 int discover_run(struct nic *nic, struct sess_disc *d)
 {
 	uint64_t now = mono_us();

@@ -194,6 +194,8 @@ json_t *json_time(uint64_t us);
 json_t *json_version(const struct pkg_version *v);
 /** Print j as one line on out and free it. */
 void json_print(FILE *out, json_t *j);
+/** A machine's log line on stderr, after "ethdl: " (-v). */
+void log_stderr(void *ctx, const char *msg);
 /** The flags every JSON line is written with: compact, and reals without
  *  binary noise (seconds are rounded to ms by json_secs). */
 #define ETHDL_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))

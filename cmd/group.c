@@ -129,7 +129,7 @@ static const uint8_t discover_mac[6] = FRAME_DISCOVER_MAC;
 
 /* Verbose lines carry the time since the run began, so an operator sees
  * where a group's time goes. */
-static void log_stderr(void *ctx, const char *msg)
+static void log_timed(void *ctx, const char *msg)
 {
 	static uint64_t t0;
 	uint64_t now = mono_us();
@@ -534,7 +534,7 @@ static int group_run(const struct gopts *o, struct nic *nic, const struct gfile 
 	c.act_at_us = o->act_at;
 	c.act_in_us = o->act_in;
 	c.wall_offset_us = wall_offset_us();
-	c.log = o->verbose ? log_stderr : NULL;
+	c.log = o->verbose ? log_timed : NULL;
 	r = sess_group_init(g, &c);
 	if (r < 0) {
 		free(macs);
@@ -806,7 +806,7 @@ int cmd_group(const struct command *cmd, int argc, char **argv)
 		dc.vendor = f.ph.vendor;
 		dc.model = f.ph.model;
 	}
-	dc.log = o.verbose ? log_stderr : NULL;
+	dc.log = o.verbose ? log_timed : NULL;
 	dc.want = (const uint8_t(*)[6])o.named;
 	dc.nwant = o.nnamed;
 	if (sess_disc_init(&d, &dc) < 0) {

@@ -115,12 +115,6 @@ int target_open_nic(const struct target_opts *o, struct nic **nic)
 	return r;
 }
 
-static void log_stderr(void *ctx, const char *msg)
-{
-	(void)ctx;
-	fprintf(stderr, PROG ": %s\n", msg);
-}
-
 uint32_t target_session_id(void)
 {
 	uint32_t id = 0;
