@@ -44,7 +44,9 @@ int frame_code_known(int code)
 	case FC_GROUP_JOIN_ACK:
 	case FC_GROUP_STATUS:
 	case FC_GROUP_DONE:
-	case FC_GROUP_LEAVE_ACK: return 1;
+	case FC_GROUP_LEAVE_ACK:
+	case FC_AUTH:
+	case FC_AUTH_ACK: return 1;
 	default: return 0;
 	}
 }
@@ -96,6 +98,8 @@ const char *frame_code_name(int code)
 	case FC_GROUP_STATUS: return "GROUP_STATUS";
 	case FC_GROUP_DONE: return "GROUP_DONE";
 	case FC_GROUP_LEAVE_ACK: return "GROUP_LEAVE_ACK";
+	case FC_AUTH: return "AUTH";
+	case FC_AUTH_ACK: return "AUTH_ACK";
 	default: return "?";
 	}
 }

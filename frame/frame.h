@@ -94,6 +94,9 @@ enum frame_code {
 	FC_GROUP_QUERY = 0x2B,	   /* host asks one board what it still needs */
 	FC_GROUP_VERIFY = 0x2C,	   /* host: commit what you hold and report its digests */
 	FC_GROUP_LEAVE = 0x2D,	   /* host: leave the group */
+	/* session authentication (CAP_AUTH, PROTOCOL.md §9) */
+	FC_AUTH = 0x2E,	    /* host: its proof of the session key */
+	FC_AUTH_ACK = 0xAB, /* board: accepted, with its own proof */
 	FC_DISCOVER_ACK = 0xA6,	   /* board: identity, capabilities, images */
 	FC_GROUP_JOIN_ACK = 0xA7,  /* board: joined */
 	FC_GROUP_STATUS = 0xA8,	   /* board: what it still needs */
@@ -112,6 +115,7 @@ enum frame_code {
 #define CAP_RESUME 0x00000002u /* board keeps a partial download and reports what it has */
 #define CAP_DEVICE 0x00000004u /* board stages, activates, rolls back and logs (§7) */
 #define CAP_GROUP  0x00000008u /* board answers discovery and joins group downloads (§8) */
+#define CAP_AUTH   0x00000010u /* board requires an authenticated session (§9) */
 
 /* The address DISCOVER is sent to; boards with CAP_GROUP listen on it. A
  * locally administered multicast MAC, so boards without the extension never

@@ -59,6 +59,12 @@ enum proto_tlv {
 	T_FIRST = 47,	  /* u32 GROUP_QUERY: first generation (needs) or sequence (bitmap) */
 	T_WANT = 48,	  /* u8 GROUP_QUERY: 1 needs per generation, 2 bitmap of blocks */
 	T_GEN_NEXT = 49,  /* u32 the generation to ask from next; 0 = the report reached the end */
+	/* session authentication (CAP_AUTH, §9) */
+	T_NONCE = 50,	   /* 16 bytes: the board's fresh nonce (CONNECT_ACK) */
+	T_HOST_NONCE = 51, /* 16 bytes: the host's fresh nonce (AUTH) */
+	T_AUTH = 52,	   /* 32 bytes: HMAC-SHA256 proof (AUTH, AUTH_ACK) */
+	T_CTR = 53,	   /* u32: control-frame counter of the sender in this session */
+	T_FMAC = 54,	   /* 16 bytes: truncated HMAC of the frame; always the last TLV */
 };
 
 /* A version on the wire: count u8 (0 = unknown, else 1..4), then four u16
@@ -143,8 +149,15 @@ enum proto_detail {
 	D_TESTING = 19,	       /* an activation is under test */
 	D_ROUNDS = 20,	       /* host: still missing blocks after the last repair round */
 	D_LEFT = 21,	       /* the board is not in the group (left, timed out, restarted) */
+	/* signed and encrypted packages (PACKAGE.md §5), authentication (§9) */
+	D_SIGNATURE = 22, /* the package's signature does not check */
+	D_UNTRUSTED = 23, /* the package is signed by a key the board does not trust */
+	D_UNSIGNED = 24,  /* the board takes only signed packages (for this type) */
+	D_TAG = 25,	  /* the decrypted image fails its AES-GCM tag or digest */
+	D_NO_KEY = 26,	  /* the package is encrypted and the board holds no key for it */
+	D_AUTH = 27,	  /* the session is not authenticated: no key, or a wrong one */
 };
-#define D_COUNT 22
+#define D_COUNT 28
 
 #define PROTO_TIMEOUT_US 3000000u /* the 3-second timer */
 
@@ -184,6 +197,12 @@ static inline const char *proto_detail_name(int d)
 		"an activation is under test",
 		"still missing blocks after the last repair round",
 		"not in the group",
+		"package signature does not check",
+		"package signed by a key the board does not trust",
+		"board takes only signed packages",
+		"package fails its decryption tag",
+		"package is encrypted and the board holds no key for it",
+		"session not authenticated",
 	};
 	return d >= 0 && d < D_COUNT ? names[d] : "?";
 }
