@@ -363,6 +363,20 @@ int pkg_header_write(const struct pkg_header *h, const char *const *targets, siz
 	return pkg_header_write_ext(h, targets, ntargets, NULL, buf, cap);
 }
 
+int pkg_gcm_aad(const struct pkg_header *h, const uint8_t *hdr, uint8_t *aad, size_t cap)
+{
+	size_t a;
+
+	if (!(h->flags & PKG_F_ENCRYPTED) || !h->tag_off)
+		return -PKG_E_FIELD;
+	a = h->sig_off ? h->signed_len : (size_t)h->hdr_len - PKG_CRC_TLV_LEN;
+	if (cap < a)
+		return -PKG_E_NOSPACE;
+	memcpy(aad, hdr, a);
+	memset(aad + h->tag_off, 0, 16); /* the GCM tag */
+	return (int)a;
+}
+
 int pkg_header_reseal(uint8_t *buf, size_t hdr_len)
 {
 	if (!buf || hdr_len < PKG_HDR_MIN || hdr_len > PKG_HDR_MAX)

@@ -227,6 +227,14 @@ const uint8_t *pkg_header_target(const struct pkg_header *h, const uint8_t *hdr,
  */
 int pkg_header_has_target(const struct pkg_header *h, const uint8_t *hdr, const char *serial);
 
+/**
+ * The GCM additional authenticated data of a header: its bytes 0 .. A-1
+ * (A = h->signed_len when signed, else h->hdr_len - 7) with the GCM_TAG
+ * value zeroed. Writes them into aad (cap >= A) and returns A, or
+ * -PKG_E_FIELD when h is not encrypted, -PKG_E_NOSPACE.
+ */
+int pkg_gcm_aad(const struct pkg_header *h, const uint8_t *hdr, uint8_t *aad, size_t cap);
+
 /** 1 if s is a valid vendor or model (1..63 bytes, printable ASCII 0x20..0x7E). */
 int pkg_valid_name(const char *s);
 /** 1 if s is a valid target serial (1..63 bytes, printable ASCII without space). */

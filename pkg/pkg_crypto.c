@@ -215,20 +215,6 @@ int pkg_verify_header(const struct pkg_header *h, const uint8_t *hdr, const stru
 	return -PKG_E_UNTRUSTED;
 }
 
-int pkg_gcm_aad(const struct pkg_header *h, const uint8_t *hdr, uint8_t *aad, size_t cap)
-{
-	size_t a;
-
-	if (!(h->flags & PKG_F_ENCRYPTED) || !h->tag_off)
-		return -PKG_E_FIELD;
-	a = h->sig_off ? h->signed_len : (size_t)h->hdr_len - PKG_CRC_TLV_LEN;
-	if (cap < a)
-		return -PKG_E_NOSPACE;
-	memcpy(aad, hdr, a);
-	memset(aad + h->tag_off, 0, PKG_GCM_TAG_LEN);
-	return (int)a;
-}
-
 void pkg_gcm_dispose(struct pkg_gcm *g)
 {
 	if (!g)

@@ -70,14 +70,6 @@ int pkg_sign(const struct pkg_key *k, const uint8_t *msg, size_t n, uint8_t sig[
 int pkg_verify_header(const struct pkg_header *h, const uint8_t *hdr, const struct pkg_key *trusted,
 		      size_t ntrusted, size_t *which);
 
-/**
- * The GCM additional authenticated data of a header: its bytes 0 .. A-1
- * (A = h->signed_len when signed, else h->hdr_len - 7) with the GCM_TAG
- * value zeroed. Writes them into aad (cap >= A) and returns A, or
- * -PKG_E_FIELD when h is not encrypted, -PKG_E_NOSPACE.
- */
-int pkg_gcm_aad(const struct pkg_header *h, const uint8_t *hdr, uint8_t *aad, size_t cap);
-
 /** A running AES-128-GCM encryption or decryption. */
 struct pkg_gcm {
 	void *ctx; /* EVP_CIPHER_CTX */
