@@ -26,6 +26,12 @@ static void show_usage(FILE *f)
 		"      --ethertype HEX    EtherType, 0600 to ffff (default 88b5)\n"
 		"      --capture FILE     write every frame sent and received to a pcap file\n"
 		"      --allow-downgrade  accept a package that is not newer than the active one\n"
+		"      --trust PUB.pem    take only packages signed by this Ed25519 key\n"
+		"                         (repeatable: any of the keys given, for rollover)\n"
+		"      --decrypt-key KEYFILE  AES-128 key (32 hex digits) of encrypted packages\n"
+		"      --signed-only TYPE this type takes signed packages only, no plain file\n"
+		"                         (config, algorithm, parameter, redundancy; repeatable;\n"
+		"                         needs --trust)\n"
 		"      --health-cmd CMD   run CMD (sh -c, the new image's path as $1) after an\n"
 		"                         activation; exit 0 is healthy, else it is rolled back\n"
 		"      --health-timeout S how long the health check may run, 0.1 to 3600\n"
@@ -57,6 +63,9 @@ enum {
 	O_HEALTH_CMD,
 	O_HEALTH_TIMEOUT,
 	O_FAIL_HEALTH,
+	O_TRUST,
+	O_DECRYPT_KEY,
+	O_SIGNED_ONLY,
 	O_VENDOR = 256,
 	O_MODEL,
 	O_SERIAL,
@@ -115,6 +124,9 @@ static const struct option long_opts[] = {
 	{"health-cmd", required_argument, NULL, O_HEALTH_CMD},
 	{"health-timeout", required_argument, NULL, O_HEALTH_TIMEOUT},
 	{"fail-health", no_argument, NULL, O_FAIL_HEALTH},
+	{"trust", required_argument, NULL, O_TRUST},
+	{"decrypt-key", required_argument, NULL, O_DECRYPT_KEY},
+	{"signed-only", required_argument, NULL, O_SIGNED_ONLY},
 	{"verbose", no_argument, NULL, 'v'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"version", no_argument, NULL, O_VERSION},
@@ -194,6 +206,20 @@ static int take(struct board_opts *o, int c, const char *arg, char **argv)
 		return opt_real("--health-timeout", arg, 0.1, 3600, 0, "seconds",
 				&o->health_timeout);
 	case O_FAIL_HEALTH: o->fail_health = 1; return 0;
+	case O_TRUST:
+		if (o->ntrust == BOARD_MAX_TRUST)
+			return usage_error("at most %d --trust keys", BOARD_MAX_TRUST);
+		o->trust[o->ntrust++] = arg;
+		return 0;
+	case O_DECRYPT_KEY: o->decrypt_key = arg; return 0;
+	case O_SIGNED_ONLY:
+		r = opt_file_type(arg);
+		if (!r)
+			return usage_error("invalid --signed-only `%s' (config, algorithm, parameter "
+					   "or redundancy)",
+					   arg);
+		o->signed_only |= 1u << r;
+		return 0;
 	case 'v': o->quiet = 0; return 0;
 	case 'q': o->quiet = 1; return 0;
 	default: return opt_rejected(c, argv, long_opts);
@@ -232,5 +258,8 @@ int board_parse(int argc, char **argv, struct board_opts *o)
 		return usage_error("missing -i IF");
 	if (!o->dir)
 		return usage_error("missing -d STATE_DIR");
+	if (o->signed_only && !o->ntrust)
+		return usage_error("--signed-only needs --trust: a board that trusts no key "
+				   "cannot check a signature");
 	return -1;
 }

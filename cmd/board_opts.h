@@ -8,6 +8,7 @@
 #include "devstore_fault.h"
 
 #define BOARD_PROG "ethdl-board"
+#define BOARD_MAX_TRUST 16 /* DEV_TRUST_KEYS */
 
 struct board_opts {
 	const char *dir;		   /* -d STATE_DIR */
@@ -18,6 +19,10 @@ struct board_opts {
 	const char *health_cmd;		   /* --health-cmd */
 	double health_timeout;		   /* seconds */
 	int fail_health;
+	const char *trust[BOARD_MAX_TRUST]; /* --trust PUB.pem */
+	int ntrust;
+	const char *decrypt_key; /* --decrypt-key KEYFILE */
+	unsigned signed_only;	 /* --signed-only TYPE: bit t */
 	int once;
 	int quiet;
 };

@@ -11,6 +11,7 @@
 #include "board_opts.h"
 #include "devstore_dir.h"
 #include "devstore_fault.h"
+#include "dev_trust.h"
 
 static int quiet;
 
@@ -79,8 +80,34 @@ static int serve(struct sess_board *b, struct nic *nic, int once)
 	return 0;
 }
 
+/* The keys of --trust and --decrypt-key: 0, or the exit code after the
+ * message (1: a file cannot be read; 2: its content is not a key). */
+static int load_trust(const struct board_opts *o, struct dev_trust *t)
+{
+	char err[256];
+	int r;
+
+	for (int i = 0; i < o->ntrust; i++) {
+		r = dev_trust_add_key(t, o->trust[i], err, sizeof(err));
+		if (r < 0) {
+			error_line("--trust: %s", err);
+			return r == -PKG_E_IO ? 1 : EXIT_USAGE;
+		}
+	}
+	r = o->decrypt_key ? dev_trust_set_aes_file(t, o->decrypt_key, err, sizeof(err)) : 0;
+	if (r < 0) {
+		error_line("--decrypt-key: %s", err);
+		return r == -PKG_E_IO ? 1 : EXIT_USAGE;
+	}
+	for (int type = 1; type < FT_COUNT; type++)
+		if (o->signed_only & 1u << type)
+			dev_trust_signed_only(t, type);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	struct dev_trust trust;
 	struct board_opts o;
 	struct devstore store, faulty = {0};
 	struct devstore_dir_opts dopts = {0};
@@ -89,11 +116,15 @@ int main(int argc, char **argv)
 	int ret, r, store_open = 0;
 	char mac[18];
 
+	dev_trust_init(&trust);
 	opts_init(BOARD_PROG, NULL);
 	ret = board_parse(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
 	quiet = o.quiet;
+	ret = load_trust(&o, &trust);
+	if (ret)
+		goto out;
 	ret = 1;
 	dopts.health_cmd = o.health_cmd;
 	dopts.health_ms = (uint32_t)(o.health_timeout * 1000);
@@ -124,6 +155,7 @@ int main(int argc, char **argv)
 	o.cfg.timeout_us = (uint64_t)(o.timeout * 1e6);
 	o.cfg.log = log_line;
 	o.cfg.seed = board_seed(nic->mac);
+	o.cfg.crypto = dev_trust_ops(&trust);
 	r = sess_board_init(b, &o.cfg);
 	if (r < 0) {
 		error_line("cannot start the board: %s", strerror(-r));
@@ -158,5 +190,6 @@ out:
 	devstore_fault_close(&faulty);
 	if (store_open)
 		devstore_dir_close(&store);
+	dev_trust_dispose(&trust);
 	return ret;
 }

@@ -382,6 +382,66 @@ static uint32_t pack_version(const struct pkg_version *v)
 	return (uint32_t)v->n[0] << 16 | v->n[1];
 }
 
+static void key_id_hex(const struct pkg_header *h, const uint8_t *hdr, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	out[0] = 0;
+	for (unsigned i = 0; i < h->key_id_len && n + 3 <= cap; i++, n += 2)
+		snprintf(out + n, cap - n, "%02x", hdr[h->key_id_off + i]);
+}
+
+/* Who signed it, and can it be decrypted, before a byte of data is taken:
+ * 0 or a refusal detail. */
+static int check_authentic(const struct board_device *d, const struct pkg_header *h,
+			   const uint8_t *hdr, char *why, size_t why_cap)
+{
+	const struct dev_crypto *c = d->id.crypto;
+	char id[2 * 32 + 1];
+	int r;
+
+	if ((h->flags & PKG_F_ENCRYPTED) && !(c && c->decrypt_begin)) {
+		/* its image is ciphertext: staging it would stage what this
+		 * board cannot check, let alone run */
+		snprintf(why, why_cap, "package is encrypted and this board holds no key to decrypt it");
+		return D_NO_KEY;
+	}
+	if (!c || !c->trusts_keys)
+		return 0;
+	if (!h->sig_off) {
+		snprintf(why, why_cap, "package is not signed; this board takes only signed packages");
+		return D_UNSIGNED;
+	}
+	key_id_hex(h, hdr, id, sizeof(id));
+	r = c->verify ? c->verify(c->ctx, h, hdr) : -1;
+	if (r == 1) {
+		snprintf(why, why_cap, "package is signed by key %s, which this board does not trust",
+			 id);
+		return D_UNTRUSTED;
+	}
+	if (r == -2) {
+		snprintf(why, why_cap, "package signature or key id is not Ed25519's");
+		return D_PKG;
+	}
+	if (r != 0) {
+		snprintf(why, why_cap, "package signature by key %s does not check", id);
+		return D_SIGNATURE;
+	}
+	return 0;
+}
+
+int dev_plain_check(const struct board_device *d, int type, char *why, size_t why_cap)
+{
+	const struct dev_crypto *c = d->id.crypto;
+
+	if (c && type > 0 && type < FT_COUNT && (c->signed_only & 1u << type)) {
+		snprintf(why, why_cap, "%s takes only signed packages, not a plain file",
+			 proto_type_name(type));
+		return D_UNSIGNED;
+	}
+	return 0;
+}
+
 int dev_package_check(const struct board_device *d, int type, const uint8_t *hdr, size_t hdr_len,
 		      struct pkg_header *out, uint32_t *expected, uint32_t *got, char *why,
 		      size_t why_cap)
@@ -400,12 +460,9 @@ int dev_package_check(const struct board_device *d, int type, const uint8_t *hdr
 			 out->hdr_len, hdr_len);
 		return D_PKG;
 	}
-	if (out->flags & PKG_F_ENCRYPTED) {
-		/* its image is ciphertext: staging it would stage what no board
-		 * can run, and this board holds no key to decrypt it */
-		snprintf(why, why_cap, "package is encrypted and this board holds no key to decrypt it");
-		return D_PKG;
-	}
+	r = check_authentic(d, out, hdr, why, why_cap);
+	if (r)
+		return r;
 	if (out->type != type) {
 		snprintf(why, why_cap, "package is for %s, not %s", proto_type_name(out->type),
 			 proto_type_name(type));
@@ -590,6 +647,38 @@ int dev_image_digest(struct board_device *d, int type, enum dev_role role, uint8
 	return 0;
 }
 
+/* An encrypted package's image, read back from the store, decrypted and
+ * checked against its tag and plaintext digest: 0, -EACCES (it fails
+ * either), -EPROTO (no header to check it with), or -errno. */
+static int check_plaintext(struct board_device *d, uint32_t id)
+{
+	static uint8_t buf[CHECK_CHUNK];
+	const struct dev_crypto *c = d->id.crypto;
+	const struct pkg_header *h = &d->dl_hdr;
+	const uint8_t *raw = d->dl_hdr_raw;
+	uint64_t off = h->hdr_len, end = off + h->image_size;
+	int r;
+
+	if (!c || !c->decrypt_begin || d->dl_hdr_len != h->hdr_len)
+		return -EPROTO;
+	if (c->decrypt_begin(c->ctx, h, raw) < 0)
+		return -EIO;
+	for (r = 0; r == 0 && off < end; off += CHECK_CHUNK) {
+		size_t n = end - off < CHECK_CHUNK ? (size_t)(end - off) : CHECK_CHUNK;
+
+		r = d->st->img_read(d->st->ctx, id, off, buf, n);
+		if (r == 0 && c->decrypt_update(c->ctx, buf, n) < 0)
+			r = -EIO;
+	}
+	/* end is always called: it frees what begin took */
+	switch (c->decrypt_end(c->ctx, h, raw)) {
+	case 0: return r;
+	case 1:
+	case 2: return r ? r : -EACCES;
+	default: return r ? r : -EIO;
+	}
+}
+
 int dev_download_commit(struct board_device *d, const uint8_t host[6], uint32_t *got)
 {
 	struct dev_slot *s;
@@ -626,6 +715,8 @@ int dev_download_commit(struct board_device *d, const uint8_t host[6], uint32_t 
 					      im.sha256);
 		if (r == 0 && memcmp(im.sha256, d->dl_hdr.sha256, 32))
 			r = -EPROTO;
+		if (r == 0 && (d->dl_hdr.flags & PKG_F_ENCRYPTED))
+			r = check_plaintext(d, im.id);
 	}
 	if (r < 0) {
 		forget(d, im.id);

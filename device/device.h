@@ -88,9 +88,39 @@ struct dev_log_entry {
 };
 #define DEV_EVENT_WIRE 46u /* bytes of an entry in T_EVENT */
 
+/*
+ * The cryptography of signed and encrypted packages (PACKAGE.md §5), as a
+ * port provides it (the reference board: OpenSSL's EVP, in cmd/). The
+ * device decides what is refused and when; these calls only check. A
+ * board without them (NULL) checks no signature and refuses an encrypted
+ * package.
+ */
+struct dev_crypto {
+	void *ctx;
+	/* The board trusts keys: every package must be signed by one of them. */
+	int trusts_keys;
+	/* Bit t set: a file of type t must come as a signed package (never a
+	 * plain file). */
+	unsigned signed_only;
+	/** The signature of a parsed header (hdr: its bytes) against the
+	 *  trusted keys: 0 valid, 1 no trusted key has its key id, -1 it does
+	 *  not check, -2 its key id or signature is not of the board's
+	 *  algorithm. NULL with trusts_keys 0. */
+	int (*verify)(void *ctx, const struct pkg_header *h, const uint8_t *hdr);
+	/** Decrypt an encrypted package's image, given in order in pieces by
+	 *  update, and check it: end returns 0 (tag and PLAIN_SHA256 check),
+	 *  1 (the tag fails), 2 (the plaintext's digest differs) or -1 (the
+	 *  crypto failed). The plaintext goes nowhere: the board keeps the
+	 *  package as received. NULL: the board holds no key. */
+	int (*decrypt_begin)(void *ctx, const struct pkg_header *h, const uint8_t *hdr);
+	int (*decrypt_update)(void *ctx, const uint8_t *in, size_t n);
+	int (*decrypt_end)(void *ctx, const struct pkg_header *h, const uint8_t *hdr);
+};
+
 struct dev_identity {
 	const char *vendor, *model, *serial;
-	int allow_downgrade; /* accept a package that is not newer */
+	int allow_downgrade;	       /* accept a package that is not newer */
+	const struct dev_crypto *crypto; /* signed and encrypted packages; NULL = none (lent) */
 };
 
 /* Bytes of the received-frames bitmap a checkpoint keeps: downloads of up
@@ -156,13 +186,19 @@ void dev_log_wire(const struct dev_log_entry *e, uint8_t out[DEV_EVENT_WIRE]);
 
 /**
  * May a package with this header (hdr_len bytes at hdr) be downloaded for
- * slot type? 0, or a refusal: the detail (D_PKG for a malformed header,
- * D_POLICY_VENDOR, D_NOT_TARGET, D_NOT_NEWER) with *expected and *got for
- * the ERROR, and the reason in why. Nothing is changed.
+ * slot type? 0, or a refusal: the detail with *expected and *got for the
+ * ERROR, and the reason in why. Nothing is changed. In order: D_PKG (a
+ * malformed header), D_NO_KEY (encrypted, and the board holds no key),
+ * D_UNSIGNED, D_UNTRUSTED, D_SIGNATURE (when the board trusts keys), then,
+ * on fields now authenticated, D_POLICY, D_NOT_TARGET, D_NOT_NEWER.
  */
 int dev_package_check(const struct board_device *d, int type, const uint8_t *hdr, size_t hdr_len,
 		      struct pkg_header *out, uint32_t *expected, uint32_t *got, char *why,
 		      size_t why_cap);
+
+/** May a plain file (no package) be downloaded for slot type? 0, or
+ *  D_UNSIGNED with the reason in why. */
+int dev_plain_check(const struct board_device *d, int type, char *why, size_t why_cap);
 
 /**
  * Start receiving size bytes with CRC crc for slot type, in frames of block
@@ -209,7 +245,8 @@ int dev_file_sha256(const struct board_device *d, int type, enum dev_role role, 
  * commit in one record save: a plain file becomes active (the old active
  * previous), a package is staged. Returns 0; -EBADMSG (stored CRC is not the
  * announced one; *got has it); -EPROTO (a package's image does not match its
- * digest); or -errno of the store. The slot is untouched on any failure.
+ * digest); -EACCES (an encrypted package's image fails its GCM tag or its
+ * plaintext digest: see dev_crypto); or -errno of the store. The slot is untouched on any failure.
  * The download is closed either way. host is logged.
  */
 int dev_download_commit(struct board_device *d, const uint8_t host[6], uint32_t *got);

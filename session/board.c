@@ -193,7 +193,8 @@ int sess_board_init(struct sess_board *b, const struct sess_board_config *cfg)
 			&(struct dev_identity){.vendor = b->cfg.vendor,
 					       .model = b->cfg.model,
 					       .serial = b->cfg.serial,
-					       .allow_downgrade = cfg->allow_downgrade});
+					       .allow_downgrade = cfg->allow_downgrade,
+					       .crypto = cfg->crypto});
 }
 
 void sess_board_dispose(struct sess_board *b)
@@ -311,6 +312,14 @@ static void on_download(struct sess_board *b, const struct frame *f, uint64_t no
 
 static void finish_download(struct sess_board *b);
 
+/* A package that is malformed or not what its signer or key made is a
+ * file that failed its check (notice FILE_CRC); policy refusals are not. */
+static int refused_as_crc(int detail)
+{
+	return detail == D_PKG || detail == D_SIGNATURE || detail == D_UNTRUSTED ||
+	       detail == D_UNSIGNED || detail == D_TAG || detail == D_NO_KEY;
+}
+
 /* The package header FILE_INFO carries (T_PKG_HDR pieces), checked against
  * the board's policy: 1 and *hdr for a package, 0 for a plain file, -1 when
  * refused (ERROR sent, session over). */
@@ -332,16 +341,22 @@ static int package_header(struct sess_board *b, const struct frame *f, struct pk
 		len += l;
 	}
 	b->pkg_hdr_len = len;
-	if (!len)
-		return 0;
+	if (!len) {
+		detail = dev_plain_check(&b->dev, b->type, why, sizeof(why));
+		if (!detail)
+			return 0;
+		dev_log(&b->dev, EV_REFUSED, b->type, 0, detail, b->host, NULL, NULL);
+		refuse(b, NOTICE_FILE_CRC, detail, 0, 0, "%s", why);
+		return -1;
+	}
 	detail = dev_package_check(&b->dev, b->type, b->pkg_hdr, len, hdr, &expected, &got, why,
 				   sizeof(why));
 	if (!detail)
 		return 1;
 	dev_log(&b->dev, EV_REFUSED, b->type, 0, detail, b->host, NULL,
 		detail == D_PKG ? NULL : &hdr->version);
-	refuse(b, detail == D_PKG ? NOTICE_FILE_CRC : NOTICE_NONE, detail, expected, got, "%s",
-	       why);
+	refuse(b, refused_as_crc(detail) ? NOTICE_FILE_CRC : NOTICE_NONE, detail, expected, got,
+	       "%s", why);
 	return -1;
 }
 
@@ -462,6 +477,13 @@ int board_commit_download(struct sess_board *b, uint32_t *crc)
 	if (r == -EPROTO) {
 		refuse(b, NOTICE_FILE_CRC, D_PKG, 0, 0,
 		       "the package's image does not match its digest; nothing staged");
+		return -1;
+	}
+	if (r == -EACCES) {
+		dev_log(&b->dev, EV_REFUSED, b->type, 0, D_TAG, b->host, NULL,
+			&b->dev.dl_hdr.version);
+		refuse(b, NOTICE_FILE_CRC, D_TAG, 0, 0,
+		       "the decrypted image fails its tag or its digest; nothing staged");
 		return -1;
 	}
 	if (r == -EBADMSG) {

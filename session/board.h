@@ -19,6 +19,7 @@ struct sess_board_config {
 	const char *vendor, *model, *serial; /* identity in CONNECT_ACK; NULL = "" */
 	const struct devstore *store;	     /* lent for the machine's life */
 	int allow_downgrade;		     /* accept a package that is not newer */
+	const struct dev_crypto *crypto;     /* signed, encrypted packages; NULL = none (lent) */
 	unsigned window;		     /* frames the board takes ahead; 0 = 1024 */
 	unsigned max_block;		     /* 0 = as the MTU allows */
 	uint64_t max_file;		     /* 0 = 4 GiB */

@@ -413,7 +413,7 @@ static struct rig *rig_open(const struct opts *o)
 	fill(r->prev, PREV_SIZE, o->seed + 1000);
 	if (!o->no_prev) {
 		struct board_device *d = calloc(1, sizeof(*d));
-		struct dev_identity id = {"acme", "unit", "0001", 0};
+		struct dev_identity id = {"acme", "unit", "0001", 0, NULL};
 		uint32_t got;
 
 		CU_ASSERT_FATAL(d && dev_open(d, &r->st, &id) == 0);
