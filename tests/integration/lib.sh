@@ -159,11 +159,11 @@ it_on_signal() {
 it_private_mounts() {
 	[ -n "${IT_PRIVATE_MNT:-}" ] && return 0
 	if [ "$(id -u)" != 0 ]; then
-		it_log "SKIP: needs root (mount namespace)"
+		it_log "SKIPPED: needs root (mount namespace)"
 		exit $IT_SKIP
 	fi
 	if ! command -v unshare >/dev/null || ! unshare -m --propagation private true 2>/dev/null; then
-		it_log "SKIP: cannot make a private mount namespace"
+		it_log "SKIPPED: cannot make a private mount namespace"
 		exit $IT_SKIP
 	fi
 	IT_PRIVATE_MNT=1 exec unshare -m --propagation private "$BASH" "$0" "$@"
@@ -194,11 +194,11 @@ it_init() {
 		exit 1
 	fi
 	if [ "$(id -u)" != 0 ]; then
-		it_log "SKIP: needs root (network namespaces)"
+		it_log "SKIPPED: needs root (network namespaces)"
 		exit $IT_SKIP
 	fi
 	if ! command -v ip >/dev/null || ! ip netns list >/dev/null 2>&1; then
-		it_log "SKIP: ip netns is not available"
+		it_log "SKIPPED: ip netns is not available"
 		exit $IT_SKIP
 	fi
 	IT_PYTHON=$(command -v python3 || true)
@@ -216,7 +216,7 @@ it_net_up() {
 	IT_NS_B=ethdl-b-$sfx
 	if ! ip netns add "$IT_NS_H"; then
 		IT_NS_H=
-		it_log "SKIP: cannot create a network namespace"
+		it_log "SKIPPED: cannot create a network namespace"
 		exit $IT_SKIP
 	fi
 	ip netns add "$IT_NS_B" || { IT_NS_B=; exit 1; }

@@ -94,7 +94,7 @@ br_exit() {
 br_init() {
 	it_init "$1"
 	if ! command -v nft >/dev/null && ! PATH=$PATH:/usr/sbin:/sbin command -v nft >/dev/null; then
-		it_log "SKIP: needs nft (nftables)"
+		it_log "SKIPPED: needs nft (nftables)"
 		exit $IT_SKIP
 	fi
 	trap br_exit EXIT
@@ -113,7 +113,7 @@ br_net_up() {
 	BR_NS_H=ethdl-bh-$BR_SFX
 	if ! ip netns add "$BR_NS"; then
 		BR_NS=
-		it_log "SKIP: cannot create a network namespace"
+		it_log "SKIPPED: cannot create a network namespace"
 		exit $IT_SKIP
 	fi
 	ip netns add "$BR_NS_H" || { BR_NS_H=; exit 1; }

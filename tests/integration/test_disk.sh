@@ -28,7 +28,7 @@ B=$IT_MAC_B
 PAGE=$(getconf PAGESIZE)
 
 if ! it_tmpfs "$S" $((2 << 20)); then
-	it_log "SKIP: cannot mount a tmpfs"
+	it_log "SKIPPED: cannot mount a tmpfs"
 	exit $IT_SKIP
 fi
 

@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib_bridge.sh"
 
 br_init "$1"
-[ -n "$IT_PYTHON" ] || { it_log "SKIP: needs python3"; exit $IT_SKIP; }
+[ -n "$IT_PYTHON" ] || { it_log "SKIPPED: needs python3"; exit $IT_SKIP; }
 br_net_up 8
 W=$IT_WORK
 IF=$BR_IF_H
