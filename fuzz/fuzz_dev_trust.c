@@ -89,9 +89,10 @@ static int genuine(const uint8_t *buf, size_t size, int trusts, int has_aes)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct board_device d;
+	static struct devstore st;
+	static int open;
 	struct dev_identity id = {"V", "M", "S1", 0, NULL};
 	struct dev_trust t;
-	struct devstore st;
 	struct pkg_header h;
 	uint32_t e, g, got;
 	char why[160];
@@ -110,9 +111,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dev_trust_set_aes(&t, aes_key);
 	if (mode & 4 && mode & 1)
 		dev_trust_signed_only(&t, FT_CONFIG);
-	id.crypto = dev_trust_ops(&t);
-	FUZZ_CHECK(mem_devstore_open(&st) == 0);
-	FUZZ_CHECK(dev_open(&d, &st, &id) == 0);
+	/* one store and device for as long as nothing is staged (opening
+	 * them is most of the cost); the board's keys change per input */
+	if (!open) {
+		FUZZ_CHECK(mem_devstore_open(&st) == 0);
+		FUZZ_CHECK(dev_open(&d, &st, &id) == 0);
+		open = 1;
+	}
+	d.id.crypto = dev_trust_ops(&t);
 
 	staged = 0;
 	detail = size >= PKG_FIXED_LEN && !memcmp(pkg, PKG_MAGIC, PKG_MAGIC_LEN)
@@ -150,8 +156,12 @@ out:
 		FUZZ_CHECK(!dev_image(&d, FT_CONFIG, DEV_STAGED));
 		FUZZ_CHECK(st.img_list(st.ctx, ids, 4) == 0);
 	}
-	dev_close(&d);
-	mem_devstore_close(&st);
+	d.id.crypto = NULL;
+	if (staged) {
+		dev_close(&d);
+		mem_devstore_close(&st);
+		open = 0;
+	}
 	dev_trust_dispose(&t);
 	return 0;
 }
