@@ -44,6 +44,26 @@ uint32_t board_caps(const struct sess_board *b);
  *  session: INFO, LOG_QUERY, ACT_QUERY, ACTIVATE, ROLLBACK. */
 void board_device_command(struct sess_board *b, const struct frame *f, uint64_t now);
 
+/** INFO_ACK's TLVs without the clock and the images (what an
+ *  authenticating board tells a stranger: discovery). */
+size_t board_identity_only(struct sess_board *b, uint8_t *d, size_t cap);
+
+/* ---- board_auth.c (§9), called by board.c ---- */
+
+/** A CONNECT was taken: forget the last session's authentication, draw a
+ *  fresh nonce and put T_NONCE in w. 0, or -1 when there is no randomness. */
+int board_auth_connect(struct sess_board *b, struct tlv_writer *w);
+/** A frame of the session from its host (cfg.auth set): AUTH is handled
+ *  here; before AUTH succeeded any other command is refused (D_AUTH);
+ *  after, a control frame must pass its FMAC and counter. 1 when board.c
+ *  is to dispatch f, 0 when it was handled or dropped. */
+int board_auth_filter(struct sess_board *b, const struct frame *f, uint64_t now);
+/** sess_encode, sealed when the frame belongs to the authenticated
+ *  session (the last one, once it ended) and goes to its host. */
+int board_auth_encode(struct sess_board *b, uint8_t *buf, size_t cap, const uint8_t dst[6],
+		      uint32_t session, uint32_t seq, uint8_t code, uint8_t flags,
+		      const uint8_t *data, size_t len);
+
 /* ---- board_group.c, called by board.c ---- */
 
 /** At init: seed the PRNG. */
