@@ -26,6 +26,8 @@ static void show_usage(FILE *f)
 		"      --ethertype HEX    EtherType, 0600 to ffff (default 88b5)\n"
 		"      --capture FILE     write every frame sent and received to a pcap file\n"
 		"      --allow-downgrade  accept a package that is not newer than the active one\n"
+		"      --auth-key KEYFILE take only sessions authenticated with the key in\n"
+		"                         KEYFILE (64 hex digits); no group download then\n"
 		"      --health-cmd CMD   run CMD (sh -c, the new image's path as $1) after an\n"
 		"                         activation; exit 0 is healthy, else it is rolled back\n"
 		"      --health-timeout S how long the health check may run, 0.1 to 3600\n"
@@ -57,6 +59,7 @@ enum {
 	O_HEALTH_CMD,
 	O_HEALTH_TIMEOUT,
 	O_FAIL_HEALTH,
+	O_AUTH_KEY,
 	O_VENDOR = 256,
 	O_MODEL,
 	O_SERIAL,
@@ -115,6 +118,7 @@ static const struct option long_opts[] = {
 	{"health-cmd", required_argument, NULL, O_HEALTH_CMD},
 	{"health-timeout", required_argument, NULL, O_HEALTH_TIMEOUT},
 	{"fail-health", no_argument, NULL, O_FAIL_HEALTH},
+	{"auth-key", required_argument, NULL, O_AUTH_KEY},
 	{"verbose", no_argument, NULL, 'v'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"version", no_argument, NULL, O_VERSION},
@@ -194,6 +198,9 @@ static int take(struct board_opts *o, int c, const char *arg, char **argv)
 		return opt_real("--health-timeout", arg, 0.1, 3600, 0, "seconds",
 				&o->health_timeout);
 	case O_FAIL_HEALTH: o->fail_health = 1; return 0;
+	case O_AUTH_KEY:
+		cfg->auth = &o->auth;
+		return auth_key_load("--auth-key", arg, &o->auth);
 	case 'v': o->quiet = 0; return 0;
 	case 'q': o->quiet = 1; return 0;
 	default: return opt_rejected(c, argv, long_opts);
