@@ -535,6 +535,12 @@ static void on_file_data(struct sess_board *b, const struct frame *f, uint64_t n
 	struct xfer_fault why;
 	int r = xrecv_data(rx, f, &why);
 
+	if (r < 0 && b->auth.on && !why.err) {
+		/* data frames are not sealed: one that does not fit may be a
+		 * stranger's, and must not end an authenticated session (§9) */
+		blog(b, "dropped FILE_DATA %u: %s", f->seq, why.text);
+		return;
+	}
 	if (r < 0) {
 		refuse(b, why.notice, why.detail, why.expected, why.got, "%s", why.text);
 		return;

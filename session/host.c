@@ -452,6 +452,11 @@ static void on_readback_data(struct sess_host *h, const struct frame *f, uint64_
 	struct xfer_fault why;
 	int r = xrecv_data(&h->rx_data, f, &why);
 
+	if (r < 0 && h->auth.on && !why.err) {
+		/* not sealed: perhaps a stranger's; it must not end the session (§9) */
+		hlog(h, "dropped READBACK_DATA %u: %s", f->seq, why.text);
+		return;
+	}
 	if (r < 0) {
 		if (why.err)
 			local_fail(h, now, why.err, "read-back output");

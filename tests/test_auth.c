@@ -798,6 +798,80 @@ static void test_spoofed_to_host(void)
 	rig_free(r);
 }
 
+/* A data frame that does not fit (a sequence beyond the file, a wrong
+ * length) is not a reason to end an authenticated session: dropped. */
+static int bad_data_at_data(struct rig *r)
+{
+	uint8_t d[1000];
+	uint8_t buf[FRAME_BUF_MAX];
+	struct frame f = {.version = 1, .session = SID, .code = FC_FILE_DATA, .data = d};
+	int n;
+
+	if (!in_data(r) || r->b.auth.dropped || r->from_board[FC_ERROR].count)
+		return 0;
+	memset(d, 0xee, sizeof(d));
+	memcpy(f.dst, MAC_B, 6);
+	memcpy(f.src, MAC_H, 6);
+	f.seq = 0x00ffffff; /* beyond the 200 frames */
+	f.len = sizeof(d);
+	n = frame_encode(buf, sizeof(buf), &f, FRAME_ETHERTYPE_DEFAULT);
+	inject_raw(r, buf, (size_t)n);
+	f.seq = 200; /* the last frame, with a wrong length */
+	f.len = 10;
+	n = frame_encode(buf, sizeof(buf), &f, FRAME_ETHERTYPE_DEFAULT);
+	inject_raw(r, buf, (size_t)n);
+	deliver(r);
+	CU_ASSERT_EQUAL(r->b.state, B_DL_DATA);
+	r->b.auth.dropped = 1; /* (only to run once) */
+	return 0;
+}
+
+static void test_data_that_does_not_fit(void)
+{
+	struct rig *r = rig_new(&key_a, &key_a, SESS_DOWNLOAD);
+
+	run(r, bad_data_at_data);
+	CU_ASSERT_EQUAL(r->from_board[FC_ERROR].count, 0);
+	CU_ASSERT_EQUAL(exit_code(r), 0);
+	CU_ASSERT(active(r) && active(r)->size == FSIZE);
+	rig_free(r);
+}
+
+/* A forged data frame that fits (a block not received yet) is stored, and
+ * the file CRC of what the board stored catches it: FILE_CRC, the old file
+ * kept. A failure, never a wrong verdict. */
+static int forged_block_at_data(struct rig *r)
+{
+	uint8_t d[1000];
+	uint8_t buf[FRAME_BUF_MAX];
+	struct frame f = {.version = 1, .session = SID, .code = FC_FILE_DATA, .data = d};
+	int n;
+
+	if (!in_data(r) || r->b.auth.dropped)
+		return 0;
+	memset(d, 0xee, sizeof(d));
+	memcpy(f.dst, MAC_B, 6);
+	memcpy(f.src, MAC_H, 6);
+	f.seq = 190;
+	f.len = sizeof(d);
+	n = frame_encode(buf, sizeof(buf), &f, FRAME_ETHERTYPE_DEFAULT);
+	inject_raw(r, buf, (size_t)n);
+	deliver(r);
+	r->b.auth.dropped = 1;
+	return 0;
+}
+
+static void test_forged_block_fails_safe(void)
+{
+	struct rig *r = rig_new(&key_a, &key_a, SESS_DOWNLOAD);
+
+	run(r, forged_block_at_data);
+	CU_ASSERT_EQUAL(exit_code(r), 13);
+	CU_ASSERT_EQUAL(sess_host_result(&r->h)->notice, NOTICE_FILE_CRC);
+	CU_ASSERT_PTR_NULL(active(r)); /* nothing was taken */
+	rig_free(r);
+}
+
 /* ---- discovery and the group ---- */
 
 static void test_discovery_and_group(void)
@@ -981,6 +1055,8 @@ static CU_TestInfo tests[] = {
 	{"replay dropped, retransmission answered", test_replay_and_retransmission},
 	{"tampered byte dropped", test_tamper_every_byte},
 	{"spoofed frames to the host dropped", test_spoofed_to_host},
+	{"data frame that does not fit dropped", test_data_that_does_not_fit},
+	{"forged block: FILE_CRC, nothing taken", test_forged_block_fails_safe},
 	{"discovery identity only, no group", test_discovery_and_group},
 	CU_TEST_INFO_NULL,
 };
