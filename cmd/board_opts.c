@@ -198,9 +198,7 @@ static int take(struct board_opts *o, int c, const char *arg, char **argv)
 		return opt_real("--health-timeout", arg, 0.1, 3600, 0, "seconds",
 				&o->health_timeout);
 	case O_FAIL_HEALTH: o->fail_health = 1; return 0;
-	case O_AUTH_KEY:
-		cfg->auth = &o->auth;
-		return auth_key_load("--auth-key", arg, &o->auth);
+	case O_AUTH_KEY: cfg->auth = &o->auth; return auth_key_load("--auth-key", arg, &o->auth);
 	case 'v': o->quiet = 0; return 0;
 	case 'q': o->quiet = 1; return 0;
 	default: return opt_rejected(c, argv, long_opts);

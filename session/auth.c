@@ -21,8 +21,8 @@ static void ctx_bytes(const struct sess_auth_ctx *c, uint8_t out[CTX_LEN])
 	put_be32(out + 44, c->session);
 }
 
-static int labelled(const struct sess_auth_key *k, const char *label,
-		    const struct sess_auth_ctx *c, uint8_t out[32])
+static int labelled(const struct sess_auth_key *k, const char *label, const struct sess_auth_ctx *c,
+		    uint8_t out[32])
 {
 	uint8_t cb[CTX_LEN];
 	const uint8_t *part[2] = {(const uint8_t *)label, cb};
@@ -32,7 +32,7 @@ static int labelled(const struct sess_auth_key *k, const char *label,
 		return -1;
 	ctx_bytes(c, cb);
 	return k->ops->hmac_sha256(k->ops->ctx, k->key, SESS_AUTH_KEY_LEN, part, len, 2, out) ? -1
-												: 0;
+											      : 0;
 }
 
 int sess_auth_proof(const struct sess_auth_key *k, int board, const struct sess_auth_ctx *c,
@@ -109,9 +109,9 @@ static int fmac(const struct sess_auth *a, const struct frame *f, uint16_t ether
 	return 0;
 }
 
-int sess_auth_encode(struct sess_auth *a, const struct nic *nic, uint16_t ethertype,
-		     uint8_t *buf, size_t cap, const uint8_t dst[6], uint32_t session, uint32_t seq,
-		     uint8_t code, uint8_t flags, const uint8_t *data, size_t len)
+int sess_auth_encode(struct sess_auth *a, const struct nic *nic, uint16_t ethertype, uint8_t *buf,
+		     size_t cap, const uint8_t dst[6], uint32_t session, uint32_t seq, uint8_t code,
+		     uint8_t flags, const uint8_t *data, size_t len)
 {
 	struct frame f = {
 		.version = FRAME_VERSION,

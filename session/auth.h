@@ -95,9 +95,9 @@ int sess_auth_sealed_code(int code);
  * frame's length or a negative frame error (-FRAME_E_NOSPACE also when
  * the HMAC failed).
  */
-int sess_auth_encode(struct sess_auth *a, const struct nic *nic, uint16_t ethertype,
-		     uint8_t *buf, size_t cap, const uint8_t dst[6], uint32_t session, uint32_t seq,
-		     uint8_t code, uint8_t flags, const uint8_t *data, size_t len);
+int sess_auth_encode(struct sess_auth *a, const struct nic *nic, uint16_t ethertype, uint8_t *buf,
+		     size_t cap, const uint8_t dst[6], uint32_t session, uint32_t seq, uint8_t code,
+		     uint8_t flags, const uint8_t *data, size_t len);
 
 /** What sess_auth_check found. */
 enum sess_auth_verdict {

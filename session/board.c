@@ -684,7 +684,8 @@ size_t board_identity_only(struct sess_board *b, uint8_t *d, size_t cap)
 	tlv_put_str(&w, T_MODEL, b->cfg.model);
 	tlv_put_str(&w, T_SERIAL, b->cfg.serial);
 	tlv_put_u32(&w, T_CAPS,
-		    CAP_WINDOW | CAP_RESUME | CAP_DEVICE | (board_caps(b) & (CAP_GROUP | CAP_AUTH)));
+		    CAP_WINDOW | CAP_RESUME | CAP_DEVICE |
+			    (board_caps(b) & (CAP_GROUP | CAP_AUTH)));
 	return w.len;
 }
 
@@ -948,10 +949,9 @@ void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint
 
 			if (n > 0)
 				nic_send(b->cfg.nic, b->tx, (size_t)n);
-		}
-		else if (b->err_len && f.session == b->err_session &&
-			 memcmp(f.src, b->err_host, 6) == 0 && f.code != FC_ERROR &&
-			 f.code != FC_FILE_DATA && f.code != FC_HOST_STATUS)
+		} else if (b->err_len && f.session == b->err_session &&
+			   memcmp(f.src, b->err_host, 6) == 0 && f.code != FC_ERROR &&
+			   f.code != FC_FILE_DATA && f.code != FC_HOST_STATUS)
 			nic_send(b->cfg.nic, b->err, b->err_len);
 		return;
 	}

@@ -338,7 +338,8 @@ static void on_download_ack(struct sess_host *h, uint64_t now)
 	/* The TLVs are built in the frame buffer: FILE_INFO with a package
 	 * header fills a frame. */
 	tlv_writer_init(&w, h->tx,
-			sess_block_for_mtu(h->cfg.nic->mtu) - (h->cfg.auth ? SESS_AUTH_TRAILER : 0));
+			sess_block_for_mtu(h->cfg.nic->mtu) -
+				(h->cfg.auth ? SESS_AUTH_TRAILER : 0));
 	file_info_tlvs(&h->cfg, h->frames, h->block, &w);
 	host_dev_pkg_tlvs(h, &w);
 	if (w.overflow) {
@@ -674,10 +675,9 @@ static int awaiting_reply(const struct sess_host *h)
 {
 	return h->cmd_len &&
 	       (h->state == H_CONNECT || h->state == H_AUTH || h->state == H_DOWNLOAD ||
-		h->state == H_FILE_INFO ||
-		h->state == H_READBACK || h->state == H_INFO || h->state == H_ACTIVATE ||
-		h->state == H_ROLLBACK || h->state == H_LOG || h->state == H_DISCONNECT ||
-		(h->state == H_WAIT_DONE && h->windowed));
+		h->state == H_FILE_INFO || h->state == H_READBACK || h->state == H_INFO ||
+		h->state == H_ACTIVATE || h->state == H_ROLLBACK || h->state == H_LOG ||
+		h->state == H_DISCONNECT || (h->state == H_WAIT_DONE && h->windowed));
 }
 
 /* A command goes again after timeout/30 (100 ms; less on a fast link, see

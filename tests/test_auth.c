@@ -432,9 +432,9 @@ static void test_board_without_auth(void)
  * before AUTH is refused with CONNECT_FAILED, D_AUTH. */
 static void test_commands_before_auth(void)
 {
-	static const uint8_t codes[] = {FC_DOWNLOAD, FC_READBACK, FC_INFO,	FC_LOG_QUERY,
-					FC_ACTIVATE, FC_ROLLBACK, FC_ACT_QUERY, FC_FILE_INFO,
-					FC_FILE_DATA};
+	static const uint8_t codes[] = {FC_DOWNLOAD,  FC_READBACK,  FC_INFO,
+					FC_LOG_QUERY, FC_ACTIVATE,  FC_ROLLBACK,
+					FC_ACT_QUERY, FC_FILE_INFO, FC_FILE_DATA};
 	struct rig *r = rig_new(&key_a, NULL, SESS_DOWNLOAD);
 	uint8_t d[16];
 	struct tlv_writer w;
@@ -536,8 +536,7 @@ static void test_wrong_proof_by_hand(void)
 	CU_ASSERT(r->b.auth.on);
 	/* and the board proves itself */
 	CU_ASSERT_EQUAL_FATAL(frame_decode(&f, r->from_board[FC_AUTH_ACK].buf,
-					   r->from_board[FC_AUTH_ACK].len,
-					   FRAME_ETHERTYPE_DEFAULT),
+					   r->from_board[FC_AUTH_ACK].len, FRAME_ETHERTYPE_DEFAULT),
 			      0);
 	{
 		uint8_t want[32];
@@ -1001,8 +1000,8 @@ static void test_layout(void)
 
 	/* a sealed DISCONNECT: data is T_CTR 1 then T_FMAC */
 	CU_ASSERT_EQUAL_FATAL(sess_auth_start(&a, &key_a, &c), 0);
-	n = sess_auth_encode(&a, hn, 0, buf, sizeof(buf), MAC_B, c.session, 0,
-			     FC_DISCONNECT, 0, NULL, 0);
+	n = sess_auth_encode(&a, hn, 0, buf, sizeof(buf), MAC_B, c.session, 0, FC_DISCONNECT, 0,
+			     NULL, 0);
 	CU_ASSERT_FATAL(n > 0);
 	CU_ASSERT_EQUAL_FATAL(frame_decode(&f, buf, (size_t)n, FRAME_ETHERTYPE_DEFAULT), 0);
 	CU_ASSERT_EQUAL_FATAL(f.len, 24);
