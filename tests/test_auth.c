@@ -871,6 +871,38 @@ static void test_forged_block_fails_safe(void)
 	rig_free(r);
 }
 
+/* The host's DISCONNECT again after the session ended (its DISCONNECT_ACK
+ * was lost): the board answers it sealed under the ended session's key, so
+ * the host can take it. An unsealed DISCONNECT of that session gets the
+ * same sealed answer, which moves nothing. */
+static void test_late_disconnect(void)
+{
+	struct rig *r = rig_new(&key_a, &key_a, SESS_DOWNLOAD);
+	struct seen bye;
+	struct frame f;
+	unsigned acks;
+	struct sess_auth host_side;
+
+	run(r, NULL);
+	CU_ASSERT_EQUAL_FATAL(exit_code(r), 0);
+	CU_ASSERT(sess_board_idle(&r->b));
+	bye = r->from_host[FC_DISCONNECT];
+	acks = r->from_board[FC_DISCONNECT_ACK].count;
+	host_side = r->h.auth;
+	r->host_on = 0;
+	inject_raw(r, bye.buf, bye.len);
+	deliver(r);
+	CU_ASSERT_EQUAL_FATAL(r->from_board[FC_DISCONNECT_ACK].count, acks + 1);
+	CU_ASSERT_EQUAL_FATAL(frame_decode(&f, r->from_board[FC_DISCONNECT_ACK].buf,
+					   r->from_board[FC_DISCONNECT_ACK].len,
+					   FRAME_ETHERTYPE_DEFAULT),
+			      0);
+	CU_ASSERT_EQUAL(f.len, SESS_AUTH_TRAILER);
+	CU_ASSERT_EQUAL(sess_auth_check(&host_side, &f, 0, NULL), SESS_AUTH_FRESH);
+	CU_ASSERT(sess_board_idle(&r->b));
+	rig_free(r);
+}
+
 /* ---- discovery and the group ---- */
 
 static void test_discovery_and_group(void)
@@ -1056,6 +1088,7 @@ static CU_TestInfo tests[] = {
 	{"spoofed frames to the host dropped", test_spoofed_to_host},
 	{"data frame that does not fit dropped", test_data_that_does_not_fit},
 	{"forged block: FILE_CRC, nothing taken", test_forged_block_fails_safe},
+	{"late DISCONNECT answered sealed", test_late_disconnect},
 	{"discovery identity only, no group", test_discovery_and_group},
 	CU_TEST_INFO_NULL,
 };
