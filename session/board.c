@@ -219,6 +219,30 @@ static unsigned board_max_block(const struct sess_board *b)
 	return b->cfg.max_block && b->cfg.max_block < m ? b->cfg.max_block : m;
 }
 
+void board_open_session(struct sess_board *b, uint32_t session, const uint8_t host[6],
+			uint64_t caps, uint64_t now)
+{
+	memset(b->replies, 0, sizeof(b->replies));
+	b->session = session;
+	memcpy(b->host, host, 6);
+	b->windowed = !b->cfg.strict && (caps & CAP_WINDOW);
+	b->resumable = b->windowed && (caps & CAP_RESUME);
+	b->state = B_READY;
+	b->last_progress = now;
+	memset(b->dl_role, 0, sizeof(b->dl_role));
+	b->dev.sessions++;
+}
+
+void board_connect_ack_tlvs(struct sess_board *b, struct tlv_writer *w)
+{
+	tlv_put_str(w, T_VENDOR, b->cfg.vendor);
+	tlv_put_str(w, T_MODEL, b->cfg.model);
+	tlv_put_str(w, T_SERIAL, b->cfg.serial);
+	tlv_put_u32(w, T_CAPS, board_caps(b));
+	tlv_put_u16(w, T_BLOCK, (uint16_t)board_max_block(b));
+	tlv_put_u16(w, T_WINDOW, (uint16_t)(b->cfg.window > 65535 ? 65535 : b->cfg.window));
+}
+
 static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now)
 {
 	uint8_t d[512];
@@ -245,15 +269,8 @@ static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now
 		}
 		if (b->auth.on) {
 			/* Anyone can send from the host's MAC: an authenticated
-			 * session is not ended by a CONNECT (§9). */
-			uint8_t e[160];
-			size_t l = sess_error_tlv(
-				e, sizeof(e), NOTICE_CONNECT_FAILED, D_BUSY, b->session, f->session,
-				"an authenticated session of this host runs; it ends at its "
-				"DISCONNECT or after the timer");
-
-			sess_send(b->cfg.nic, b->cfg.ethertype, b->tx, sizeof(b->tx), f->src,
-				  f->session, 0, FC_ERROR, 0, e, l);
+			 * session ends only once the new one authenticates (§9). */
+			board_auth_pending_connect(b, f, now);
 			return;
 		}
 		/* The same host starts over (its program was restarted): the new
@@ -268,24 +285,10 @@ static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now
 			nic_send(b->cfg.nic, b->err, b->err_len);
 		return;
 	}
-	memset(b->replies, 0, sizeof(b->replies));
 	tlv_get_uint(f->data, f->len, T_CAPS, &caps);
-	b->session = f->session;
-	memcpy(b->host, f->src, 6);
-	b->windowed = !b->cfg.strict && (caps & CAP_WINDOW);
-	b->resumable = b->windowed && (caps & CAP_RESUME);
-	b->state = B_READY;
-	b->last_progress = now;
-	memset(b->dl_role, 0, sizeof(b->dl_role));
-	b->dev.sessions++;
-
+	board_open_session(b, f->session, f->src, caps, now);
 	tlv_writer_init(&w, d, sizeof(d));
-	tlv_put_str(&w, T_VENDOR, b->cfg.vendor);
-	tlv_put_str(&w, T_MODEL, b->cfg.model);
-	tlv_put_str(&w, T_SERIAL, b->cfg.serial);
-	tlv_put_u32(&w, T_CAPS, board_caps(b));
-	tlv_put_u16(&w, T_BLOCK, (uint16_t)board_max_block(b));
-	tlv_put_u16(&w, T_WINDOW, (uint16_t)(b->cfg.window > 65535 ? 65535 : b->cfg.window));
+	board_connect_ack_tlvs(b, &w);
 	if (b->cfg.auth && board_auth_connect(b, &w) < 0) {
 		refuse(b, NOTICE_CONNECT_FAILED, D_AUTH, 0, 0, "no random source for the nonce");
 		return;
@@ -937,6 +940,8 @@ void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint
 		on_connect(b, &f, now);
 		return;
 	}
+	if (b->cfg.auth && board_auth_pending_input(b, &f, now))
+		return;
 	if (b->state == B_IDLE || f.session != b->session || memcmp(f.src, b->host, 6) != 0) {
 		/* Not in a session with this host: a goodbye still gets its
 		 * answer, a command or probe of the session an ERROR ended gets

@@ -89,6 +89,17 @@ struct sess_board {
 	 * so that a late DISCONNECT of it is answered sealed */
 	struct sess_auth auth;
 	struct sess_auth_ctx auth_ctx;
+	/* a new session of the host of an authenticated session, waiting for
+	 * its AUTH before it may take over (board_auth.c) */
+	struct {
+		int on;
+		uint32_t session;
+		uint8_t host[6];
+		uint64_t caps, since;
+		struct sess_auth_ctx ctx;
+		uint8_t ack[FRAME_MIN_LEN + 600];
+		size_t ack_len;
+	} auth_pending;
 	uint8_t tx[FRAME_BUF_MAX];
 };
 

@@ -642,9 +642,18 @@ static int spoofed_at_data(struct rig *r)
 	d[6] = T_FMAC;
 	d[7] = 16;
 	inject(r, SID, FC_DISCONNECT, d, SESS_AUTH_TRAILER);
-	/* a CONNECT of the same session, and one of a new session */
+	/* a CONNECT of the same session, and one of a new session: the new one
+	 * gets a CONNECT_ACK, but takes over only with the right proof */
 	inject(r, SID, FC_CONNECT, NULL, 0);
 	inject(r, SID + 7, FC_CONNECT, NULL, 0);
+	deliver(r);
+	CU_ASSERT_EQUAL(r->from_board[FC_CONNECT_ACK].count, 2); /* the first, the new one */
+	memset(d, 0x11, sizeof(d));
+	d[0] = T_HOST_NONCE;
+	d[1] = 16;
+	d[18] = T_AUTH;
+	d[19] = 32;
+	inject(r, SID + 7, FC_AUTH, d, 52);
 	deliver(r);
 	CU_ASSERT_EQUAL(r->b.state, B_DL_DATA);
 	CU_ASSERT_EQUAL(r->b.session, SID);
@@ -661,7 +670,7 @@ static void test_spoofed_frames_dropped(void)
 	CU_ASSERT_EQUAL(exit_code(r), 0); /* downloaded, read back, identical */
 	CU_ASSERT(r->rb_finished);
 	CU_ASSERT(active(r) && active(r)->size == FSIZE);
-	/* the new session's CONNECT was told the board is busy, in its own session */
+	/* the new session's AUTH was refused, in its own session */
 	{
 		struct frame f;
 		uint64_t detail = 0;
@@ -672,8 +681,40 @@ static void test_spoofed_frames_dropped(void)
 				      0);
 		CU_ASSERT_EQUAL(f.session, SID + 7);
 		tlv_get_uint(f.data, f.len, T_DETAIL, &detail);
-		CU_ASSERT_EQUAL(detail, D_BUSY);
+		CU_ASSERT_EQUAL(detail, D_AUTH);
 	}
+	rig_free(r);
+}
+
+/* The host's program dies in mid-download and starts again: its new
+ * session authenticates and takes over at once (the old one is told, its
+ * download kept and resumed). */
+static void test_restarted_host_takes_over(void)
+{
+	struct rig *r = rig_new(&key_a, &key_a, SESS_DOWNLOAD);
+	struct frame f;
+	uint64_t detail = 0;
+
+	run(r, in_data);
+	CU_ASSERT_FATAL(in_data(r));
+	sess_host_dispose(&r->h);
+	r->hc.session_id = SID + 1;
+	CU_ASSERT_EQUAL_FATAL(sess_host_init(&r->h, &r->hc), 0);
+	r->steps = 0;
+	run(r, NULL);
+	CU_ASSERT_EQUAL(exit_code(r), 0);
+	CU_ASSERT(r->rb_finished);
+	CU_ASSERT(r->h.resumed > 0);
+	CU_ASSERT(active(r) && active(r)->size == FSIZE);
+	CU_ASSERT_EQUAL(r->b.session, SID + 1);
+	CU_ASSERT_EQUAL_FATAL(frame_decode(&f, r->from_board[FC_ERROR].buf,
+					   r->from_board[FC_ERROR].len, FRAME_ETHERTYPE_DEFAULT),
+			      0);
+	CU_ASSERT_EQUAL(f.session, SID);
+	tlv_get_uint(f.data, f.len, T_DETAIL, &detail);
+	CU_ASSERT_EQUAL(detail, D_SUPERSEDED);
+	CU_ASSERT_EQUAL(r->from_board[FC_ERROR].count, 1);
+	CU_ASSERT(r->now - T0 < 3 * SEC); /* at once, not after the old session's timer */
 	rig_free(r);
 }
 
@@ -1083,6 +1124,7 @@ static CU_TestInfo tests[] = {
 	{"board with a wrong proof refused by the host", test_board_wrong_proof},
 	{"without auth a spoofed DISCONNECT aborts", test_unauthenticated_is_fragile},
 	{"spoofed control frames dropped", test_spoofed_frames_dropped},
+	{"restarted host takes over once authenticated", test_restarted_host_takes_over},
 	{"replay dropped, retransmission answered", test_replay_and_retransmission},
 	{"tampered byte dropped", test_tamper_every_byte},
 	{"spoofed frames to the host dropped", test_spoofed_to_host},
