@@ -215,6 +215,8 @@ int target_retry(const struct target_opts *o, const struct sess_result *r, int a
 	if (!sess_exit_code(r) || (uint64_t)attempt > o->retries || caught_signal() ||
 	    (n != NOTICE_TIMEOUT && n != NOTICE_CONNECT_FAILED && n != NOTICE_FRAME_CRC))
 		return 0;
+	if (r->detail == D_AUTH)
+		return 0; /* a key that does not fit will not fit next time */
 	fprintf(stderr, PROG ": %s, trying again (%d of %llu)\n", frame_notice_name(n), attempt,
 		(unsigned long long)o->retries);
 	return 1;

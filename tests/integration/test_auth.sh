@@ -74,9 +74,12 @@ ethdl_h activate -i "$IF" -b "$B" >/dev/null 2>"$W/e.err"
 IT_LAST_ERR=$W/e.err assert_rc "activate without the key" 11 $?
 ethdl_h rollback -i "$IF" -b "$B" --auth-key "$W/k2" >/dev/null 2>"$W/e.err"
 IT_LAST_ERR=$W/e.err assert_rc "rollback with a wrong key" 11 $?
+ethdl_h download -i "$IF" -b "$B" --auth-key "$W/k2" --retries 3 "$W/f2" >/dev/null 2>"$W/e.err"
+IT_LAST_ERR=$W/e.err assert_rc "wrong key with --retries 3" 11 $?
+assert_eq "wrong key: not retried" "" "$(grep 'trying again' "$W/e.err")"
 assert_same_file "after the refusals: the board's file is unchanged" "$W/before" "$D/config.bin"
 
-# --- the board's log, read with the key, shows the nine refusals
+# --- the board's log, read with the key, shows the ten refusals
 ethdl_h log -i "$IF" -b "$B" --auth-key "$W/k" --json >"$W/log.out" 2>"$W/log.err"
 IT_LAST_ERR=$W/log.err assert_rc "log with the key" 0 $?
 refusals=$("$IT_PYTHON" -c '
@@ -89,13 +92,31 @@ for l in open(sys.argv[1]):
             n += 1
 print(n)
 ' "$W/log.out" 2>/dev/null)
-assert_eq "log: one refusal (connect failed, not authenticated) per attempt" 9 "$refusals"
+assert_eq "log: one refusal (connect failed, not authenticated) per attempt" 10 "$refusals"
 
 # --- discovery: who the board is, and nothing of what it holds
 ethdl_h discover -i "$IF" --json >"$W/disc.out" 2>"$W/disc.err"
 IT_LAST_ERR=$W/disc.err assert_rc "discover" 0 $?
 assert_match "discover: the board says it authenticates" '"auth"' "$(cat "$W/disc.out")"
 assert_eq "discover: no images shown" "[]" "$(json_get images <"$W/disc.out")"
+
+# --- a restarted host: a second download while one runs takes over once it
+# has authenticated; the first is told it was superseded
+gen_file "$W/big" 8000000 23
+ethdl_h download -i "$IF" -b "$B" --auth-key "$W/k" --rate 10M "$W/big" >/dev/null \
+	2>"$W/first.err" &
+first=$!
+sleep 1
+ethdl_h download -i "$IF" -b "$B" --auth-key "$W/k2" "$W/f2" >/dev/null 2>"$W/e.err"
+IT_LAST_ERR=$W/e.err assert_rc "a second host session with a wrong key: refused" 11 $?
+kill -0 "$first" 2>/dev/null
+assert_rc "the first download still runs" 0 $?
+ethdl_h download -i "$IF" -b "$B" --auth-key "$W/k" "$W/f2" >/dev/null 2>"$W/second.err"
+IT_LAST_ERR=$W/second.err assert_rc "a second host session with the key: takes over" 0 $?
+wait "$first"
+IT_LAST_ERR=$W/first.err assert_rc "the first: superseded" 1 $?
+assert_match "the first: says so" "took over" "$(cat "$W/first.err")"
+assert_same_file "the second file is the board's" "$W/f2" "$D/config.bin"
 
 # --- a host with a key refuses a board that does not authenticate
 board_stop
