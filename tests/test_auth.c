@@ -471,6 +471,35 @@ static void test_commands_before_auth(void)
 	rig_free(r);
 }
 
+/* CONNECT, then no AUTH: the timer ends the session as after any
+ * CONNECT_ACK (ERROR TIMEOUT), and the refusal is logged. */
+static void test_no_auth_times_out(void)
+{
+	struct rig *r = rig_new(&key_a, NULL, SESS_DOWNLOAD);
+	struct frame f;
+	uint64_t notice = 0;
+
+	r->host_on = 0;
+	inject(r, SID, FC_CONNECT, NULL, 0);
+	deliver(r);
+	CU_ASSERT_FALSE(sess_board_idle(&r->b));
+	r->now += PROTO_TIMEOUT_US - 1;
+	sess_board_poll(&r->b, r->now);
+	deliver(r);
+	CU_ASSERT_FALSE(sess_board_idle(&r->b));
+	r->now += 1;
+	sess_board_poll(&r->b, r->now);
+	deliver(r);
+	CU_ASSERT(sess_board_idle(&r->b));
+	CU_ASSERT_EQUAL_FATAL(frame_decode(&f, r->from_board[FC_ERROR].buf,
+					   r->from_board[FC_ERROR].len, FRAME_ETHERTYPE_DEFAULT),
+			      0);
+	tlv_get_uint(f.data, f.len, T_NOTICE, &notice);
+	CU_ASSERT_EQUAL(notice, NOTICE_TIMEOUT);
+	CU_ASSERT_EQUAL(events(r, PROTO_EV_REFUSED, D_AUTH), 1);
+	rig_free(r);
+}
+
 /* AUTH with a proof made with another key: refused, logged. */
 static void test_wrong_proof_by_hand(void)
 {
@@ -1120,6 +1149,7 @@ static CU_TestInfo tests[] = {
 	{"wrong key: refused (11)", test_wrong_key},
 	{"host with key, board without CAP_AUTH", test_board_without_auth},
 	{"commands before AUTH refused", test_commands_before_auth},
+	{"no AUTH: timed out, refusal logged", test_no_auth_times_out},
 	{"wrong proof by hand, then the right one", test_wrong_proof_by_hand},
 	{"board with a wrong proof refused by the host", test_board_wrong_proof},
 	{"without auth a spoofed DISCONNECT aborts", test_unauthenticated_is_fragile},
