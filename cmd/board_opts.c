@@ -32,6 +32,8 @@ static void show_usage(FILE *f)
 		"      --signed-only TYPE this type takes signed packages only, no plain file\n"
 		"                         (config, algorithm, parameter, redundancy; repeatable;\n"
 		"                         needs --trust)\n"
+		"      --auth-key KEYFILE take only sessions authenticated with the key in\n"
+		"                         KEYFILE (64 hex digits); no group download then\n"
 		"      --health-cmd CMD   run CMD (sh -c, the new image's path as $1) after an\n"
 		"                         activation; exit 0 is healthy, else it is rolled back\n"
 		"      --health-timeout S how long the health check may run, 0.1 to 3600\n"
@@ -66,6 +68,7 @@ enum {
 	O_TRUST,
 	O_DECRYPT_KEY,
 	O_SIGNED_ONLY,
+	O_AUTH_KEY,
 	O_VENDOR = 256,
 	O_MODEL,
 	O_SERIAL,
@@ -127,6 +130,7 @@ static const struct option long_opts[] = {
 	{"trust", required_argument, NULL, O_TRUST},
 	{"decrypt-key", required_argument, NULL, O_DECRYPT_KEY},
 	{"signed-only", required_argument, NULL, O_SIGNED_ONLY},
+	{"auth-key", required_argument, NULL, O_AUTH_KEY},
 	{"verbose", no_argument, NULL, 'v'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"version", no_argument, NULL, O_VERSION},
@@ -220,6 +224,7 @@ static int take(struct board_opts *o, int c, const char *arg, char **argv)
 					   arg);
 		o->signed_only |= 1u << r;
 		return 0;
+	case O_AUTH_KEY: cfg->auth = &o->auth; return auth_key_load("--auth-key", arg, &o->auth);
 	case 'v': o->quiet = 0; return 0;
 	case 'q': o->quiet = 1; return 0;
 	default: return opt_rejected(c, argv, long_opts);

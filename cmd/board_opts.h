@@ -25,6 +25,7 @@ struct board_opts {
 	unsigned signed_only;	 /* --signed-only TYPE: bit t */
 	int once;
 	int quiet;
+	struct sess_auth_key auth; /* --auth-key (cfg.auth points here) */
 };
 
 /** Parse argv into o (defaults first). Returns -1 to go on, else the exit

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth_ossl.h"
 #include "common.h"
 #include "frame.h"
 #include "session.h"
@@ -100,4 +101,29 @@ int wait_input(struct nic *n, uint64_t deadline)
 	if (r < 0)
 		return errno == EINTR ? -1 : 1;
 	return r > 0;
+}
+
+int auth_key_load(const char *opt, const char *path, struct sess_auth_key *k)
+{
+	char text[4096];
+	const char *why = NULL;
+	size_t n;
+	FILE *f = fopen(path, "r");
+	int r;
+
+	if (!f)
+		return usage_error("%s: cannot read key file `%s': %s", opt, path, strerror(errno));
+	n = fread(text, 1, sizeof(text), f);
+	r = ferror(f) ? -1 : 0;
+	if (!r && n == sizeof(text))
+		why = "is too long for a key file (it must hold 64 hex digits)";
+	fclose(f);
+	if (r)
+		return usage_error("%s: cannot read key file `%s'", opt, path);
+	if (!why && sess_auth_key_parse(text, n, k->key, &why) == 0) {
+		k->ops = &sess_auth_ossl_ops;
+		return 0;
+	}
+	memset(text, 0, sizeof(text));
+	return usage_error("%s: key file `%s' %s", opt, path, why);
 }

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "auth.h"
 #include "fault.h"
 #include "nic.h"
 #include "opts.h"
@@ -29,6 +30,11 @@ struct nic *open_nic(const char *prog, const struct nic_setup *s);
  *  n cannot carry: the usage error naming the largest that fits
  *  (EXIT_USAGE), else 0. block 0 means "as the MTU allows". */
 int check_block_fits(const char *opt, unsigned block, const struct nic *n);
+
+/** Read the key file path of opt (--auth-key): 64 hex digits, whitespace
+ *  ignored, into k (with the OpenSSL ops). 0, or EXIT_USAGE after saying
+ *  what is wrong with the file. */
+int auth_key_load(const char *opt, const char *path, struct sess_auth_key *k);
 
 /** Wait for input on n up to deadline (mono_us), or a signal. Returns 1 if
  *  input may be waiting, 0 on timeout, -1 if interrupted. */

@@ -50,7 +50,7 @@ static const char help[] =
 	"      --version          print the version\n"
 	"  -h, --help             this text\n";
 
-static const char *const cap_names[] = {"window", "resume", "device", "group"};
+static const char *const cap_names[] = {"window", "resume", "device", "group", "auth"};
 
 int discover_run(struct nic *nic, struct sess_disc *d)
 {

@@ -71,6 +71,8 @@ struct target_opts {
 	int json;
 	const char *capture;
 	int verbose;
+	struct sess_auth_key auth; /* --auth-key */
+	int have_auth;
 };
 
 /* The options every such command takes; a command adds its own after them,
@@ -85,6 +87,7 @@ enum {
 	O_JSON,
 	O_CAPTURE,
 	O_VERSION,
+	O_AUTH_KEY,
 	O_OWN,
 };
 
@@ -100,6 +103,7 @@ enum {
 		{"ethertype", required_argument, NULL, O_ETHERTYPE},                               \
 		{"json", no_argument, NULL, O_JSON},                                               \
 		{"capture", required_argument, NULL, O_CAPTURE},                                   \
+		{"auth-key", required_argument, NULL, O_AUTH_KEY},                                 \
 		{"verbose", no_argument, NULL, 'v'}, {"version", no_argument, NULL, O_VERSION},    \
 	{                                                                                          \
 		"help", no_argument, NULL, 'h'                                                     \

@@ -24,6 +24,8 @@ static const char target_help[] =
 	"      --ethertype HEX    EtherType, 0600 to ffff (default 88b5)\n"
 	"      --json             one JSON object per line instead of prose\n"
 	"      --capture FILE     write every frame sent and received to a pcap file\n"
+	"      --auth-key KEYFILE authenticate the session with the key in KEYFILE (64\n"
+	"                         hex digits); the board must hold the same key\n"
 	"  -v, --verbose          log the exchange to stderr\n"
 	"      --version          print the version\n"
 	"  -h, --help             this text\n";
@@ -73,6 +75,10 @@ int target_parse(const struct command *cmd, const struct target_cmd *tc, int arg
 		case O_ETHERTYPE: r = opt_ethertype("--ethertype", optarg, &o->ethertype); break;
 		case O_JSON: o->json = 1; break;
 		case O_CAPTURE: o->capture = optarg; break;
+		case O_AUTH_KEY:
+			r = auth_key_load("--auth-key", optarg, &o->auth);
+			o->have_auth = 1;
+			break;
 		case 'v': o->verbose = 1; break;
 		case O_VERSION: return show_version();
 		case 'h':
@@ -140,6 +146,7 @@ void target_session_config(const struct target_opts *o, struct nic *nic, int job
 	cfg->strict = o->strict;
 	cfg->session_id = target_session_id();
 	cfg->log = o->verbose ? log_stderr : NULL;
+	cfg->auth = o->have_auth ? &o->auth : NULL;
 }
 
 static void progress(const struct sess_host_stats *st, uint64_t now)
@@ -208,6 +215,8 @@ int target_retry(const struct target_opts *o, const struct sess_result *r, int a
 	if (!sess_exit_code(r) || (uint64_t)attempt > o->retries || caught_signal() ||
 	    (n != NOTICE_TIMEOUT && n != NOTICE_CONNECT_FAILED && n != NOTICE_FRAME_CRC))
 		return 0;
+	if (r->detail == D_AUTH)
+		return 0; /* a key that does not fit will not fit next time */
 	fprintf(stderr, PROG ": %s, trying again (%d of %llu)\n", frame_notice_name(n), attempt,
 		(unsigned long long)o->retries);
 	return 1;

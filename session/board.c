@@ -21,8 +21,14 @@
 static int send_frame(struct sess_board *b, uint8_t code, uint32_t seq, uint8_t flags,
 		      const uint8_t *data, size_t len)
 {
-	return sess_send(b->cfg.nic, b->cfg.ethertype, b->tx, sizeof(b->tx), b->host, b->session,
-			 seq, code, flags, data, len);
+	int n = board_auth_encode(b, b->tx, sizeof(b->tx), b->host, b->session, seq, code, flags,
+				  data, len);
+
+	if (n < 0)
+		return n;
+	if (nic_send(b->cfg.nic, b->tx, (size_t)n) < 0)
+		return -FRAME_E_NOSPACE - 100;
+	return n;
 }
 
 static struct board_reply *find_reply(struct sess_board *b, const struct frame *f)
@@ -52,8 +58,8 @@ static void reply_to(struct sess_board *b, const struct frame *f, int any_data, 
 			r = &b->replies[i];
 	if (!r)
 		r = &b->replies[0];
-	n = sess_encode(b->cfg.nic, b->cfg.ethertype, r->buf, sizeof(r->buf), b->host, b->session,
-			seq, code, 0, data, len);
+	n = board_auth_encode(b, r->buf, sizeof(r->buf), b->host, b->session, seq, code, 0, data,
+			      len);
 	r->cmd = f->code;
 	r->any_data = (uint8_t)any_data;
 	r->data_crc = frame_crc32(0, f->data, f->len);
@@ -84,8 +90,7 @@ static void send_error(struct sess_board *b, const uint8_t dst[6], uint32_t sess
 {
 	uint8_t d[256];
 	size_t l = sess_error_tlv(d, sizeof(d), notice, detail, expected, got, text);
-	int n = sess_encode(b->cfg.nic, b->cfg.ethertype, b->err, sizeof(b->err), dst, session, 0,
-			    FC_ERROR, 0, d, l);
+	int n = board_auth_encode(b, b->err, sizeof(b->err), dst, session, 0, FC_ERROR, 0, d, l);
 
 	b->err_len = n > 0 ? (size_t)n : 0;
 	b->err_session = session;
@@ -135,6 +140,9 @@ static void end_session_keep(struct sess_board *b, const char *why, int keep)
 	}
 	xsend_dispose(&b->tx_data);
 	memset(&b->tx_data, 0, sizeof(b->tx_data));
+	if (b->cfg.auth && !b->auth.on)
+		/* a session that never authenticated: the refusal is recorded */
+		dev_log(&b->dev, EV_REFUSED, 0, NOTICE_CONNECT_FAILED, D_AUTH, b->host, NULL, NULL);
 	blog(b, "session %08x ended: %s", b->session, why);
 	b->ended_session = b->session;
 	memcpy(b->ended_host, b->host, 6);
@@ -212,6 +220,30 @@ static unsigned board_max_block(const struct sess_board *b)
 	return b->cfg.max_block && b->cfg.max_block < m ? b->cfg.max_block : m;
 }
 
+void board_open_session(struct sess_board *b, uint32_t session, const uint8_t host[6],
+			uint64_t caps, uint64_t now)
+{
+	memset(b->replies, 0, sizeof(b->replies));
+	b->session = session;
+	memcpy(b->host, host, 6);
+	b->windowed = !b->cfg.strict && (caps & CAP_WINDOW);
+	b->resumable = b->windowed && (caps & CAP_RESUME);
+	b->state = B_READY;
+	b->last_progress = now;
+	memset(b->dl_role, 0, sizeof(b->dl_role));
+	b->dev.sessions++;
+}
+
+void board_connect_ack_tlvs(struct sess_board *b, struct tlv_writer *w)
+{
+	tlv_put_str(w, T_VENDOR, b->cfg.vendor);
+	tlv_put_str(w, T_MODEL, b->cfg.model);
+	tlv_put_str(w, T_SERIAL, b->cfg.serial);
+	tlv_put_u32(w, T_CAPS, board_caps(b));
+	tlv_put_u16(w, T_BLOCK, (uint16_t)board_max_block(b));
+	tlv_put_u16(w, T_WINDOW, (uint16_t)(b->cfg.window > 65535 ? 65535 : b->cfg.window));
+}
+
 static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now)
 {
 	uint8_t d[512];
@@ -236,6 +268,12 @@ static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now
 				nic_send(b->cfg.nic, r->buf, r->len);
 			return;
 		}
+		if (b->auth.on) {
+			/* Anyone can send from the host's MAC: an authenticated
+			 * session ends only once the new one authenticates (§9). */
+			board_auth_pending_connect(b, f, now);
+			return;
+		}
 		/* The same host starts over (its program was restarted): the new
 		 * session takes over. The old one is told so, and a download it
 		 * cut off is kept for resume, never mixed with another file. */
@@ -248,25 +286,16 @@ static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now
 			nic_send(b->cfg.nic, b->err, b->err_len);
 		return;
 	}
-	memset(b->replies, 0, sizeof(b->replies));
 	tlv_get_uint(f->data, f->len, T_CAPS, &caps);
-	b->session = f->session;
-	memcpy(b->host, f->src, 6);
-	b->windowed = !b->cfg.strict && (caps & CAP_WINDOW);
-	b->resumable = b->windowed && (caps & CAP_RESUME);
-	b->state = B_READY;
-	b->last_progress = now;
-	memset(b->dl_role, 0, sizeof(b->dl_role));
-	b->dev.sessions++;
-
+	board_open_session(b, f->session, f->src, caps, now);
 	tlv_writer_init(&w, d, sizeof(d));
-	tlv_put_str(&w, T_VENDOR, b->cfg.vendor);
-	tlv_put_str(&w, T_MODEL, b->cfg.model);
-	tlv_put_str(&w, T_SERIAL, b->cfg.serial);
-	tlv_put_u32(&w, T_CAPS, board_caps(b));
-	tlv_put_u16(&w, T_BLOCK, (uint16_t)board_max_block(b));
-	tlv_put_u16(&w, T_WINDOW, (uint16_t)(b->cfg.window > 65535 ? 65535 : b->cfg.window));
-	for (int t = 1; t < FT_COUNT; t++) {
+	board_connect_ack_tlvs(b, &w);
+	if (b->cfg.auth && board_auth_connect(b, &w) < 0) {
+		refuse(b, NOTICE_CONNECT_FAILED, D_AUTH, 0, 0, "no random source for the nonce");
+		return;
+	}
+	/* an authenticating board tells only who it is before AUTH */
+	for (int t = 1; t < FT_COUNT && !b->cfg.auth; t++) {
 		const struct dev_image *im = dev_image(&b->dev, t, DEV_ACTIVE);
 		uint8_t slot[13];
 
@@ -531,6 +560,12 @@ static void on_file_data(struct sess_board *b, const struct frame *f, uint64_t n
 	struct xfer_fault why;
 	int r = xrecv_data(rx, f, &why);
 
+	if (r < 0 && b->auth.on && !why.err) {
+		/* data frames are not sealed: one that does not fit may be a
+		 * stranger's, and must not end an authenticated session (§9) */
+		blog(b, "dropped FILE_DATA %u: %s", f->seq, why.text);
+		return;
+	}
 	if (r < 0) {
 		refuse(b, why.notice, why.detail, why.expected, why.got, "%s", why.text);
 		return;
@@ -657,12 +692,15 @@ static void put_version(struct tlv_writer *w, uint8_t type, const struct pkg_ver
 
 uint32_t board_caps(const struct sess_board *b)
 {
+	/* an authenticating board takes no group download (§9) */
+	if (b->cfg.auth)
+		return b->cfg.strict ? CAP_AUTH : CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_AUTH;
 	return b->cfg.strict	  ? 0
 	       : b->cfg.no_group ? CAP_WINDOW | CAP_RESUME | CAP_DEVICE
 				 : CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_GROUP;
 }
 
-size_t board_identity(struct sess_board *b, uint8_t *d, size_t cap)
+size_t board_identity_only(struct sess_board *b, uint8_t *d, size_t cap)
 {
 	struct tlv_writer w;
 
@@ -670,7 +708,18 @@ size_t board_identity(struct sess_board *b, uint8_t *d, size_t cap)
 	tlv_put_str(&w, T_VENDOR, b->cfg.vendor);
 	tlv_put_str(&w, T_MODEL, b->cfg.model);
 	tlv_put_str(&w, T_SERIAL, b->cfg.serial);
-	tlv_put_u32(&w, T_CAPS, CAP_WINDOW | CAP_RESUME | CAP_DEVICE | (board_caps(b) & CAP_GROUP));
+	tlv_put_u32(&w, T_CAPS,
+		    CAP_WINDOW | CAP_RESUME | CAP_DEVICE |
+			    (board_caps(b) & (CAP_GROUP | CAP_AUTH)));
+	return w.len;
+}
+
+size_t board_identity(struct sess_board *b, uint8_t *d, size_t cap)
+{
+	struct tlv_writer w;
+
+	tlv_writer_init(&w, d, cap);
+	w.len = board_identity_only(b, d, cap);
 	tlv_put_u64(&w, T_BOARD_TIME, dev_wall_us(&b->dev));
 	for (int t = 1; t < FT_COUNT; t++)
 		for (int r = 0; r < DEV_ROLES; r++) {
@@ -880,7 +929,7 @@ static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 	}
 	/* In the windowed exchange, data, probes and reports that the exchange
 	 * has moved past come late or twice: they are left alone. */
-	if (b->windowed &&
+	if ((b->windowed || b->auth.on) &&
 	    (code == FC_FILE_DATA || code == FC_STATUS_QUERY || code == FC_HOST_STATUS))
 		return;
 	unexpected(b, f,
@@ -913,20 +962,28 @@ void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint
 		on_connect(b, &f, now);
 		return;
 	}
+	if (b->cfg.auth && board_auth_pending_input(b, &f, now))
+		return;
 	if (b->state == B_IDLE || f.session != b->session || memcmp(f.src, b->host, 6) != 0) {
 		/* Not in a session with this host: a goodbye still gets its
 		 * answer, a command or probe of the session an ERROR ended gets
 		 * the ERROR again (not the data still in flight: one ERROR per
 		 * frame would flood), everything else is left alone. */
-		if (f.code == FC_DISCONNECT)
-			sess_send(b->cfg.nic, b->cfg.ethertype, b->tx, sizeof(b->tx), f.src,
-				  f.session, 0, FC_DISCONNECT_ACK, 0, NULL, 0);
-		else if (b->err_len && f.session == b->err_session &&
-			 memcmp(f.src, b->err_host, 6) == 0 && f.code != FC_ERROR &&
-			 f.code != FC_FILE_DATA && f.code != FC_HOST_STATUS)
+		if (f.code == FC_DISCONNECT) {
+			/* (sealed for the last authenticated session) */
+			int n = board_auth_encode(b, b->tx, sizeof(b->tx), f.src, f.session, 0,
+						  FC_DISCONNECT_ACK, 0, NULL, 0);
+
+			if (n > 0)
+				nic_send(b->cfg.nic, b->tx, (size_t)n);
+		} else if (b->err_len && f.session == b->err_session &&
+			   memcmp(f.src, b->err_host, 6) == 0 && f.code != FC_ERROR &&
+			   f.code != FC_FILE_DATA && f.code != FC_HOST_STATUS)
 			nic_send(b->cfg.nic, b->err, b->err_len);
 		return;
 	}
+	if (b->cfg.auth && !board_auth_filter(b, &f, now))
+		return;
 	dispatch(b, &f, now);
 }
 

@@ -8,6 +8,7 @@
 #ifndef ETHDL_BOARD_H
 #define ETHDL_BOARD_H
 
+#include "auth.h"
 #include "board_group.h"
 #include "device.h"
 #include "sess.h"
@@ -26,6 +27,7 @@ struct sess_board_config {
 	int strict;			     /* advertise no extensions */
 	int no_group;			     /* take no part in group downloads: no CAP_GROUP (§8) */
 	uint64_t seed;			     /* the board's PRNG (discovery delays); 0 = a fixed default */
+	const struct sess_auth_key *auth;    /* lent; non-NULL: sessions must authenticate (§9) */
 	sess_log_fn log;
 	void *log_ctx;
 };
@@ -78,12 +80,27 @@ struct sess_board {
 	/* the last ERROR sent, sent again to frames of the session it ended */
 	uint32_t err_session;
 	uint8_t err_host[6];
-	uint8_t err[FRAME_MIN_LEN + 200];
+	uint8_t err[FRAME_MIN_LEN + 200 + SESS_AUTH_TRAILER];
 	size_t err_len;
 	/* the session that ended last: a late CONNECT of it is not a new one */
 	uint32_t ended_session;
 	uint8_t ended_host[6];
 	struct board_group grp; /* discovery and the group download (board_group.c) */
+	/* session authentication (board_auth.c): kept after the session ends,
+	 * so that a late DISCONNECT of it is answered sealed */
+	struct sess_auth auth;
+	struct sess_auth_ctx auth_ctx;
+	/* a new session of the host of an authenticated session, waiting for
+	 * its AUTH before it may take over (board_auth.c) */
+	struct {
+		int on;
+		uint32_t session;
+		uint8_t host[6];
+		uint64_t caps, since;
+		struct sess_auth_ctx ctx;
+		uint8_t ack[FRAME_MIN_LEN + 600];
+		size_t ack_len;
+	} auth_pending;
 	uint8_t tx[FRAME_BUF_MAX];
 };
 

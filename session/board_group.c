@@ -115,7 +115,9 @@ static void discovery_poll(struct sess_board *b, uint64_t now)
 
 		if (!p->used || p->due > now)
 			continue;
-		n = board_identity(b, d, sizeof(d));
+		/* an authenticating board shows a stranger only who it is */
+		n = b->cfg.auth ? board_identity_only(b, d, sizeof(d))
+				: board_identity(b, d, sizeof(d));
 		sess_send(b->cfg.nic, b->cfg.ethertype, b->tx, sizeof(b->tx), p->host, p->probe,
 			  p->seq, FC_DISCOVER_ACK, 0, d, n);
 		g->answered[g->answered_next] = *p;
@@ -645,6 +647,19 @@ int board_group_input(struct sess_board *b, const struct frame *f, uint64_t now)
 	}
 	if (b->cfg.strict || b->cfg.no_group)
 		return 1; /* no CAP_GROUP: none of this is for this board */
+	if (b->cfg.auth) {
+		/* no CAP_GROUP either: a group session is not authenticated (§9) */
+		if (f->code == FC_GROUP_JOIN) {
+			uint8_t e[128];
+			size_t l = sess_error_tlv(e, sizeof(e), NOTICE_CONNECT_FAILED, D_AUTH, 0, 0,
+						  "this board takes only authenticated sessions: "
+						  "no group download");
+
+			sess_send(b->cfg.nic, b->cfg.ethertype, b->tx, sizeof(b->tx), f->src,
+				  f->session, 0, FC_ERROR, 0, e, l);
+		}
+		return 1;
+	}
 	if (f->code == FC_GROUP_JOIN) {
 		on_join(b, f, now);
 		return 1;

@@ -44,6 +44,40 @@ uint32_t board_caps(const struct sess_board *b);
  *  session: INFO, LOG_QUERY, ACT_QUERY, ACTIVATE, ROLLBACK. */
 void board_device_command(struct sess_board *b, const struct frame *f, uint64_t now);
 
+/** A session with host begins (state B_READY; caps: the host's T_CAPS);
+ *  its CONNECT_ACK is the caller's to send. */
+void board_open_session(struct sess_board *b, uint32_t session, const uint8_t host[6],
+			uint64_t caps, uint64_t now);
+/** CONNECT_ACK's TLVs but the nonce and the slots: identity, caps, block, window. */
+void board_connect_ack_tlvs(struct sess_board *b, struct tlv_writer *w);
+/** INFO_ACK's TLVs without the clock and the images (what an
+ *  authenticating board tells a stranger: discovery). */
+size_t board_identity_only(struct sess_board *b, uint8_t *d, size_t cap);
+
+/* ---- board_auth.c (§9), called by board.c ---- */
+
+/** A CONNECT was taken: forget the last session's authentication, draw a
+ *  fresh nonce and put T_NONCE in w. 0, or -1 when there is no randomness. */
+int board_auth_connect(struct sess_board *b, struct tlv_writer *w);
+/** A CONNECT of a new session from the host of an authenticated session:
+ *  CONNECT_ACK with a nonce for it, kept pending; the running session goes
+ *  on until the new one authenticates. */
+void board_auth_pending_connect(struct sess_board *b, const struct frame *f, uint64_t now);
+/** A frame of the pending session (before board.c's session filter): its
+ *  AUTH, checked, takes over from the running session; anything else ends
+ *  the pending one. 1 when handled. */
+int board_auth_pending_input(struct sess_board *b, const struct frame *f, uint64_t now);
+/** A frame of the session from its host (cfg.auth set): AUTH is handled
+ *  here; before AUTH succeeded any other command is refused (D_AUTH);
+ *  after, a control frame must pass its FMAC and counter. 1 when board.c
+ *  is to dispatch f, 0 when it was handled or dropped. */
+int board_auth_filter(struct sess_board *b, const struct frame *f, uint64_t now);
+/** sess_encode, sealed when the frame belongs to the authenticated
+ *  session (the last one, once it ended) and goes to its host. */
+int board_auth_encode(struct sess_board *b, uint8_t *buf, size_t cap, const uint8_t dst[6],
+		      uint32_t session, uint32_t seq, uint8_t code, uint8_t flags,
+		      const uint8_t *data, size_t len);
+
 /* ---- board_group.c, called by board.c ---- */
 
 /** At init: seed the PRNG. */

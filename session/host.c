@@ -13,8 +13,13 @@
 static int send_frame(struct sess_host *h, uint8_t code, uint32_t seq, uint8_t flags,
 		      const uint8_t *data, size_t len)
 {
-	return sess_send(h->cfg.nic, h->cfg.ethertype, h->tx, sizeof(h->tx), h->cfg.board,
-			 h->cfg.session_id, seq, code, flags, data, len);
+	int n = host_auth_encode(h, h->tx, sizeof(h->tx), seq, code, flags, data, len);
+
+	if (n < 0)
+		return n;
+	if (nic_send(h->cfg.nic, h->tx, (size_t)n) < 0)
+		return -FRAME_E_NOSPACE - 100;
+	return n;
 }
 
 /* Keep a command to send again while its reply is awaited; send it now
@@ -23,9 +28,8 @@ static int send_frame(struct sess_host *h, uint8_t code, uint32_t seq, uint8_t f
 void host_keep_cmd(struct sess_host *h, uint8_t code, const uint8_t *data, size_t len,
 		   enum sess_host_state next, int later, uint64_t now)
 {
-	int n = sess_encode(h->cfg.nic, h->cfg.ethertype, h->cmd, sizeof(h->cmd), h->cfg.board,
-			    h->cfg.session_id, 0, code,
-			    code == FC_STATUS_QUERY ? FRAME_FLAG_ACKREQ : 0, data, len);
+	int n = host_auth_encode(h, h->cmd, sizeof(h->cmd), 0, code,
+				 code == FC_STATUS_QUERY ? FRAME_FLAG_ACKREQ : 0, data, len);
 
 	h->cmd_len = n > 0 ? (size_t)n : 0;
 	if (h->cmd_len && !later)
@@ -135,7 +139,9 @@ void sess_host_start(struct sess_host *h, uint64_t now)
 	struct tlv_writer w;
 
 	tlv_writer_init(&w, d, sizeof(d));
-	tlv_put_u32(&w, T_CAPS, h->cfg.strict ? 0 : CAP_WINDOW | CAP_RESUME | CAP_DEVICE);
+	tlv_put_u32(&w, T_CAPS,
+		    (h->cfg.strict ? 0 : CAP_WINDOW | CAP_RESUME | CAP_DEVICE) |
+			    (h->cfg.auth ? CAP_AUTH : 0));
 	tlv_put_u16(&w, T_BLOCK, (uint16_t)sess_block_for_mtu(h->cfg.nic->mtu));
 	tlv_put_u16(&w, T_WINDOW, (uint16_t)(h->cfg.window > 65535 ? 65535 : h->cfg.window));
 	host_send_cmd(h, FC_CONNECT, d, w.len, H_CONNECT, now);
@@ -197,9 +203,6 @@ static void send_readback(struct sess_host *h, uint64_t now)
 
 static void on_connect_ack(struct sess_host *h, const struct frame *f, uint64_t now)
 {
-	uint8_t d[16];
-	struct tlv_writer w;
-
 	parse_identity(h, f);
 	if (!h->cmd_retx)
 		h->rtt_us = now - h->last_cmd_tx ? now - h->last_cmd_tx : 1;
@@ -211,6 +214,16 @@ static void on_connect_ack(struct sess_host *h, const struct frame *f, uint64_t 
 	hlog(h, "connected: vendor '%s' model '%s' serial '%s', %s exchange, %u-byte blocks",
 	     h->board.vendor, h->board.model, h->board.serial, h->windowed ? "windowed" : "strict",
 	     h->block);
+	if (host_auth_connect_ack(h, f, now))
+		return;
+	host_connected(h, now);
+}
+
+void host_connected(struct sess_host *h, uint64_t now)
+{
+	uint8_t d[16];
+	struct tlv_writer w;
+
 	if (h->cfg.job == SESS_READBACK) {
 		send_readback(h, now);
 		return;
@@ -300,6 +313,8 @@ size_t sess_host_pkg_hdr_max(const struct sess_host_config *cfg)
 	tlv_writer_init(&w, d, sizeof(d));
 	file_info_tlvs(cfg, 0, 0, &w);
 	room = sess_block_for_mtu(cfg->nic->mtu);
+	if (cfg->auth) /* T_CTR and T_FMAC (§9) */
+		room = room > SESS_AUTH_TRAILER ? room - SESS_AUTH_TRAILER : 0;
 	if (w.overflow || room <= w.len)
 		return 0;
 	room -= w.len;
@@ -322,7 +337,9 @@ static void on_download_ack(struct sess_host *h, uint64_t now)
 	h->frames = (uint32_t)frames;
 	/* The TLVs are built in the frame buffer: FILE_INFO with a package
 	 * header fills a frame. */
-	tlv_writer_init(&w, h->tx, sess_block_for_mtu(h->cfg.nic->mtu));
+	tlv_writer_init(&w, h->tx,
+			sess_block_for_mtu(h->cfg.nic->mtu) -
+				(h->cfg.auth ? SESS_AUTH_TRAILER : 0));
 	file_info_tlvs(&h->cfg, h->frames, h->block, &w);
 	host_dev_pkg_tlvs(h, &w);
 	if (w.overflow) {
@@ -436,6 +453,11 @@ static void on_readback_data(struct sess_host *h, const struct frame *f, uint64_
 	struct xfer_fault why;
 	int r = xrecv_data(&h->rx_data, f, &why);
 
+	if (r < 0 && h->auth.on && !why.err) {
+		/* not sealed: perhaps a stranger's; it must not end the session (§9) */
+		hlog(h, "dropped READBACK_DATA %u: %s", f->seq, why.text);
+		return;
+	}
 	if (r < 0) {
 		if (why.err)
 			local_fail(h, now, why.err, "read-back output");
@@ -514,6 +536,7 @@ static int expected_code(enum sess_host_state s)
 {
 	switch (s) {
 	case H_CONNECT: return FC_CONNECT_ACK;
+	case H_AUTH: return FC_AUTH_ACK;
 	case H_DOWNLOAD: return FC_DOWNLOAD_ACK;
 	case H_FILE_INFO: return FC_FILE_INFO_ACK;
 	case H_DATA:
@@ -584,6 +607,7 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 		h->seen_codes[(code >> 5) & 7] |= 1u << (code & 31);
 	switch (code) {
 	case FC_CONNECT_ACK: on_connect_ack(h, f, now); break;
+	case FC_AUTH_ACK: host_auth_ack(h, f, now); break;
 	case FC_DOWNLOAD_ACK: on_download_ack(h, now); break;
 	case FC_FILE_INFO_ACK: start_data(h, f, now); break;
 	case FC_DOWNLOAD_DONE: on_download_done(h, f, now); break;
@@ -625,6 +649,8 @@ void sess_host_input(struct sess_host *h, const uint8_t *buf, size_t len, uint64
 	}
 	if (f.session != h->cfg.session_id)
 		return; /* left over from another session */
+	if (!host_auth_filter(h, &f))
+		return;
 	h->frames_rx++;
 	h->crc_errors = 0;
 	dispatch(h, &f, now);
@@ -648,10 +674,10 @@ static void poll_data(struct sess_host *h, uint64_t now)
 static int awaiting_reply(const struct sess_host *h)
 {
 	return h->cmd_len &&
-	       (h->state == H_CONNECT || h->state == H_DOWNLOAD || h->state == H_FILE_INFO ||
-		h->state == H_READBACK || h->state == H_INFO || h->state == H_ACTIVATE ||
-		h->state == H_ROLLBACK || h->state == H_LOG || h->state == H_DISCONNECT ||
-		(h->state == H_WAIT_DONE && h->windowed));
+	       (h->state == H_CONNECT || h->state == H_AUTH || h->state == H_DOWNLOAD ||
+		h->state == H_FILE_INFO || h->state == H_READBACK || h->state == H_INFO ||
+		h->state == H_ACTIVATE || h->state == H_ROLLBACK || h->state == H_LOG ||
+		h->state == H_DISCONNECT || (h->state == H_WAIT_DONE && h->windowed));
 }
 
 /* A command goes again after timeout/30 (100 ms; less on a fast link, see
@@ -704,9 +730,10 @@ void sess_host_poll(struct sess_host *h, uint64_t now)
 		host_fail(h, now, NOTICE_FRAME_CRC, D_FRAME_CRC, 0, h->crc_errors,
 			  "only damaged frames from the board for %.1f s (%u with a bad CRC)",
 			  (double)h->cfg.timeout_us / 1e6, h->crc_errors);
-	else if (h->state == H_CONNECT)
-		host_fail(h, now, NOTICE_CONNECT_FAILED, D_SILENCE, 0, 0,
-			  "no CONNECT_ACK within %.1f s", (double)h->cfg.timeout_us / 1e6);
+	else if (h->state == H_CONNECT || h->state == H_AUTH)
+		host_fail(h, now, NOTICE_CONNECT_FAILED, D_SILENCE, 0, 0, "no %s within %.1f s",
+			  h->state == H_AUTH ? "AUTH_ACK" : "CONNECT_ACK",
+			  (double)h->cfg.timeout_us / 1e6);
 	else
 		host_fail(h, now, NOTICE_TIMEOUT, D_SILENCE, 0, 0,
 			  "nothing from the board for %.1f s while waiting for %s",
@@ -745,6 +772,7 @@ void sess_host_stats(const struct sess_host *h, struct sess_host_stats *st)
 	switch (h->state) {
 	case H_IDLE:
 	case H_CONNECT:
+	case H_AUTH:
 	case H_DOWNLOAD:
 	case H_FILE_INFO: st->phase = SESS_PH_CONNECT; break;
 	case H_DATA:

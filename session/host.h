@@ -13,6 +13,7 @@
 #ifndef ETHDL_HOST_H
 #define ETHDL_HOST_H
 
+#include "auth.h"
 #include "pkg.h"
 #include "sess.h"
 
@@ -152,12 +153,17 @@ struct sess_host_config {
 	uint64_t since;
 	sess_event_fn on_event;
 	void *event_ctx;
+	/* The shared key (lent). Set: the session must authenticate (§9): a
+	 * board without CAP_AUTH is refused (CONNECT_FAILED, D_AUTH). NULL: a
+	 * board with CAP_AUTH is refused the same way. */
+	const struct sess_auth_key *auth;
 };
 
 /** States of the host, in the order they are passed. */
 enum sess_host_state {
 	H_IDLE,
 	H_CONNECT,    /* CONNECT sent, waiting for CONNECT_ACK */
+	H_AUTH,	      /* AUTH sent, waiting for AUTH_ACK (§9) */
 	H_DOWNLOAD,   /* DOWNLOAD sent, waiting for DOWNLOAD_ACK */
 	H_FILE_INFO,  /* FILE_INFO sent, waiting for FILE_INFO_ACK */
 	H_DATA,	      /* sending FILE_DATA */
@@ -224,6 +230,9 @@ struct sess_host {
 	/* statistics */
 	uint64_t frames_rx, frames_bad;
 	uint64_t t_data_start, t_rb_start;
+	/* session authentication (host_auth.c) */
+	struct sess_auth auth;
+	struct sess_auth_ctx auth_ctx;
 	uint8_t tx[FRAME_BUF_MAX];
 };
 

@@ -25,6 +25,25 @@ void host_fail(struct sess_host *h, uint64_t now, int notice, int detail, uint32
 /** The wall clock (µs since 1970) at now. */
 uint64_t host_wall(const struct sess_host *h, uint64_t now);
 
+/** CONNECT_ACK handled and, if it was asked for, AUTH_ACK: start the job. */
+void host_connected(struct sess_host *h, uint64_t now);
+
+/* ---- host_auth.c (§9) ---- */
+
+/** CONNECT_ACK came: 1 when authentication takes over (AUTH sent, or the
+ *  session failed: a key and a board without CAP_AUTH, or the reverse),
+ *  0 when neither side asks for it. */
+int host_auth_connect_ack(struct sess_host *h, const struct frame *f, uint64_t now);
+/** AUTH_ACK in H_AUTH: check the board's proof, derive the session key,
+ *  start the job. */
+void host_auth_ack(struct sess_host *h, const struct frame *f, uint64_t now);
+/** A frame of the session: 1 to handle it, 0 to drop it (an authenticated
+ *  session's control frame without a valid FMAC, or an old one). */
+int host_auth_filter(struct sess_host *h, const struct frame *f);
+/** sess_encode, sealed once the session is authenticated. */
+int host_auth_encode(struct sess_host *h, uint8_t *buf, size_t cap, uint32_t seq, uint8_t code,
+		     uint8_t flags, const uint8_t *data, size_t len);
+
 /* ---- host_device.c ---- */
 
 /** The connection is up: for a device job, 1 after sending its command (or
