@@ -1160,6 +1160,7 @@ enum fb_mode {
 	FB_RB_ZERO_BLOCK = 1u << 19,
 	FB_SILENT_AFTER_ACK = 1u << 20,
 	FB_RB_NEVER_DATA = 1u << 21,
+	FB_UNKNOWN_OTHER = 1u << 22, /* CRC-valid frames of unknown codes, other sessions */
 };
 
 struct fb {
@@ -1321,6 +1322,10 @@ static void fb_input(struct fb *fb, const struct frame *f)
 
 	if (fb->mode & FB_SPAM_OTHER)
 		fb_spam(fb);
+	if (fb->mode & FB_UNKNOWN_OTHER) {
+		fb_send(fb, fb->session + 1, 0, 0xbf, NULL, 0);
+		fb_send(fb, ~fb->session, 3, 0x3f, NULL, 0);
+	}
 	switch (f->code) {
 	case FC_CONNECT:
 		tb_init(&t);
@@ -1565,6 +1570,8 @@ static void test_host_other_session(void)
 	expect_exit(FB_OTHER_SESSION, 11, 1);
 	expect_exit(FB_SPAM_OTHER, 0, 1);
 	expect_exit(FB_SPAM_OTHER | FB_RB_WRONG_BYTE, 15, 1);
+	/* a CRC-valid frame of an unknown code is damaged only in the session */
+	expect_exit(FB_UNKNOWN_OTHER, 0, 1);
 }
 
 static void test_host_board_never_finishes(void)
