@@ -1142,6 +1142,58 @@ static void test_readback_never_acked(void)
 	rig_close(r);
 }
 
+/* ---- a host that talks without moving the exchange on ---- */
+
+/* The attacker plays a host that connects, announces a file and then only
+ * probes (STATUS_QUERY), repeats its FILE_INFO and sends frames of other
+ * sessions, every 100 ms, never any data: none of it is progress, so the
+ * board gives up by its timer, drops the download and the old image stays. */
+static void test_chatter_without_data(void)
+{
+	for (int variant = 0; variant <= 1; variant++) {
+		struct ropts o = {.size = 10};
+		struct rig *r = rig_open(&o);
+		const uint8_t *buf;
+		size_t len;
+		struct tlvbuf t, fi;
+		uint64_t start, notice = 0;
+
+		t_connect(&t);
+		xsend(r, MAC_X, MAC_B, 99, 0, FC_CONNECT, t.d, t.w.len);
+		t_type(&t);
+		xsend(r, MAC_X, MAC_B, 99, 0, FC_DOWNLOAD, t.d, t.w.len);
+		t_file_info(&fi, 100000, (100000 + BLOCK - 1) / BLOCK, 1, BLOCK);
+		xsend(r, MAC_X, MAC_B, 99, 0, FC_FILE_INFO, fi.d, fi.w.len);
+		while (nic_recv(r->bn, &buf, &len) == 1)
+			sess_board_input(&r->b, buf, len, r->now);
+		CU_ASSERT_EQUAL_FATAL(r->b.state, B_DL_DATA);
+		start = r->now;
+		for (unsigned i = 0; i < 200 && !sess_board_idle(&r->b); i++) {
+			r->now += 100000;
+			if (variant == 0)
+				xsend(r, MAC_X, MAC_B, 99, i, FC_STATUS_QUERY, NULL, 0);
+			else
+				xsend(r, MAC_X, MAC_B, 99, 0, FC_FILE_INFO, fi.d, fi.w.len);
+			xsend(r, MAC_X, MAC_B, 98, 1, FC_FILE_DATA, r->data, 10);
+			while (nic_recv(r->bn, &buf, &len) == 1)
+				sess_board_input(&r->b, buf, len, r->now);
+			sess_board_poll(&r->b, r->now);
+			while (nic_recv(r->xn, &buf, &len) == 1) {
+				struct frame f;
+
+				if (frame_decode(&f, buf, len, FRAME_ETHERTYPE_DEFAULT) == 0 &&
+				    f.code == FC_ERROR)
+					tlv_get_uint(f.data, f.len, T_NOTICE, &notice);
+			}
+		}
+		CU_ASSERT(sess_board_idle(&r->b));
+		CU_ASSERT(r->now <= start + TIMEOUT + 200000);
+		CU_ASSERT_EQUAL(notice, NOTICE_TIMEOUT);
+		CU_ASSERT(active_is(r, r->prev, PREV_SIZE));
+		rig_close(r);
+	}
+}
+
 /* ====================================================================== */
 /* Host side: a scripted hostile board                                     */
 /* ====================================================================== */
@@ -1608,6 +1660,7 @@ static CU_TestInfo board_tests[] = {
 	{"flood of 100,000 stranger frames", test_flood},
 	{"disk full during the data", test_disk_full_mid_download},
 	{"a host that never acknowledges the read-back", test_readback_never_acked},
+	{"a host that talks without moving on", test_chatter_without_data},
 	CU_TEST_INFO_NULL,
 };
 
