@@ -47,11 +47,11 @@ static const uint8_t disc_mac[6] = FRAME_DISCOVER_MAC, group_mac[6] = {3, 0, 0, 
 static const uint8_t bitmap[4] = {0xff, 0x0f, 0, 0x80};
 
 static const uint8_t codes[] = {
-	FC_CONNECT,	 FC_DOWNLOAD,	  FC_FILE_INFO,	  FC_FILE_DATA,	  FC_READBACK,
-	FC_DISCONNECT,	 FC_ERROR,	  FC_STATUS_QUERY, FC_HOST_STATUS, FC_INFO,
-	FC_ACTIVATE,	 FC_ROLLBACK,	  FC_ACT_QUERY,	  FC_LOG_QUERY,	  FC_DISCOVER,
-	FC_GROUP_JOIN,	 FC_GROUP_DATA,	  FC_GROUP_PARITY, FC_GROUP_QUERY, FC_GROUP_VERIFY,
-	FC_GROUP_LEAVE,	 FC_AUTH,	  FC_CONNECT_ACK, FC_BOARD_STATUS, FC_READBACK_DATA,
+	FC_CONNECT,	FC_DOWNLOAD,   FC_FILE_INFO,	FC_FILE_DATA,	 FC_READBACK,
+	FC_DISCONNECT,	FC_ERROR,      FC_STATUS_QUERY, FC_HOST_STATUS,	 FC_INFO,
+	FC_ACTIVATE,	FC_ROLLBACK,   FC_ACT_QUERY,	FC_LOG_QUERY,	 FC_DISCOVER,
+	FC_GROUP_JOIN,	FC_GROUP_DATA, FC_GROUP_PARITY, FC_GROUP_QUERY,	 FC_GROUP_VERIFY,
+	FC_GROUP_LEAVE, FC_AUTH,       FC_CONNECT_ACK,	FC_BOARD_STATUS, FC_READBACK_DATA,
 };
 #define NCODES	  (sizeof(codes))
 #define POWER_CUT NCODES
@@ -332,7 +332,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(f.dst, dst < 2 ? mac_b : dst == 2 ? disc_mac : group_mac, 6);
 		f.session = (r[0] & 4) ? 0x55555555u ^ r[2] : (b.state == B_IDLE ? SID : b.session);
 		if (code == FC_FILE_DATA || code == FC_GROUP_DATA) {
-			uint64_t o = f.seq >= 1 && f.seq <= FRAMES ? (uint64_t)(f.seq - 1) * BLK : 0;
+			uint64_t o =
+				f.seq >= 1 && f.seq <= FRAMES ? (uint64_t)(f.seq - 1) * BLK : 0;
 			size_t l = FSIZE - o < BLK ? FSIZE - o : BLK;
 
 			memcpy(payload, file + o, l);
@@ -361,7 +362,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(&b, &store);
 	}
 	if (getenv("FUZZ_VERBOSE")) {
-		const struct dev_image *im = dev_image(sess_board_device(&b), FT_CONFIG, DEV_ACTIVE);
+		const struct dev_image *im =
+			dev_image(sess_board_device(&b), FT_CONFIG, DEV_ACTIVE);
 
 		fprintf(stderr, "board: state %d, config active %s (%llu bytes), ok %llu\n",
 			(int)b.state, im && im->id == old_id ? "old" : "new",

@@ -41,10 +41,10 @@ static const uint8_t mac_x[6] = {2, 0, 0, 0, 0, 3};
 static const uint8_t bitmap[4] = {0xff, 0x0f, 0, 0x80};
 
 static const uint8_t codes[] = {
-	FC_CONNECT_ACK,	 FC_DOWNLOAD_ACK, FC_FILE_INFO_ACK, FC_DOWNLOAD_DONE, FC_READBACK_ACK,
-	FC_READBACK_DATA, FC_READBACK_DONE, FC_DISCONNECT_ACK, FC_ERROR,	  FC_BOARD_STATUS,
-	FC_RB_STATUS_QUERY, FC_INFO_ACK,   FC_ACT_STATE,     FC_LOG_DATA,	  FC_AUTH_ACK,
-	FC_GROUP_STATUS, FC_CONNECT,	  FC_FILE_DATA,
+	FC_CONNECT_ACK,	    FC_DOWNLOAD_ACK,  FC_FILE_INFO_ACK,	 FC_DOWNLOAD_DONE, FC_READBACK_ACK,
+	FC_READBACK_DATA,   FC_READBACK_DONE, FC_DISCONNECT_ACK, FC_ERROR,	   FC_BOARD_STATUS,
+	FC_RB_STATUS_QUERY, FC_INFO_ACK,      FC_ACT_STATE,	 FC_LOG_DATA,	   FC_AUTH_ACK,
+	FC_GROUP_STATUS,    FC_CONNECT,	      FC_FILE_DATA,
 };
 #define NCODES (sizeof(codes))
 
@@ -240,7 +240,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(f.dst, mac_h, 6);
 		f.session = (r[0] & 4) ? 0x55555555u ^ r[2] : SID;
 		if (code == FC_READBACK_DATA) {
-			uint64_t o = f.seq >= 1 && f.seq <= frames ? (uint64_t)(f.seq - 1) * block : 0;
+			uint64_t o =
+				f.seq >= 1 && f.seq <= frames ? (uint64_t)(f.seq - 1) * block : 0;
 			size_t l = FSIZE - o < block ? FSIZE - o : block;
 
 			memcpy(payload, file + o, l);

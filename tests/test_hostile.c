@@ -166,8 +166,7 @@ static int cmp_finish(void *ctx, struct sess_verdict *v)
 /* Every byte of the file was read back exactly once and equal. */
 static int cmp_all_equal(const struct cmp_sink *c)
 {
-	if (!c->seen || c->size != c->file_size || c->ndiff || c->twice ||
-	    c->bytes != c->file_size)
+	if (!c->seen || c->size != c->file_size || c->ndiff || c->twice || c->bytes != c->file_size)
 		return 0;
 	for (uint64_t i = 0; i < c->size; i++)
 		if (c->seen[i] != 1)
@@ -205,7 +204,7 @@ struct rig {
 	unsigned flood_burst;	  /* stranger frames sent per frame the board takes */
 	unsigned long flood_left; /* ... until this many were sent */
 	unsigned long flood_sent, flood_replyable;
-	uint64_t to_x; /* frames the attacker's port received */
+	uint64_t to_x;			  /* frames the attacker's port received */
 	uint8_t file_info[FRAME_BUF_MAX]; /* the host's FILE_INFO, as it went */
 	size_t file_info_len;
 	/* before the session */
@@ -592,7 +591,8 @@ static void everything_from(struct rig *r, const uint8_t src[6], uint32_t sessio
 	xsend(r, src, DMAC, session, 1, FC_DISCOVER, NULL, 0);
 	{
 		uint8_t e[64];
-		size_t l = error_tlv(e, sizeof(e), NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE, "go away");
+		size_t l =
+			error_tlv(e, sizeof(e), NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE, "go away");
 
 		xsend(r, src, MAC_B, session, 0, FC_ERROR, e, l);
 	}
@@ -796,8 +796,7 @@ static int judged_notice, judged_detail;
 
 static void judge_refused(struct rig *r)
 {
-	assert_refused(r, judged_notice, judged_detail,
-		       judged_notice ? 10 + judged_notice : 1);
+	assert_refused(r, judged_notice, judged_detail, judged_notice ? 10 + judged_notice : 1);
 }
 
 static void refused_mid(inject_fn inj, int strict, int notice, int detail)
@@ -866,8 +865,8 @@ static int file_info_answer(struct rig *r, int strict, const struct tlvbuf *fi, 
 	return code;
 }
 
-static void bad_file_info(const struct tlvbuf *fi, uint64_t max_file, uint64_t capacity,
-			  int notice, int detail)
+static void bad_file_info(const struct tlvbuf *fi, uint64_t max_file, uint64_t capacity, int notice,
+			  int detail)
 {
 	for (int strict = 0; strict <= 1; strict++) {
 		struct ropts o = {.size = 10, .strict = strict, .max_file = max_file};
@@ -948,8 +947,9 @@ static void flood(struct rig *r)
 
 	for (unsigned i = 0; i < r->flood_burst && r->flood_left; i++, r->flood_left--) {
 		unsigned long k = r->flood_sent++;
-		uint8_t mac[6] = {0x02, 0x66, (uint8_t)(k >> 24), (uint8_t)(k >> 16),
-				  (uint8_t)(k >> 8), (uint8_t)k};
+		uint8_t mac[6] = {
+			0x02,	   0x66, (uint8_t)(k >> 24), (uint8_t)(k >> 16), (uint8_t)(k >> 8),
+			(uint8_t)k};
 		uint32_t sess = 0x70000000u + (uint32_t)k;
 
 		switch (k % 10) {
@@ -962,12 +962,17 @@ static void flood(struct rig *r)
 			xsend(r, MAC_X, DMAC, sess, (uint32_t)k, FC_DISCOVER, NULL, 0);
 			r->flood_replyable++;
 			break;
-		case 2: xsend(r, mac, MAC_B, sess, (uint32_t)(k % 200) + 1, FC_FILE_DATA, junk, BLOCK); break;
+		case 2:
+			xsend(r, mac, MAC_B, sess, (uint32_t)(k % 200) + 1, FC_FILE_DATA, junk,
+			      BLOCK);
+			break;
 		case 3:
 			xsend(r, MAC_H, MAC_B, SID + 1 + (uint32_t)k, (uint32_t)(k % 200) + 1,
 			      FC_FILE_DATA, junk, BLOCK);
 			break;
-		case 4: xsend(r, MAC_H, MAC_B, SID + 1 + (uint32_t)k, 1, FC_STATUS_QUERY, NULL, 0); break;
+		case 4:
+			xsend(r, MAC_H, MAC_B, SID + 1 + (uint32_t)k, 1, FC_STATUS_QUERY, NULL, 0);
+			break;
 		case 5:
 			xsend(r, MAC_X, MAC_B, sess, 1, FC_GROUP_QUERY, NULL, 0);
 			r->flood_replyable++;
@@ -1017,13 +1022,14 @@ static void flood_case(int strict)
 	 * 10,000 lines (its log is a file or a journal on a real board) */
 	CU_ASSERT(board_log_lines < 100);
 	if (board_log_lines >= 100)
-		fprintf(stderr, "\n    the board logged %lu lines during the flood\n", board_log_lines);
+		fprintf(stderr, "\n    the board logged %lu lines during the flood\n",
+			board_log_lines);
 	/* the event log: the download started and was stored, nothing else */
 	CU_ASSERT(mem_devstore_calls(&r->st)->log_append - r->calls0.log_append <= 3);
 	if (getenv("ETHDL_TEST_VERBOSE"))
-		fprintf(stderr, "    flood: %llu frames taken, %llu answers to the attacker, %u steps\n",
-			(unsigned long long)r->b.frames_rx, (unsigned long long)r->to_x,
-			r->steps);
+		fprintf(stderr,
+			"    flood: %llu frames taken, %llu answers to the attacker, %u steps\n",
+			(unsigned long long)r->b.frames_rx, (unsigned long long)r->to_x, r->steps);
 	rig_close(r);
 }
 
@@ -1044,8 +1050,8 @@ static void inj_disk_full(struct rig *r)
 static void test_disk_full_mid_download(void)
 {
 	for (int strict = 0; strict <= 1; strict++) {
-		struct ropts o = {.size = 200000, .strict = strict, .window = 8,
-				  .full_disk_store = 1};
+		struct ropts o = {
+			.size = 200000, .strict = strict, .window = 8, .full_disk_store = 1};
 		struct rig *r = rig_open(&o);
 		const struct board_device *d;
 		struct dev_log_entry ev;
@@ -1115,7 +1121,8 @@ static void test_readback_never_acked(void)
 		while (nic_recv(r->xn, &buf, &len) == 1) {
 			struct frame f;
 
-			CU_ASSERT_EQUAL_FATAL(frame_decode(&f, buf, len, FRAME_ETHERTYPE_DEFAULT), 0);
+			CU_ASSERT_EQUAL_FATAL(frame_decode(&f, buf, len, FRAME_ETHERTYPE_DEFAULT),
+					      0);
 			if (f.code == FC_READBACK_DATA)
 				data++;
 			if (f.code == FC_ERROR)
@@ -1291,9 +1298,10 @@ static void fb_done(struct fb *fb)
 	tlv_put_u64(&t.w, T_SIZE, fb->got_size + !!(fb->mode & FB_DONE_BAD_SIZE));
 	tlv_put_u32(&t.w, T_FRAMES, fb->rx.frames);
 	/* FB_DONE_EARLY lies: it says it stored what FILE_INFO announced */
-	tlv_put_u32(&t.w, T_CRC,
-		    ((fb->mode & FB_DONE_EARLY) ? fb->fi_crc : frame_crc32(0, fb->got, fb->got_size)) ^
-			    !!(fb->mode & FB_DONE_BAD_CRC));
+	tlv_put_u32(
+		&t.w, T_CRC,
+		((fb->mode & FB_DONE_EARLY) ? fb->fi_crc : frame_crc32(0, fb->got, fb->got_size)) ^
+			!!(fb->mode & FB_DONE_BAD_CRC));
 	fb_reply(fb, fb->rx.frames, FC_DOWNLOAD_DONE, t.d, t.w.len);
 	fb->done_sent = 1;
 }
@@ -1301,7 +1309,8 @@ static void fb_done(struct fb *fb)
 static void fb_readback(struct fb *fb, const struct frame *q)
 {
 	uint64_t block = fb->block, size = fb->got_size, frames;
-	uint32_t crc = (fb->mode & FB_DONE_EARLY) ? fb->fi_crc : frame_crc32(0, fb->got, fb->got_size);
+	uint32_t crc =
+		(fb->mode & FB_DONE_EARLY) ? fb->fi_crc : frame_crc32(0, fb->got, fb->got_size);
 	struct tlvbuf t;
 	uint8_t buf[BLOCK];
 
@@ -1415,10 +1424,10 @@ static void fb_input(struct fb *fb, const struct frame *f)
 			CU_ASSERT_FATAL(fb->got != NULL);
 			CU_ASSERT_EQUAL_FATAL(
 				xrecv_init(&fb->rx, &(struct xrecv_config){.size = size,
-									  .block = (unsigned)block,
-									  .windowed = fb->windowed,
-									  .write = fb_store,
-									  .ctx = fb}),
+									   .block = (unsigned)block,
+									   .windowed = fb->windowed,
+									   .write = fb_store,
+									   .ctx = fb}),
 				0);
 			fb->rx_open = 1;
 		}

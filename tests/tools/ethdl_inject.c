@@ -82,7 +82,7 @@ static int parse_code(const char *s, uint8_t *code)
 
 static int hexval(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0'
+	return c >= '0' && c <= '9'   ? c - '0'
 	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
 	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
 				      : -1;
@@ -138,8 +138,21 @@ static void sleep_until(const struct timespec *t)
 		;
 }
 
-enum { O_SRC = 256, O_DST, O_SESSION, O_SESSION_STEP, O_SEQ, O_SEQ_STEP, O_FLAGS, O_TLV,
-       O_DATA_LEN, O_FILL, O_COUNT, O_RATE, O_CODE };
+enum {
+	O_SRC = 256,
+	O_DST,
+	O_SESSION,
+	O_SESSION_STEP,
+	O_SEQ,
+	O_SEQ_STEP,
+	O_FLAGS,
+	O_TLV,
+	O_DATA_LEN,
+	O_FILL,
+	O_COUNT,
+	O_RATE,
+	O_CODE
+};
 
 int main(int argc, char *argv[])
 {
@@ -181,7 +194,9 @@ int main(int argc, char *argv[])
 		case O_SRC: bad = parse_mac(optarg, f.src) < 0, have_src = 1; break;
 		case O_DST: bad = parse_mac(optarg, f.dst) < 0, have_dst = 1; break;
 		case O_CODE: bad = parse_code(optarg, &f.code) < 0, have_code = 1; break;
-		case O_SESSION: bad = parse_u64(optarg, &session) < 0 || session > UINT32_MAX; break;
+		case O_SESSION:
+			bad = parse_u64(optarg, &session) < 0 || session > UINT32_MAX;
+			break;
 		case O_SESSION_STEP: bad = parse_u64(optarg, &session_step) < 0; break;
 		case O_SEQ: bad = parse_u64(optarg, &seq) < 0 || seq > UINT32_MAX; break;
 		case O_SEQ_STEP: bad = parse_u64(optarg, &seq_step) < 0; break;
@@ -236,8 +251,8 @@ int main(int argc, char *argv[])
 			}
 		}
 		/* a full queue (tbf, a busy link) is waited out, not counted */
-		for (int tries = 0; (r = nic_send(n, buf, (size_t)len)) == -NIC_E_FULL && tries < 1000;
-		     tries++) {
+		for (int tries = 0;
+		     (r = nic_send(n, buf, (size_t)len)) == -NIC_E_FULL && tries < 1000; tries++) {
 			struct timespec ms = {0, 1000000};
 
 			nanosleep(&ms, NULL);
