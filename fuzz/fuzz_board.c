@@ -10,6 +10,9 @@
  * A power cut and a restart are records too: after the restart the same
  * holds of what was durable. Anything else aborts (or ASan, UBSan, LSan).
  *
+ * The first byte of the input sets the board up: bit 0 strict (the 15 codes
+ * only), bit 1 no group downloads, bit 2 a window of 2 frames. Records follow.
+ *
  * sel: bits 0-1 source (0, 1 the host; 2, 3 strangers), bit 2 another
  * session id, bits 3-4 destination (0, 1 the board; 2 the discovery
  * address; 3 the group address), bit 5 damage the data (one byte flipped,
@@ -233,6 +236,8 @@ static void drain(struct nic *n)
 		;
 }
 
+static uint8_t setup; /* the input's first byte */
+
 static int board_up(struct sess_board *b, struct nic *bn, const struct devstore *st)
 {
 	struct sess_board_config bc = {.nic = bn,
@@ -242,7 +247,12 @@ static int board_up(struct sess_board *b, struct nic *bn, const struct devstore 
 				       .model = "m",
 				       .serial = "1",
 				       .max_file = 1u << 20,
+				       .strict = setup & 1,
+				       .no_group = (setup >> 1) & 1,
 				       .seed = 7};
+
+	if (setup & 4)
+		bc.window = 2;
 
 	return sess_board_init(b, &bc);
 }
@@ -272,6 +282,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		live_dict[13].canon = part_crc;
 	}
 	nann = 0;
+	if (size < 1)
+		return 0;
+	setup = data[0];
+	off = 1;
 	if (mem_devstore_open(&store) < 0)
 		return 0;
 	mem_devstore_set_capacity(&store, 64u << 10);

@@ -57,7 +57,7 @@ def b_data(lo=1, hi=FRAMES, sel=HOST):
 
 def b_end(windowed=True):
     out = b("STATUS_QUERY", seq=1) if windowed else b""
-    out += b("READBACK")
+    out += b("READBACK", picks=[(3, 0, 0)])  # T_BLOCK 500: the canonical status fits
     if windowed:
         out += b("HOST_STATUS")
     return out + b("DISCONNECT")
@@ -157,7 +157,13 @@ host = {
 
 def main():
     top = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
-    for sub, seeds in (("board", board), ("host", host)):
+    # fuzz_board's first byte sets the board up: strict (1) for the strict
+    # sessions, else the defaults
+    board_set = {k: (b"\x01" if "strict" in k or k == "unknown_codes" else b"\x00") + v
+                 for k, v in board.items()}
+    board_set["download_window2"] = b"\x04" + board["download_windowed"]
+    board_set["group_refused"] = b"\x02" + board["group"]
+    for sub, seeds in (("board", board_set), ("host", host)):
         d = os.path.join(top, "corpus", sub)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():
