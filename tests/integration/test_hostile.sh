@@ -13,6 +13,12 @@
 # the file read back identical, the board must hold the file and still
 # serve, and its log must show that no stranger changed anything.
 #
+# Then a disk that fills up during the data: the board's state directory is
+# on a small tmpfs that the test fills while a download runs. The board
+# reserved the file's space at FILE_INFO, so the download should go in; if
+# it fails it must say why (storage) and leave the old file. Either way no
+# verdict is wrong and the board still serves.
+#
 #   tests/integration/test_hostile.sh BUILD_DIR
 #
 # Exit 0 if everything passed, 1 if anything failed, 77 (skip) when not root
@@ -26,6 +32,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "SKIPPED: needs root (network namespaces)"
 	exit 77
 fi
+it_private_mounts "$@"
 it_init "${1:-}"
 INJECT=$(cd "$1" && pwd)/tests/ethdl_inject
 if [ ! -x "$INJECT" ]; then
@@ -149,6 +156,49 @@ assert_eq "one file stored" 1 "$(printf '%s\n' "$LOG" | grep -c 'stored config')
 assert_eq "three sessions: download, readback, info" 3 \
 	"$(printf '%s\n' "$LOG" | grep -Ec 'session [0-9a-f]{8} from ')"
 board_stop
+
+echo "== a disk that fills up during the data =="
+DISK=$W/disk
+if ! it_tmpfs "$DISK" $((12 << 20)); then
+	fail "cannot mount a tmpfs"
+else
+	S2=$DISK/state
+	board_start "$S2" -v || exit 1
+	ethdl_h download -i "$IF" -b "$B" "$OLD" >"$W/old2.out" 2>&1
+	assert_rc "download the old file" 0 $?
+	BL1=$(wc -l <"$IT_BOARD_LOG")
+	timeout -k 5 120 ip netns exec "$IT_NS_H" "$ETHDL" download -i "$IF" -b "$B" --rate 4M \
+		--json -v "$NEW" >"$W/dl2.out" 2>"$W/dl2.err" &
+	DL=$!
+	for _ in $(seq 100); do
+		tail -n +$((BL1 + 1)) "$IT_BOARD_LOG" | grep -q "receiving config" && break
+		sleep 0.05
+	done
+	dd if=/dev/zero of="$DISK/filler" bs=64k 2>/dev/null
+	FREE=$(($(stat -f -c '%a * %S' "$DISK")))
+	assert_between "the disk is full during the data" 0 65536 "$FREE"
+	kill -0 "$DL" 2>/dev/null
+	assert_rc "the download was still running" 0 $?
+	wait "$DL"
+	RC=$?
+	IT_LAST_ERR=$W/dl2.err
+	if [ "$RC" = 0 ]; then
+		pass "the space reserved at FILE_INFO carried the download"
+		assert_eq "its result" ok "$(json_get result <"$W/dl2.out")"
+		assert_same_file "the board holds the new file" "$NEW" "$S2/config.bin"
+	else
+		assert_eq "a failed download exits 1 (a refusal)" 1 "$RC"
+		assert_match "the failure names the storage" "[Ss]torage|[Nn]o space" \
+			"$(cat "$W/dl2.out" "$W/dl2.err")"
+		assert_same_file "the board still runs the old file" "$OLD" "$S2/config.bin"
+		assert_eq "nothing half-written left" 0 "$(ls "$S2" | grep -c '\.part$')"
+	fi
+	rm -f "$DISK/filler"
+	ethdl_h readback -i "$IF" -b "$B" -o "$W/rb2" >"$W/rb2.out" 2>&1
+	assert_rc "readback after the full disk" 0 $?
+	assert_same_file "readback gives what the board holds" "$S2/config.bin" "$W/rb2"
+	board_stop
+fi
 
 echo "took $(( ($(now_ms) - T0) / 1000 )) s"
 it_summary
