@@ -605,7 +605,14 @@ static void everything_from(struct rig *r, const uint8_t src[6], uint32_t sessio
 
 static void inj_stranger(struct rig *r)
 {
+	uint8_t buf[FRAME_BUF_MAX];
+	size_t n = make_frame(buf, MAC_B, MAC_X, SID, 1, FC_FILE_DATA, r->data, BLOCK);
+
 	everything_from(r, MAC_X, 0x0badf00du, 1);
+	/* and a damaged frame: only one from the session's host is the strict
+	 * exchange's FRAME_CRC */
+	buf[FRAME_HDR_LEN + 3] ^= 0x10;
+	CU_ASSERT_EQUAL(nic_send(r->xn, buf, n), 0);
 }
 
 /* A stranger that knows (or guessed) the running session's id. */
