@@ -950,7 +950,9 @@ void sess_board_input(struct sess_board *b, const uint8_t *buf, size_t len, uint
 		/* A damaged frame of our session: the strict exchange stops,
 		 * the windowed one lets repair fetch it again. */
 		if (b->state != B_IDLE && len >= 12 && memcmp(buf + 6, b->host, 6) == 0 &&
-		    !b->windowed)
+		    !b->windowed && !(r == -FRAME_E_CODE && f.session != b->session))
+			/* (an unknown code passed the CRC: its session id is
+			 * sound, and another session's frame is not ours) */
 			refuse(b, NOTICE_FRAME_CRC, D_FRAME_CRC, 0, (uint32_t)-r,
 			       "damaged frame from the host: %s", frame_strerror(r));
 		return;

@@ -92,8 +92,15 @@ static void on_discover(struct sess_board *b, const struct frame *f, uint64_t no
 		if (!g->pending[i].used)
 			slot = &g->pending[i];
 	if (!slot) {
-		glog(b, "discovery: too many probes at once, probe %08x/%u not answered",
-		     f->session, f->seq);
+		g->disc_dropped++;
+		if (!g->disc_drop_logged || now - g->disc_drop_logged >= 1000000) {
+			glog(b,
+			     "discovery: too many probes at once, %llu not answered (the last "
+			     "%08x/%u)",
+			     (unsigned long long)g->disc_dropped, f->session, f->seq);
+			g->disc_dropped = 0;
+			g->disc_drop_logged = now ? now : 1;
+		}
 		return;
 	}
 	tlv_get_uint(f->data, f->len, T_DELAY_MS, &delay_ms);

@@ -55,6 +55,9 @@ struct board_group {
 	size_t parity_bytes;
 	uint64_t parity_dropped; /* parity frames dropped for the memory cap */
 	uint64_t decoded;	 /* generations recovered with parity */
+	/* probes not answered for the full table, since the last log line
+	 * about them (at most one a second: a flood is not a log flood) */
+	uint64_t disc_dropped, disc_drop_logged;
 };
 
 #endif

@@ -635,6 +635,8 @@ void sess_host_input(struct sess_host *h, const uint8_t *buf, size_t len, uint64
 		return; /* not ours at all */
 	if (len >= 12 && memcmp(buf + 6, h->cfg.board, 6) != 0)
 		return; /* another node's frame */
+	if (r == -FRAME_E_CODE && f.session != h->cfg.session_id)
+		return; /* passed the CRC: of another session, so not ours */
 	if (r < 0) {
 		h->frames_bad++;
 		h->crc_errors++;

@@ -117,14 +117,18 @@ static int poll_windowed(struct xsend *s, uint64_t now)
 	int progress = 0, r;
 
 	for (int i = 0; i < BATCH && !sendwin_complete(&s->sw); i++) {
+		uint64_t before;
 		uint32_t seq;
 		int fresh;
 
 		if ((s->cfg.rate_bps && s->pace_next > now) || s->blocked_until > now)
 			break;
+		before = s->sw.sent_new;
 		seq = sendwin_next(&s->sw);
 		if (seq) {
-			fresh = seq == s->sw.next - 1;
+			/* (a repair can resend the last new frame: seq == next - 1
+			 * does not tell them apart, and a resend is no progress) */
+			fresh = s->sw.sent_new != before;
 			/* A refused frame is lost like any other: repair resends it. */
 			r = send_data(s, seq, fresh ? 0 : FRAME_FLAG_RETX, now);
 			if (r < 0)
