@@ -248,7 +248,7 @@ static struct rig *rig_open(const struct ropts *o)
 	struct sess_board_config bc;
 	struct sess_host_config hc;
 	struct board_device *d = calloc(1, sizeof(*d));
-	struct dev_identity id = {"acme", "unit", "0001", 0};
+	struct dev_identity id = {"acme", "unit", "0001", 0, NULL};
 	uint32_t got;
 
 	CU_ASSERT_FATAL(r && d);
