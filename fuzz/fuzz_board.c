@@ -291,7 +291,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mem_devstore_set_capacity(&store, 64u << 10);
 	/* the old image, active */
 	dev = calloc(1, sizeof(*dev));
-	if (!dev || dev_open(dev, &store, &(struct dev_identity){"acme", "m", "1", 0}) < 0 ||
+	if (!dev || dev_open(dev, &store, &(struct dev_identity){"acme", "m", "1", 0, NULL}) < 0 ||
 	    dev_download_begin(dev, FT_CONFIG, OLD, old_crc, OLD, NULL, 0) < 0 ||
 	    dev_download_write(dev, 0, old, OLD) < 0 || dev_download_commit(dev, mac_h, &got) < 0)
 		abort();
