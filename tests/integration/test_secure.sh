@@ -6,6 +6,8 @@
 # encrypted package installs and is stored as received; every attack below
 # is refused with its exit code (13, or 17 for a downgrade), the running
 # image byte for byte unchanged, each refusal in the board's event log.
+# Last, a board with a session key as well: the key opens the session, it
+# does not make an unsigned package good.
 # Usage: test_secure.sh BUILD_DIR
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -160,6 +162,24 @@ IT_LAST_ERR=$W/alg.err assert_rc "signed algorithm package: installed" 0 $?
 ethdl_h download -i "$IF" -b "$B" --json "$W/v2.pkg" >"$W/v2.out" 2>"$W/v2.err"
 IT_LAST_ERR=$W/v2.err assert_rc "signed+encrypted v2: installed" 0 $?
 assert_same_file "v2: the board holds v2 as received" "$W/v2.pkg" "$D/config.bin"
+board_stop
+
+# --- signed packages and authenticated sessions together
+openssl rand -hex 32 >"$W/session.key" || fail "openssl rand"
+gen_file "$W/img3" 30000 23
+pack 3.0.0 "$W/img3" "$W/v3.pkg" "${SE[@]}"
+board_start "$D" -q "${ID[@]}" --trust "$W/sign.pub" --decrypt-key "$W/aes.key" \
+	--auth-key "$W/session.key" || exit 1
+ethdl_h download -i "$IF" -b "$B" "$W/v3.pkg" >"$W/v3n.out" 2>"$W/v3n.err"
+IT_LAST_ERR=$W/v3n.err assert_rc "signed v3 without the session key: refused" 11 $?
+assert_same_file "v3 without the key: v2 still runs" "$W/v2.pkg" "$D/config.bin"
+ethdl_h download -i "$IF" -b "$B" --auth-key "$W/session.key" "$W/unsigned.pkg" \
+	>"$W/v3u.out" 2>"$W/v3u.err"
+IT_LAST_ERR=$W/v3u.err assert_rc "the session key does not make an unsigned package good" 13 $?
+ethdl_h download -i "$IF" -b "$B" --auth-key "$W/session.key" "$W/v3.pkg" \
+	>"$W/v3.out" 2>"$W/v3.err"
+IT_LAST_ERR=$W/v3.err assert_rc "signed v3 with the session key: installed" 0 $?
+assert_same_file "v3: the board holds v3 as received" "$W/v3.pkg" "$D/config.bin"
 board_stop
 
 # --- the board's key options: a missing file is 1, a bad key is 2
