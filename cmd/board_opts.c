@@ -219,9 +219,10 @@ static int take(struct board_opts *o, int c, const char *arg, char **argv)
 	case O_SIGNED_ONLY:
 		r = opt_file_type(arg);
 		if (!r)
-			return usage_error("invalid --signed-only `%s' (config, algorithm, parameter "
-					   "or redundancy)",
-					   arg);
+			return usage_error(
+				"invalid --signed-only `%s' (config, algorithm, parameter "
+				"or redundancy)",
+				arg);
 		o->signed_only |= 1u << r;
 		return 0;
 	case O_AUTH_KEY: cfg->auth = &o->auth; return auth_key_load("--auth-key", arg, &o->auth);

@@ -7,7 +7,7 @@
 #include "session.h"
 #include "devstore_fault.h"
 
-#define BOARD_PROG "ethdl-board"
+#define BOARD_PROG	"ethdl-board"
 #define BOARD_MAX_TRUST 16 /* DEV_TRUST_KEYS */
 
 struct board_opts {

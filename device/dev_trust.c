@@ -44,7 +44,8 @@ static int decrypt_update(void *ctx, const uint8_t *in, size_t n)
 	while (n && !t->failed) {
 		size_t k = n < sizeof(out) ? n : sizeof(out);
 
-		if (pkg_gcm_update(&t->gcm, in, k, out) < 0 || pkg_sha256_update(&t->sha, out, k) < 0)
+		if (pkg_gcm_update(&t->gcm, in, k, out) < 0 ||
+		    pkg_sha256_update(&t->sha, out, k) < 0)
 			t->failed = 1;
 		in += k;
 		n -= k;

@@ -403,20 +403,22 @@ static int check_authentic(const struct board_device *d, const struct pkg_header
 	if ((h->flags & PKG_F_ENCRYPTED) && !(c && c->decrypt_begin)) {
 		/* its image is ciphertext: staging it would stage what this
 		 * board cannot check, let alone run */
-		snprintf(why, why_cap, "package is encrypted and this board holds no key to decrypt it");
+		snprintf(why, why_cap,
+			 "package is encrypted and this board holds no key to decrypt it");
 		return D_NO_KEY;
 	}
 	if (!c || !c->trusts_keys)
 		return 0;
 	if (!h->sig_off) {
-		snprintf(why, why_cap, "package is not signed; this board takes only signed packages");
+		snprintf(why, why_cap,
+			 "package is not signed; this board takes only signed packages");
 		return D_UNSIGNED;
 	}
 	key_id_hex(h, hdr, id, sizeof(id));
 	r = c->verify ? c->verify(c->ctx, h, hdr) : -1;
 	if (r == 1) {
-		snprintf(why, why_cap, "package is signed by key %s, which this board does not trust",
-			 id);
+		snprintf(why, why_cap,
+			 "package is signed by key %s, which this board does not trust", id);
 		return D_UNTRUSTED;
 	}
 	if (r == -2) {

@@ -119,7 +119,7 @@ struct dev_crypto {
 
 struct dev_identity {
 	const char *vendor, *model, *serial;
-	int allow_downgrade;	       /* accept a package that is not newer */
+	int allow_downgrade;		 /* accept a package that is not newer */
 	const struct dev_crypto *crypto; /* signed and encrypted packages; NULL = none (lent) */
 };
 

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "hexkey.h"
 #include "pkg_digest.h"
 
 void pkg_key_dispose(struct pkg_key *k)
@@ -89,52 +90,16 @@ int pkg_key_load_public(const char *file, struct pkg_key *k, char *err, size_t e
 	return load_key(file, k, 0, err, errcap);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int pkg_aes_key_parse(const char *text, size_t len, uint8_t key[PKG_AES_KEY_LEN], const char **why)
 {
-	uint8_t k[PKG_AES_KEY_LEN];
-	size_t digits = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = text[i];
-		int v;
-
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
-			continue;
-		if ((v = hexval(c)) < 0) {
-			*why = "holds a character that is not a hex digit";
-			return -1;
-		}
-		if (digits == PKG_KEYFILE_DIGITS) {
-			*why = "holds more than 32 hex digits";
-			return -1;
-		}
-		if (digits % 2 == 0)
-			k[digits / 2] = (uint8_t)(v << 4);
-		else
-			k[digits / 2] |= (uint8_t)v;
-		digits++;
+	switch (hexkey_parse(text, len, key, PKG_AES_KEY_LEN)) {
+	case HEXKEY_OK: return 0;
+	case HEXKEY_NOT_HEX: *why = "holds a character that is not a hex digit"; break;
+	case HEXKEY_TOO_MANY: *why = "holds more than 32 hex digits"; break;
+	case HEXKEY_EMPTY: *why = "is empty (it must hold 32 hex digits)"; break;
+	default: *why = "holds fewer than 32 hex digits"; break;
 	}
-	if (digits == 0) {
-		*why = "is empty (it must hold 32 hex digits)";
-		return -1;
-	}
-	if (digits < PKG_KEYFILE_DIGITS) {
-		*why = "holds fewer than 32 hex digits";
-		return -1;
-	}
-	memcpy(key, k, sizeof(k));
-	return 0;
+	return -1;
 }
 
 int pkg_aes_key_load(const char *file, uint8_t key[PKG_AES_KEY_LEN], char *err, size_t errcap)

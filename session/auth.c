@@ -5,6 +5,7 @@
 
 #include "auth.h"
 #include "common.h"
+#include "hexkey.h"
 
 static const char label_host[] = "ethdl-auth-host";
 static const char label_board[] = "ethdl-auth-board";
@@ -194,51 +195,15 @@ drop:
 	return SESS_AUTH_DROP;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int sess_auth_key_parse(const char *text, size_t len, uint8_t key[SESS_AUTH_KEY_LEN],
 			const char **why)
 {
-	uint8_t k[SESS_AUTH_KEY_LEN];
-	size_t digits = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = text[i];
-		int v;
-
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
-			continue;
-		if ((v = hexval(c)) < 0) {
-			*why = "holds a character that is not a hex digit";
-			return -1;
-		}
-		if (digits == 2 * SESS_AUTH_KEY_LEN) {
-			*why = "holds more than 64 hex digits";
-			return -1;
-		}
-		if (digits % 2 == 0)
-			k[digits / 2] = (uint8_t)(v << 4);
-		else
-			k[digits / 2] |= (uint8_t)v;
-		digits++;
+	switch (hexkey_parse(text, len, key, SESS_AUTH_KEY_LEN)) {
+	case HEXKEY_OK: return 0;
+	case HEXKEY_NOT_HEX: *why = "holds a character that is not a hex digit"; break;
+	case HEXKEY_TOO_MANY: *why = "holds more than 64 hex digits"; break;
+	case HEXKEY_EMPTY: *why = "is empty (it must hold 64 hex digits)"; break;
+	default: *why = "holds fewer than 64 hex digits"; break;
 	}
-	if (digits == 0) {
-		*why = "is empty (it must hold 64 hex digits)";
-		return -1;
-	}
-	if (digits < 2 * SESS_AUTH_KEY_LEN) {
-		*why = "holds fewer than 64 hex digits";
-		return -1;
-	}
-	memcpy(key, k, sizeof(k));
-	return 0;
+	return -1;
 }

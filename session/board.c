@@ -158,8 +158,8 @@ static void end_session(struct sess_board *b, const char *why)
 static void refuse(struct sess_board *b, int notice, int detail, uint32_t expected, uint32_t got,
 		   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static void vrefuse(struct sess_board *b, int notice, int detail, uint32_t expected,
-		    uint32_t got, const char *fmt, va_list ap)
+static void vrefuse(struct sess_board *b, int notice, int detail, uint32_t expected, uint32_t got,
+		    const char *fmt, va_list ap)
 {
 	char text[160];
 
@@ -695,7 +695,7 @@ uint32_t board_caps(const struct sess_board *b)
 	/* an authenticating board takes no group download (§9) */
 	if (b->cfg.auth)
 		return b->cfg.strict ? CAP_AUTH : CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_AUTH;
-	return b->cfg.strict	  ? 0
+	return b->cfg.strict	 ? 0
 	       : b->cfg.no_group ? CAP_WINDOW | CAP_RESUME | CAP_DEVICE
 				 : CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_GROUP;
 }

@@ -73,8 +73,7 @@ struct mem_pkg {
 
 /* A package of version v for the test board, signed by k (or not),
  * encrypted under aes (or not). */
-static void make_pkg(struct mem_pkg *p, const char *v, const struct pkg_key *k,
-		     const uint8_t *aes)
+static void make_pkg(struct mem_pkg *p, const char *v, const struct pkg_key *k, const uint8_t *aes)
 {
 	static const char *const targets[] = {"SN-0042"};
 	uint8_t plain_sha[PKG_SHA256_LEN], nonce[PKG_GCM_NONCE_LEN], zero[PKG_SIG_LEN] = {0};
@@ -125,7 +124,8 @@ static void make_pkg(struct mem_pkg *p, const char *v, const struct pkg_key *k,
 		CU_ASSERT_EQUAL_FATAL(pkg_gcm_final(&g, p->buf + p->h.tag_off), 0);
 	}
 	if (k)
-		CU_ASSERT_EQUAL_FATAL(pkg_sign(k, p->buf, p->h.signed_len, p->buf + p->h.sig_off), 0);
+		CU_ASSERT_EQUAL_FATAL(pkg_sign(k, p->buf, p->h.signed_len, p->buf + p->h.sig_off),
+				      0);
 	CU_ASSERT_EQUAL_FATAL(pkg_header_reseal(p->buf, p->hdr_len), 0);
 	CU_ASSERT_EQUAL_FATAL(pkg_header_parse(p->buf, p->hdr_len, &p->h), 0);
 }
