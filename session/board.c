@@ -882,6 +882,15 @@ static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 		on_host_status(b, f, now);
 		return;
 	}
+	/* A command whose TLV list runs past its data is malformed: refused
+	 * whole, never read up to the damage. (Data, probes and reports that
+	 * the exchange has moved past are left to the rule at the end.) */
+	if (code != FC_FILE_DATA && code != FC_STATUS_QUERY && code != FC_HOST_STATUS &&
+	    !tlv_valid(f->data, f->len)) {
+		refuse(b, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, f->code,
+		       "%s with a malformed TLV list", frame_code_name(f->code));
+		return;
+	}
 	/* Questions get a fresh answer every time. */
 	if (b->state == B_READY &&
 	    (code == FC_INFO || code == FC_ACT_QUERY || code == FC_LOG_QUERY)) {

@@ -943,6 +943,14 @@ static void test_file_info_nonsense(void)
 	tlv_put_u8(&t.w, T_TYPE, FT_CONFIG);
 	tlv_put_u64(&t.w, T_SIZE, 10);
 	bad_file_info(&t, 0, 0, NOTICE_WRONG_COMMAND, D_BAD_FIELD);
+	/* every field right, then a TLV that runs past the end of the data:
+	 * the list is malformed, and a malformed command is refused whole */
+	t_file_info(&t, 10, 1, 1, BLOCK);
+	t.d[t.w.len++] = T_NAME;
+	t.d[t.w.len++] = 40; /* 40 bytes announced, 2 there */
+	t.d[t.w.len++] = 'a';
+	t.d[t.w.len++] = 'b';
+	bad_file_info(&t, 0, 0, NOTICE_WRONG_COMMAND, D_BAD_FIELD);
 }
 
 /* ---- a flood of valid frames from strangers ---- */
