@@ -35,7 +35,7 @@ static const struct command commands[] = {
 	 "            [--activate now|at:TIME|in:DURATION|later] [--dry-run] [options]\n"
 	 "            PACKAGE|FILE"},
 	{"replay", cmd_replay, "replay a recorded session against a live board and compare",
-	 "-i IF -b MAC [--speed fast|recorded] [--json] [options] CAPTURE"},
+	 "-i IF (-b MAC | --board-side) [--speed fast|recorded] [--json] [options] CAPTURE"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

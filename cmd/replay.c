@@ -11,7 +11,7 @@
 
 #define EXIT_DIVERGED 20
 
-enum { R_JSON = 256, R_SPEED, R_ETHERTYPE, R_HOST_MAC, R_BOARD_MAC, R_TIMEOUT, R_VERSION };
+enum { R_JSON = 256, R_SPEED, R_ETHERTYPE, R_HOST_MAC, R_BOARD_MAC, R_TIMEOUT, R_VERSION, R_BOARD_SIDE };
 
 static const struct option longopts[] = {
 	{"interface", required_argument, NULL, 'i'},
@@ -22,6 +22,7 @@ static const struct option longopts[] = {
 	{"host-mac", required_argument, NULL, R_HOST_MAC},
 	{"board-mac", required_argument, NULL, R_BOARD_MAC},
 	{"timeout", required_argument, NULL, R_TIMEOUT},
+	{"board-side", no_argument, NULL, R_BOARD_SIDE},
 	{"version", no_argument, NULL, R_VERSION},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -30,6 +31,9 @@ static const struct option longopts[] = {
 static const char help[] =
 	"  -i, --interface IF     the interface the live board is on\n"
 	"  -b, --board MAC        the live board\n"
+	"      --board-side       play the board's frames of CAPTURE against a live host:\n"
+	"                         wait for its CONNECT, answer as recorded, compare\n"
+	"                         the host's frames (no -b)\n"
 	"      --speed fast|recorded\n"
 	"                         fast (default): send each frame once the board's\n"
 	"                         recorded answers before it came; recorded: and not\n"
@@ -49,7 +53,7 @@ static const char help[] =
 struct ropts {
 	const char *ifname, *capture;
 	uint8_t board[6];
-	int have_board, json;
+	int have_board, json, board_side;
 	enum rp_speed speed;
 	double timeout;
 	struct rp_capture_opts co;
@@ -102,6 +106,9 @@ static int parse(const struct command *cmd, int argc, char **argv, struct ropts 
 			if (opt_real("--timeout", optarg, 0.01, 3600, 0, "seconds", &o->timeout))
 				return EXIT_USAGE;
 			break;
+		case R_BOARD_SIDE:
+			o->board_side = 1;
+			break;
 		case R_VERSION:
 			return show_version();
 		case 'h':
@@ -113,8 +120,10 @@ static int parse(const struct command *cmd, int argc, char **argv, struct ropts 
 	}
 	if (!o->ifname)
 		return usage_error("missing -i IF (the interface the board is on)");
-	if (!o->have_board)
+	if (!o->have_board && !o->board_side)
 		return usage_error("missing -b MAC (the live board)");
+	if (o->have_board && o->board_side)
+		return usage_error("--board-side answers whichever host connects: no -b");
 	if (optind >= argc)
 		return usage_error("missing CAPTURE (a pcap or pcapng file of a session)");
 	if (optind + 1 < argc)
@@ -154,6 +163,7 @@ static void report(const struct ropts *o, const struct rp_result *r, double secs
 
 		skipped_list(r->skipped, skipped, sizeof(skipped), arr);
 		json_object_set_new(j, "capture", json_string(o->capture));
+		json_object_set_new(j, "side", json_string(o->board_side ? "board" : "host"));
 		json_object_set_new(j, "frames", json_integer((json_int_t)r->sent));
 		json_object_set_new(j, "compared", json_integer((json_int_t)r->compared));
 		json_object_set_new(j, "not_compared", json_integer((json_int_t)r->repeats));
@@ -182,11 +192,11 @@ static void report(const struct ropts *o, const struct rp_result *r, double secs
 	if (r->state == RP_DIVERGED || r->state == RP_SILENT)
 		printf(PROG ": frame %u of %s: %s differs:\n  expected %s\n  got      %s\n", r->frame,
 		       o->capture, r->field, r->expected, r->got);
-	printf(PROG ": %s: %s: %zu frames sent, %zu answers compared, %zu not compared "
+	printf(PROG ": %s%s: %s: %zu frames sent, %zu answers compared, %zu not compared "
 		    "(status, repeats), skipped fields: %s, %.3f s\n",
-	       o->capture,
+	       o->capture, o->board_side ? " (board side)" : "",
 	       r->state == RP_MATCH	? "answered as recorded"
-	       : r->state == RP_SILENT	? "the board never answered"
+	       : r->state == RP_SILENT	? "never answered"
 	       : r->state == RP_IOERR	? "interface error"
 					: "diverged",
 	       r->sent, r->compared, r->repeats, skipped, secs);
@@ -224,6 +234,9 @@ int cmd_replay(const struct command *cmd, int argc, char **argv)
 	cfg.nic = nic;
 	memcpy(cfg.peer, o.board, 6);
 	cfg.session = target_session_id();
+	cfg.board_side = o.board_side;
+	if (o.board_side && !o.json)
+		fprintf(stderr, PROG ": waiting for a host's CONNECT on %s\n", o.ifname);
 	cfg.speed = o.speed;
 	cfg.answer_us = (uint64_t)(o.timeout * 1e6);
 	if (!e || rp_init(e, &c, &cfg) < 0) {

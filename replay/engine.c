@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto.h"
 #include "replay.h"
 
 #define ANSWER_US 3000000u /* the protocol's 3-second timer */
@@ -28,6 +29,12 @@ static int is_status(int code)
 static int is_data(int code)
 {
 	return code == FC_FILE_DATA || code == FC_READBACK_DATA;
+}
+
+/* Board side: nothing is awaited with a bound before the host appears. */
+static int unbounded(const struct rp_engine *e)
+{
+	return e->cfg.board_side && !e->any_answer;
 }
 
 static int decodable(int e)
@@ -58,6 +65,21 @@ const char *rp_state_name(enum rp_state s)
 	return "?";
 }
 
+/* T_CAPS of the recorded board's first CONNECT_ACK. */
+static uint32_t board_caps(const struct rp_capture *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct frame f;
+		uint64_t caps;
+
+		if (!c->v[i].from_host &&
+		    frame_decode(&f, c->v[i].buf, c->v[i].len, c->ethertype) == 0 &&
+		    f.code == FC_CONNECT_ACK)
+			return tlv_get_uint(f.data, f.len, T_CAPS, &caps) ? (uint32_t)caps : 0;
+	}
+	return 0;
+}
+
 int rp_init(struct rp_engine *e, const struct rp_capture *c, const struct rp_config *cfg)
 {
 	size_t nh = 0;
@@ -81,7 +103,7 @@ int rp_init(struct rp_engine *e, const struct rp_capture *c, const struct rp_con
 		struct frame f;
 		int err, dup = 0;
 
-		if (r->from_host) {
+		if (r->from_host != !!cfg->board_side) {
 			e->host[nh++] = i;
 			continue;
 		}
@@ -99,6 +121,9 @@ int rp_init(struct rp_engine *e, const struct rp_capture *c, const struct rp_con
 		e->naw++;
 	}
 	e->nhost = nh;
+	e->caps_mask = c->host_caps;
+	if (cfg->board_side)
+		e->caps_mask = board_caps(c);
 	while (e->ctl < e->naw && e->aw[e->ctl].kind != AW_CTL)
 		e->ctl++;
 	return 0;
@@ -149,7 +174,7 @@ static int cmp(struct rp_engine *e, const struct rp_await *a, const uint8_t *buf
 	       struct rp_diff *d)
 {
 	const struct rp_frame *w = &e->c->v[a->idx];
-	uint32_t mask = e->c->host_caps;
+	uint32_t mask = e->caps_mask;
 	int r;
 
 	memset(d, 0, sizeof(*d));
@@ -231,12 +256,21 @@ void rp_input(struct rp_engine *e, const uint8_t *buf, size_t len, uint64_t now)
 	struct frame f;
 	int err;
 
-	if (rp_done(e) || !e->started || len < FRAME_ETH_LEN || memcmp(buf + 6, e->cfg.peer, 6))
+	if (rp_done(e) || !e->started || len < FRAME_ETH_LEN)
 		return;
 	err = frame_decode(&f, buf, len, e->c->ethertype);
-	if (!decodable(err) || (!err && f.session != e->cfg.session))
+	if (!decodable(err))
 		return;
-	if (!err && !frame_code_from_board(f.code))
+	if (e->cfg.board_side && !e->any_answer) {
+		/* the live host shows itself with its CONNECT */
+		if (err || f.code != FC_CONNECT)
+			return;
+		memcpy(e->cfg.peer, f.src, 6);
+		e->cfg.session = f.session;
+	}
+	if (memcmp(buf + 6, e->cfg.peer, 6) || (!err && f.session != e->cfg.session))
+		return;
+	if (!err && frame_code_from_board(f.code) != !e->cfg.board_side)
 		return;
 	e->any_answer = 1;
 	e->progress = now;
@@ -315,7 +349,7 @@ void rp_poll(struct rp_engine *e, uint64_t now)
 		int r;
 
 		if (awaited(e)) {
-			if (now >= e->progress + e->cfg.answer_us)
+			if (!unbounded(e) && now >= e->progress + e->cfg.answer_us)
 				missing(e);
 			return;
 		}
@@ -350,7 +384,7 @@ uint64_t rp_next_deadline(const struct rp_engine *e)
 		return 0;
 	if (e->next < e->nhost) {
 		if (awaited(e))
-			return e->progress + e->cfg.answer_us;
+			return unbounded(e) ? UINT64_MAX : e->progress + e->cfg.answer_us;
 		return due(e);
 	}
 	if (e->first < e->naw)

@@ -14,6 +14,9 @@
  *            when rp_done().
  *
  * What is compared (docs/ethdl.1, REPLAY):
+ * Played from the board's side (rp_config.board_side) the roles swap: the
+ * board's frames are sent, the live host's compared (FILE_DATA as a set).
+ *
  *  - control frames (every code but the data and status codes) in the
  *    recorded order; a repeat of a frame already matched is not counted
  *  - READBACK_DATA as a set of sequence numbers, each with its bytes
@@ -120,6 +123,10 @@ struct rp_config {
 	enum rp_speed speed;
 	uint64_t answer_us; /* how long to wait for each awaited answer; 0 = 3 s */
 	uint64_t linger_us; /* after the last frame, listen for extra answers; 0 = 300 ms */
+	/* Play the board's frames against a live host instead: wait (without a
+	 * bound) for the host's CONNECT, take peer and session from it, then
+	 * answer with the recorded board frames and compare the host's. */
+	int board_side;
 };
 
 enum rp_state {
@@ -157,6 +164,7 @@ struct rp_engine {
 	size_t ctl;	/* next expected control frame (index in aw) */
 	uint64_t last_send, progress, end_at;
 	int started, any_answer;
+	uint32_t caps_mask; /* T_CAPS compared in these bits */
 	uint8_t buf[FRAME_BUF_MAX];
 	struct rp_result res;
 };

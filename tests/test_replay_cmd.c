@@ -22,6 +22,7 @@
 #include "fault.h"
 #include "frame.h"
 #include "nic.h"
+#include "readback.h"
 #include "replay.h"
 #include "session.h"
 
@@ -408,12 +409,155 @@ static void test_refused(void)
 	}
 }
 
+
+/* ---- board side: the board's frames against a live sess_host ---- */
+
+#define FILE_SIZE 5000 /* captures/record.sh */
+static uint8_t content[FILE_SIZE];
+
+static void gen_content(void)
+{
+	uint64_t x = 1; /* seed */
+
+	for (size_t i = 0; i < FILE_SIZE; i += 8) {
+		uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+
+		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+		z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+		z ^= z >> 31;
+		for (size_t k = 0; k < 8 && i + k < FILE_SIZE; k++)
+			content[i + k] = (uint8_t)(z >> (8 * k));
+	}
+}
+
+static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	(void)ctx;
+	if (off > FILE_SIZE || len > FILE_SIZE - off)
+		return -1;
+	memcpy(buf, content + off, len);
+	return 0;
+}
+
+/* A host downloading the recorded file (changed at byte flip, if >= 0)
+ * against the board side of capture NAME. The host's exit code in *host_exit. */
+static struct rp_result play_board_side(const char *name, int strict, long flip, int *host_exit)
+{
+	struct rp_capture c;
+	struct rp_engine *e = calloc(1, sizeof(*e));
+	struct sess_host *h = calloc(1, sizeof(*h));
+	struct rb_compare *cmp = calloc(1, sizeof(*cmp));
+	struct sess_source src = {.read = mem_read};
+	struct sess_sink sink;
+	struct sess_host_config hc;
+	struct rp_config cfg = {.session = 1, .board_side = 1};
+	struct nic *hn, *bn;
+	char path[] = "/tmp/ethdl-replay-bs.XXXXXX";
+	uint64_t now = 7000000;
+	struct rp_result res;
+	int fd, guard;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cmp);
+	gen_content();
+	if (flip >= 0)
+		content[flip] ^= 0x40;
+	load(&c, name);
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	unlink(path);
+	CU_ASSERT_EQUAL_FATAL(write(fd, content, FILE_SIZE), FILE_SIZE);
+	rb_compare_init(cmp, fd, FILE_SIZE);
+	sink = rb_compare_sink(cmp);
+	CU_ASSERT_EQUAL_FATAL(nic_loop_pair(&hn, &bn, live_host, live_board, 1500, 0), 0);
+	cfg.nic = bn;
+	CU_ASSERT_EQUAL_FATAL(rp_init(e, &c, &cfg), 0);
+	memset(&hc, 0, sizeof(hc));
+	hc.nic = hn;
+	memcpy(hc.board, live_board, 6);
+	hc.job = SESS_DOWNLOAD;
+	hc.readback = 1;
+	hc.type = FT_CONFIG;
+	hc.name = "config-5000.bin";
+	hc.size = FILE_SIZE;
+	hc.crc = frame_crc32(0, content, FILE_SIZE);
+	hc.src = &src;
+	hc.sink = &sink;
+	hc.strict = strict;
+	hc.session_id = LIVE_SESSION;
+	CU_ASSERT_EQUAL_FATAL(sess_host_init(h, &hc), 0);
+	rp_poll(e, now);
+	sess_host_start(h, now);
+	for (guard = 0; guard < GUARD && !(rp_done(e) && sess_host_done(h)); guard++) {
+		uint64_t before = hn->stats.tx_frames + bn->stats.tx_frames, d1, d2;
+		const uint8_t *buf;
+		size_t len;
+
+		while (nic_recv(bn, &buf, &len) == 1)
+			rp_input(e, buf, len, now);
+		rp_poll(e, now);
+		while (nic_recv(hn, &buf, &len) == 1)
+			sess_host_input(h, buf, len, now);
+		if (!sess_host_done(h) && now >= sess_host_next_deadline(h))
+			sess_host_poll(h, now);
+		if (hn->stats.tx_frames + bn->stats.tx_frames != before)
+			continue;
+		d1 = rp_next_deadline(e);
+		d2 = sess_host_done(h) ? UINT64_MAX : sess_host_next_deadline(h);
+		d1 = d1 < d2 ? d1 : d2;
+		if (d1 == UINT64_MAX)
+			break;
+		now = d1 > now ? d1 : now + 1;
+	}
+	CU_ASSERT(guard < GUARD);
+	res = *rp_result(e);
+	*host_exit = sess_host_done(h) ? sess_exit_code(sess_host_result(h)) : -1;
+	if (res.state != RP_MATCH)
+		fprintf(stderr, "\n  %s (board side): %s at frame %u (%s)\n    expected %s\n    got      %s\n",
+			name, rp_state_name(res.state), res.frame, res.field, res.expected,
+			res.got);
+	sess_host_dispose(h);
+	free(h);
+	free(cmp);
+	close(fd);
+	rp_dispose(e);
+	free(e);
+	nic_close(hn);
+	nic_close(bn);
+	rp_capture_free(&c);
+	return res;
+}
+
+static void test_board_side(void)
+{
+	int hx;
+	struct rp_result r = play_board_side("happy_strict_board", 1, -1, &hx);
+
+	CU_ASSERT_EQUAL(r.state, RP_MATCH);
+	CU_ASSERT_EQUAL(hx, 0);
+	CU_ASSERT_EQUAL(r.sent, 11); /* the board's frames of the capture */
+	r = play_board_side("happy_windowed_board", 0, -1, &hx);
+	CU_ASSERT_EQUAL(r.state, RP_MATCH);
+	CU_ASSERT_EQUAL(hx, 0);
+	/* a host sending other bytes: its FILE_DATA seq 2 differs (byte 3000 - 1479) */
+	r = play_board_side("happy_strict_board", 1, 3000, &hx);
+	CU_ASSERT_EQUAL(r.state, RP_DIVERGED);
+	CU_ASSERT_EQUAL(r.frame, 5); /* FILE_INFO: its CRC differs first */
+	CU_ASSERT_STRING_EQUAL(r.field, "tlv crc");
+	/* a windowed host against a strict recording: CONNECT's caps differ */
+	r = play_board_side("happy_strict_board", 0, -1, &hx);
+	CU_ASSERT_EQUAL(r.state, RP_DIVERGED);
+	CU_ASSERT_EQUAL(r.frame, 1);
+}
+
 static CU_TestInfo engine_tests[] = {
 	{"committed captures against a sound board: match", test_sound_board},
 	{"--speed recorded keeps the recorded gaps", test_recorded_speed},
 	{"corrupt read-back: diverges at the READBACK_DATA", test_corrupt_readback},
 	{"wrong reply: diverges at the DOWNLOAD_ACK", test_wrong_reply},
 	{"silent board: no answer within the 3 s timer", test_silent},
+	{"board side: a live host against the board's recording", test_board_side},
 	CU_TEST_INFO_NULL,
 };
 
