@@ -235,7 +235,7 @@ int cmd_replay(const struct command *cmd, int argc, char **argv)
 	memcpy(cfg.peer, o.board, 6);
 	cfg.session = target_session_id();
 	cfg.board_side = o.board_side;
-	if (o.board_side && !o.json)
+	if (o.board_side)
 		fprintf(stderr, PROG ": waiting for a host's CONNECT on %s\n", o.ifname);
 	cfg.speed = o.speed;
 	cfg.answer_us = (uint64_t)(o.timeout * 1e6);

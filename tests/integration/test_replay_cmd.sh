@@ -96,6 +96,43 @@ board_start "$W/state" -q --wrong-reply && {
 	assert_match "text: expected decoded" "expected DOWNLOAD_ACK seq 0 type=1" "$(cat "$W/text.out")"
 }
 
+# --- board side: ethdl download against the board's recording played by
+# ethdl replay --board-side; the same file (captures/README.md: 5000
+# splitmix64 bytes from seed 1, named config-5000.bin) and host flags.
+"$IT_PYTHON" - "$W/config-5000.bin" <<'PY'
+import sys
+M = (1 << 64) - 1
+x, out = 1, bytearray()
+while len(out) < 5000:
+    x = (x + 0x9E3779B97F4A7C15) & M
+    z = x
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
+    z ^= z >> 31
+    out += z.to_bytes(8, "little")
+open(sys.argv[1], "wb").write(out[:5000])
+PY
+board_side() { # board_side NAME [download flags]
+	local name=$1 rpid i rc
+	shift
+	ip netns exec "$IT_NS_B" "$ETHDL" replay -i "$IT_IF_B" --board-side --json \
+		"$CAPS/$name.pcap" >"$W/bs.$name.out" 2>"$W/bs.$name.err" &
+	rpid=$!
+	for i in $(seq 100); do grep -q waiting "$W/bs.$name.err" 2>/dev/null && break; sleep 0.05; done
+	(cd "$W" && timeout -k 5 30 ip netns exec "$IT_NS_H" "$ETHDL" download -i "$IF" -b "$B" "$@" \
+		config-5000.bin >"$W/bs.$name.dl" 2>&1)
+	assert_rc "board side $name: download against it" 0 $?
+	( sleep 15; kill -TERM "$rpid" 2>/dev/null ) & local guard=$!
+	wait "$rpid"
+	rc=$?
+	kill "$guard" 2>/dev/null
+	IT_LAST_ERR=$W/bs.$name.err assert_rc "board side $name: replay --board-side" 0 "$rc"
+	assert_eq "board side $name: match" match "$(json_get result <"$W/bs.$name.out")"
+	[ "$rc" = 0 ] || cat "$W/bs.$name.out" "$W/bs.$name.dl" >&2
+}
+board_side happy_strict_board --strict
+board_side happy_windowed_board
+
 # --- a pcapng recorded by dumpcap during a live download, replayed
 DUMPCAP=$(command -v dumpcap || true)
 if [ -z "$DUMPCAP" ]; then
