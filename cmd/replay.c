@@ -11,7 +11,16 @@
 
 #define EXIT_DIVERGED 20
 
-enum { R_JSON = 256, R_SPEED, R_ETHERTYPE, R_HOST_MAC, R_BOARD_MAC, R_TIMEOUT, R_VERSION, R_BOARD_SIDE };
+enum {
+	R_JSON = 256,
+	R_SPEED,
+	R_ETHERTYPE,
+	R_HOST_MAC,
+	R_BOARD_MAC,
+	R_TIMEOUT,
+	R_VERSION,
+	R_BOARD_SIDE
+};
 
 static const struct option longopts[] = {
 	{"interface", required_argument, NULL, 'i'},
@@ -69,17 +78,13 @@ static int parse(const struct command *cmd, int argc, char **argv, struct ropts 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":i:b:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'i':
-			o->ifname = optarg;
-			break;
+		case 'i': o->ifname = optarg; break;
 		case 'b':
 			if (opt_board_mac("-b", optarg, o->board))
 				return EXIT_USAGE;
 			o->have_board = 1;
 			break;
-		case R_JSON:
-			o->json = 1;
-			break;
+		case R_JSON: o->json = 1; break;
 		case R_SPEED:
 			if (!strcmp(optarg, "fast"))
 				o->speed = RP_FAST;
@@ -106,16 +111,10 @@ static int parse(const struct command *cmd, int argc, char **argv, struct ropts 
 			if (opt_real("--timeout", optarg, 0.01, 3600, 0, "seconds", &o->timeout))
 				return EXIT_USAGE;
 			break;
-		case R_BOARD_SIDE:
-			o->board_side = 1;
-			break;
-		case R_VERSION:
-			return show_version();
-		case 'h':
-			show_command_help(cmd, help, stdout);
-			return 0;
-		default:
-			return opt_rejected(c, argv, longopts);
+		case R_BOARD_SIDE: o->board_side = 1; break;
+		case R_VERSION: return show_version();
+		case 'h': show_command_help(cmd, help, stdout); return 0;
+		default: return opt_rejected(c, argv, longopts);
 		}
 	}
 	if (!o->ifname)
@@ -168,11 +167,11 @@ static void report(const struct ropts *o, const struct rp_result *r, double secs
 		json_object_set_new(j, "compared", json_integer((json_int_t)r->compared));
 		json_object_set_new(j, "not_compared", json_integer((json_int_t)r->repeats));
 		json_object_set_new(j, "skipped_fields", arr);
-		json_object_set_new(j, "result", json_string(r->state == RP_MATCH ? "match"
-							       : r->state == RP_SILENT
-								       ? "no answer"
-								       : r->state == RP_IOERR ? "error"
-											      : "diverged"));
+		json_object_set_new(j, "result",
+				    json_string(r->state == RP_MATCH	? "match"
+						: r->state == RP_SILENT ? "no answer"
+						: r->state == RP_IOERR	? "error"
+									: "diverged"));
 		if (r->state == RP_DIVERGED || r->state == RP_SILENT) {
 			json_object_set_new(j, "frame", json_integer(r->frame));
 			json_object_set_new(j, "field", json_string(r->field));
@@ -190,15 +189,15 @@ static void report(const struct ropts *o, const struct rp_result *r, double secs
 	}
 	skipped_list(r->skipped, skipped, sizeof(skipped), NULL);
 	if (r->state == RP_DIVERGED || r->state == RP_SILENT)
-		printf(PROG ": frame %u of %s: %s differs:\n  expected %s\n  got      %s\n", r->frame,
-		       o->capture, r->field, r->expected, r->got);
+		printf(PROG ": frame %u of %s: %s differs:\n  expected %s\n  got      %s\n",
+		       r->frame, o->capture, r->field, r->expected, r->got);
 	printf(PROG ": %s%s: %s: %zu frames sent, %zu answers compared, %zu not compared "
 		    "(status, repeats), skipped fields: %s, %.3f s\n",
 	       o->capture, o->board_side ? " (board side)" : "",
-	       r->state == RP_MATCH	? "answered as recorded"
-	       : r->state == RP_SILENT	? "never answered"
-	       : r->state == RP_IOERR	? "interface error"
-					: "diverged",
+	       r->state == RP_MATCH    ? "answered as recorded"
+	       : r->state == RP_SILENT ? "never answered"
+	       : r->state == RP_IOERR  ? "interface error"
+				       : "diverged",
 	       r->sent, r->compared, r->repeats, skipped, secs);
 }
 
@@ -273,18 +272,13 @@ int cmd_replay(const struct command *cmd, int argc, char **argv)
 		goto out;
 	}
 	switch (rp_result(e)->state) {
-	case RP_MATCH:
-		ret = 0;
-		break;
-	case RP_SILENT:
-		ret = 11;
-		break;
+	case RP_MATCH: ret = 0; break;
+	case RP_SILENT: ret = 11; break;
 	case RP_IOERR:
 		error_line("%s: %s", o.ifname, nic_strerror(rp_result(e)->nic_err));
 		ret = 1;
 		break;
-	default:
-		ret = EXIT_DIVERGED;
+	default: ret = EXIT_DIVERGED;
 	}
 	report(&o, rp_result(e), (double)(mono_us() - t0) / 1e6, ret);
 out:

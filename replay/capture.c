@@ -58,8 +58,7 @@ static int pick_session(struct rp_capture *c, const struct rp_capture_opts *o, c
 		struct frame f;
 
 		if (frame_decode(&f, c->v[i].buf, c->v[i].len, c->ethertype) == 0 &&
-		    f.code == FC_CONNECT &&
-		    (!o->have_host_mac || !memcmp(f.src, o->host_mac, 6))) {
+		    f.code == FC_CONNECT && (!o->have_host_mac || !memcmp(f.src, o->host_mac, 6))) {
 			uint64_t caps = 0;
 
 			memcpy(c->host_mac, f.src, 6);
@@ -94,8 +93,7 @@ static int pick_session(struct rp_capture *c, const struct rp_capture_opts *o, c
 	return 0;
 }
 
-int rp_capture_load_fp(struct rp_capture *c, void *fp, const struct rp_capture_opts *o,
-		       char *err)
+int rp_capture_load_fp(struct rp_capture *c, void *fp, const struct rp_capture_opts *o, char *err)
 {
 	static const struct rp_capture_opts none;
 	char perr[PCAP_ERRBUF_SIZE];

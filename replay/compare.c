@@ -8,31 +8,65 @@
 #include "replay.h"
 
 static const char *const tlv_names[] = {
-	[T_CAPS] = "caps",	     [T_WINDOW] = "window",	    [T_BLOCK] = "block",
-	[T_VENDOR] = "vendor",	     [T_MODEL] = "model",	    [T_SERIAL] = "serial",
-	[T_SLOT] = "slot",	     [T_TYPE] = "type",		    [T_SIZE] = "size",
-	[T_FRAMES] = "frames",	     [T_CRC] = "crc",		    [T_NAME] = "name",
-	[T_NOTICE] = "notice",	     [T_DETAIL] = "detail",	    [T_EXPECTED] = "expected",
-	[T_GOT] = "got",	     [T_TEXT] = "text",		    [T_CUM] = "cum",
-	[T_HIGH] = "high",	     [T_BASE] = "base",		    [T_BITMAP] = "bitmap",
-	[T_HAVE] = "have",	     [T_RESUME] = "resume",	    [T_OFFSET] = "offset",
-	[T_PKG_HDR] = "pkg_hdr",     [T_IMAGE] = "image",	    [T_BOARD_TIME] = "board_time",
-	[T_HOST_TIME] = "host_time", [T_ACT_MODE] = "act_mode",	    [T_ACT_AT] = "act_at",
-	[T_ACT_STATE] = "act_state", [T_VERSION_FROM] = "version_from",
-	[T_VERSION_TO] = "version_to", [T_HEALTH_MS] = "health_ms", [T_SINCE] = "since",
-	[T_MAX] = "max",	     [T_EVENT] = "event",	    [T_NEXT] = "next",
-	[T_ROLE] = "role",	     [T_GROUP_MAC] = "group_mac",   [T_GEN] = "gen",
-	[T_DELAY_MS] = "delay_ms",   [T_HEARD] = "heard",	    [T_NEEDS] = "needs",
-	[T_SHA256] = "sha256",	     [T_IDLE_MS] = "idle_ms",	    [T_FIRST] = "first",
-	[T_WANT] = "want",	     [T_GEN_NEXT] = "gen_next",	    [T_NONCE] = "nonce",
-	[T_HOST_NONCE] = "host_nonce", [T_AUTH] = "auth",	    [T_CTR] = "ctr",
+	[T_CAPS] = "caps",
+	[T_WINDOW] = "window",
+	[T_BLOCK] = "block",
+	[T_VENDOR] = "vendor",
+	[T_MODEL] = "model",
+	[T_SERIAL] = "serial",
+	[T_SLOT] = "slot",
+	[T_TYPE] = "type",
+	[T_SIZE] = "size",
+	[T_FRAMES] = "frames",
+	[T_CRC] = "crc",
+	[T_NAME] = "name",
+	[T_NOTICE] = "notice",
+	[T_DETAIL] = "detail",
+	[T_EXPECTED] = "expected",
+	[T_GOT] = "got",
+	[T_TEXT] = "text",
+	[T_CUM] = "cum",
+	[T_HIGH] = "high",
+	[T_BASE] = "base",
+	[T_BITMAP] = "bitmap",
+	[T_HAVE] = "have",
+	[T_RESUME] = "resume",
+	[T_OFFSET] = "offset",
+	[T_PKG_HDR] = "pkg_hdr",
+	[T_IMAGE] = "image",
+	[T_BOARD_TIME] = "board_time",
+	[T_HOST_TIME] = "host_time",
+	[T_ACT_MODE] = "act_mode",
+	[T_ACT_AT] = "act_at",
+	[T_ACT_STATE] = "act_state",
+	[T_VERSION_FROM] = "version_from",
+	[T_VERSION_TO] = "version_to",
+	[T_HEALTH_MS] = "health_ms",
+	[T_SINCE] = "since",
+	[T_MAX] = "max",
+	[T_EVENT] = "event",
+	[T_NEXT] = "next",
+	[T_ROLE] = "role",
+	[T_GROUP_MAC] = "group_mac",
+	[T_GEN] = "gen",
+	[T_DELAY_MS] = "delay_ms",
+	[T_HEARD] = "heard",
+	[T_NEEDS] = "needs",
+	[T_SHA256] = "sha256",
+	[T_IDLE_MS] = "idle_ms",
+	[T_FIRST] = "first",
+	[T_WANT] = "want",
+	[T_GEN_NEXT] = "gen_next",
+	[T_NONCE] = "nonce",
+	[T_HOST_NONCE] = "host_nonce",
+	[T_AUTH] = "auth",
+	[T_CTR] = "ctr",
 	[T_FMAC] = "fmac",
 };
 
 const char *rp_tlv_name(int type, char *tmp, size_t cap)
 {
-	if (type >= 0 && (size_t)type < sizeof(tlv_names) / sizeof(tlv_names[0]) &&
-	    tlv_names[type])
+	if (type >= 0 && (size_t)type < sizeof(tlv_names) / sizeof(tlv_names[0]) && tlv_names[type])
 		return tlv_names[type];
 	snprintf(tmp, cap, "t%d", type);
 	return tmp;
@@ -51,8 +85,7 @@ int rp_tlv_skipped(int type)
 	case T_NONCE:	   /* fresh each session, and all that derives from them */
 	case T_HOST_NONCE:
 	case T_AUTH:
-	case T_FMAC:
-		return 1;
+	case T_FMAC: return 1;
 	}
 	return 0;
 }
@@ -165,7 +198,8 @@ int rp_compare(const uint8_t *want, size_t wlen, const uint8_t *got, size_t glen
 	    (eg && eg != -FRAME_E_CRC && eg != -FRAME_E_CODE))
 		return ew != eg ? field(d, "%s", "frame (undecodable)") : 0;
 	if (ew != eg)
-		return field(d, "%s", eg == -FRAME_E_CRC || ew == -FRAME_E_CRC ? "frame CRC" : "code");
+		return field(d, "%s",
+			     eg == -FRAME_E_CRC || ew == -FRAME_E_CRC ? "frame CRC" : "code");
 	if (w.code != g.code)
 		return field(d, "%s", "code");
 	if (w.seq != g.seq)
@@ -219,8 +253,8 @@ static size_t put_value(char *out, size_t cap, size_t at, int t, const uint8_t *
 	if (text) {
 		at = put(out, cap, at, "\"");
 		for (size_t i = 0; i < l; i++)
-			at = put(out, cap, at, v[i] >= 0x20 && v[i] < 0x7f && v[i] != '"' ? "%c"
-											  : "\\x%02x",
+			at = put(out, cap, at,
+				 v[i] >= 0x20 && v[i] < 0x7f && v[i] != '"' ? "%c" : "\\x%02x",
 				 v[i]);
 		return put(out, cap, at, "\"");
 	}

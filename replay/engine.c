@@ -51,16 +51,11 @@ static int same(const struct rp_frame *a, const struct rp_frame *b)
 const char *rp_state_name(enum rp_state s)
 {
 	switch (s) {
-	case RP_RUNNING:
-		return "running";
-	case RP_MATCH:
-		return "match";
-	case RP_DIVERGED:
-		return "diverged";
-	case RP_SILENT:
-		return "no answer";
-	case RP_IOERR:
-		return "error";
+	case RP_RUNNING: return "running";
+	case RP_MATCH: return "match";
+	case RP_DIVERGED: return "diverged";
+	case RP_SILENT: return "no answer";
+	case RP_IOERR: return "error";
 	}
 	return "?";
 }
@@ -147,8 +142,8 @@ const struct rp_result *rp_result(const struct rp_engine *e)
 	return &e->res;
 }
 
-static void diverge(struct rp_engine *e, const struct rp_await *a, const uint8_t *got,
-		    size_t glen, const char *fieldname)
+static void diverge(struct rp_engine *e, const struct rp_await *a, const uint8_t *got, size_t glen,
+		    const char *fieldname)
 {
 	const struct rp_capture *c = e->c;
 	struct rp_result *r = &e->res;
@@ -237,7 +232,8 @@ static void input_ctl(struct rp_engine *e, const struct frame *f, const uint8_t 
 	}
 	/* A repeat of an answer already matched (the host asked twice). */
 	for (size_t i = 0; i < e->naw; i++) {
-		if (e->aw[i].kind == AW_CTL && e->aw[i].matched && !cmp(e, &e->aw[i], buf, len, &d)) {
+		if (e->aw[i].kind == AW_CTL && e->aw[i].matched &&
+		    !cmp(e, &e->aw[i], buf, len, &d)) {
 			e->res.repeats++;
 			return;
 		}

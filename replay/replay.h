@@ -38,9 +38,9 @@
 /* ---- capture ---- */
 
 struct rp_frame {
-	uint64_t t;	/* microseconds since the first frame of the capture */
-	uint32_t num;	/* frame number in the file, from 1 (as Wireshark counts) */
-	int from_host;	/* 1 host -> board, 0 board -> host */
+	uint64_t t;    /* microseconds since the first frame of the capture */
+	uint32_t num;  /* frame number in the file, from 1 (as Wireshark counts) */
+	int from_host; /* 1 host -> board, 0 board -> host */
 	uint8_t *buf;
 	size_t len;
 };
@@ -49,15 +49,15 @@ struct rp_capture {
 	struct rp_frame *v; /* the session's frames, in file order */
 	size_t n, cap;
 	uint8_t host_mac[6], board_mac[6];
-	uint32_t session; /* of the first CONNECT */
+	uint32_t session;   /* of the first CONNECT */
 	uint32_t host_caps; /* T_CAPS of that CONNECT (0 if absent) */
 	uint16_t ethertype;
 };
 
 enum rp_err {
 	RP_OK = 0,
-	RP_E_OPEN = 1,	   /* the file cannot be opened or is no capture */
-	RP_E_LINKTYPE = 2, /* not Ethernet */
+	RP_E_OPEN = 1,	    /* the file cannot be opened or is no capture */
+	RP_E_LINKTYPE = 2,  /* not Ethernet */
 	RP_E_NOCONNECT = 3, /* no CONNECT from the host (or the board, board side) */
 	RP_E_NOMEM = 4,
 	RP_E_TRUNC = 5, /* a frame of the protocol was cut (snap length) */
@@ -79,8 +79,7 @@ struct rp_capture_opts {
 int rp_capture_load(struct rp_capture *c, const char *path, const struct rp_capture_opts *o,
 		    char *err);
 /** The same from an open stdio stream (taken over and closed): for tests and fuzzing. */
-int rp_capture_load_fp(struct rp_capture *c, void *fp, const struct rp_capture_opts *o,
-		       char *err);
+int rp_capture_load_fp(struct rp_capture *c, void *fp, const struct rp_capture_opts *o, char *err);
 void rp_capture_free(struct rp_capture *c);
 
 /* ---- compare ---- */
@@ -92,7 +91,7 @@ int rp_tlv_skipped(int type);
 const char *rp_tlv_name(int type, char *tmp, size_t cap);
 
 struct rp_diff {
-	char field[64]; /* the first field that differs: "code", "sequence", "tlv notice", ... */
+	char field[64];	  /* the first field that differs: "code", "sequence", "tlv notice", ... */
 	uint64_t skipped; /* bit t set: TLV type t (< 64) was present and skipped */
 };
 
@@ -117,9 +116,9 @@ enum rp_speed {
 };
 
 struct rp_config {
-	struct nic *nic;    /* where to play (owned by the caller) */
-	uint8_t peer[6];    /* the live board */
-	uint32_t session;   /* the live session id (non-zero) */
+	struct nic *nic;  /* where to play (owned by the caller) */
+	uint8_t peer[6];  /* the live board */
+	uint32_t session; /* the live session id (non-zero) */
 	enum rp_speed speed;
 	uint64_t answer_us; /* how long to wait for each awaited answer; 0 = 3 s */
 	uint64_t linger_us; /* after the last frame, listen for extra answers; 0 = 300 ms */
@@ -139,9 +138,9 @@ enum rp_state {
 
 struct rp_result {
 	enum rp_state state;
-	size_t sent;	 /* host frames sent */
-	size_t compared; /* board frames compared and found equal */
-	size_t repeats;	 /* repeats of matched frames, and status frames, not compared */
+	size_t sent;	  /* host frames sent */
+	size_t compared;  /* board frames compared and found equal */
+	size_t repeats;	  /* repeats of matched frames, and status frames, not compared */
 	uint64_t skipped; /* bit t: TLV type t skipped at least once */
 	/* on divergence */
 	uint32_t frame; /* number in the capture of the expected frame (0: none) */
@@ -155,13 +154,13 @@ struct rp_await; /* private */
 struct rp_engine {
 	const struct rp_capture *c;
 	struct rp_config cfg;
-	size_t *host;	 /* indexes in c->v of the frames to send */
+	size_t *host; /* indexes in c->v of the frames to send */
 	size_t nhost;
 	struct rp_await *aw; /* expected board frames, in capture order */
 	size_t naw;
-	size_t next;	/* next host frame to send */
-	size_t first;	/* first unmatched awaited frame */
-	size_t ctl;	/* next expected control frame (index in aw) */
+	size_t next;  /* next host frame to send */
+	size_t first; /* first unmatched awaited frame */
+	size_t ctl;   /* next expected control frame (index in aw) */
 	uint64_t last_send, progress, end_at;
 	int started, any_answer;
 	uint32_t caps_mask; /* T_CAPS compared in these bits */

@@ -26,9 +26,9 @@
 #include "replay.h"
 #include "session.h"
 
-#define CAPTURES ETHDL_SOURCE_DIR "/captures"
+#define CAPTURES     ETHDL_SOURCE_DIR "/captures"
 #define LIVE_SESSION 0x5eed1234u
-#define GUARD 100000
+#define GUARD	     100000
 
 static const uint8_t live_host[6] = {0x02, 0, 0, 0, 0xaa, 1};
 static const uint8_t live_board[6] = {0x02, 0, 0, 0, 0xbb, 2};
@@ -250,8 +250,12 @@ static void test_silent(void)
 
 static int mk(uint8_t *buf, uint8_t code, uint32_t seq, const uint8_t *data, size_t len)
 {
-	struct frame f = {.version = FRAME_VERSION, .session = LIVE_SESSION, .seq = seq,
-			  .code = code, .len = (uint16_t)len, .data = data};
+	struct frame f = {.version = FRAME_VERSION,
+			  .session = LIVE_SESSION,
+			  .seq = seq,
+			  .code = code,
+			  .len = (uint16_t)len,
+			  .data = data};
 
 	memcpy(f.dst, live_host, 6);
 	memcpy(f.src, live_board, 6);
@@ -282,17 +286,20 @@ static void test_compare(void)
 	lb = mk(b, FC_ERROR, 0, db, w.len);
 	memset(&d, 0, sizeof(d));
 	CU_ASSERT_EQUAL(rp_compare(a, (size_t)la, b, (size_t)lb, FRAME_ETHERTYPE_DEFAULT,
-				   LIVE_SESSION, CAP_WINDOW | CAP_DEVICE, &d), 0);
+				   LIVE_SESSION, CAP_WINDOW | CAP_DEVICE, &d),
+			0);
 	CU_ASSERT(d.skipped & (1ull << T_VENDOR));
 	/* ... but one it did is compared */
 	CU_ASSERT_EQUAL(rp_compare(a, (size_t)la, b, (size_t)lb, FRAME_ETHERTYPE_DEFAULT,
-				   LIVE_SESSION, CAP_AUTH, &d), 1);
+				   LIVE_SESSION, CAP_AUTH, &d),
+			1);
 	CU_ASSERT_STRING_EQUAL(d.field, "tlv caps");
 	/* another notice */
 	db[w.len - 1] = NOTICE_TIMEOUT;
 	lb = mk(b, FC_ERROR, 0, db, w.len);
 	CU_ASSERT_EQUAL(rp_compare(a, (size_t)la, b, (size_t)lb, FRAME_ETHERTYPE_DEFAULT,
-				   LIVE_SESSION, 0, &d), 1);
+				   LIVE_SESSION, 0, &d),
+			1);
 	CU_ASSERT_STRING_EQUAL(d.field, "tlv notice");
 	rp_describe(b, (size_t)lb, FRAME_ETHERTYPE_DEFAULT, line, sizeof(line));
 	CU_ASSERT_PTR_NOT_NULL(strstr(line, "ERROR seq 0"));
@@ -300,7 +307,8 @@ static void test_compare(void)
 	/* sequence, session, a TLV only in the answer */
 	lb = mk(b, FC_ERROR, 1, da, alen);
 	CU_ASSERT_EQUAL(rp_compare(a, (size_t)la, b, (size_t)lb, FRAME_ETHERTYPE_DEFAULT,
-				   LIVE_SESSION, 0, &d), 1);
+				   LIVE_SESSION, 0, &d),
+			1);
 	CU_ASSERT_STRING_EQUAL(d.field, "sequence");
 	CU_ASSERT_EQUAL(rp_compare(a, (size_t)la, a, (size_t)la, FRAME_ETHERTYPE_DEFAULT, 7, 0, &d),
 			1);
@@ -311,13 +319,15 @@ static void test_compare(void)
 	tlv_put_u32(&w, T_GOT, 5);
 	lb = mk(b, FC_ERROR, 0, db, w.len);
 	CU_ASSERT_EQUAL(rp_compare(a, (size_t)la, b, (size_t)lb, FRAME_ETHERTYPE_DEFAULT,
-				   LIVE_SESSION, 0, &d), 1);
+				   LIVE_SESSION, 0, &d),
+			1);
 	CU_ASSERT_STRING_EQUAL(d.field, "tlv got not recorded");
 	/* damaged frames: a bad CRC against a good one */
 	memcpy(b, a, (size_t)la);
 	b[29 + 1] ^= 1;
 	CU_ASSERT_EQUAL(rp_compare(a, (size_t)la, b, (size_t)la, FRAME_ETHERTYPE_DEFAULT,
-				   LIVE_SESSION, 0, &d), 1);
+				   LIVE_SESSION, 0, &d),
+			1);
 	CU_ASSERT_STRING_EQUAL(d.field, "frame CRC");
 }
 
@@ -408,7 +418,6 @@ static void test_refused(void)
 				-RP_E_NOCONNECT);
 	}
 }
-
 
 /* ---- board side: the board's frames against a live sess_host ---- */
 
@@ -514,7 +523,9 @@ static struct rp_result play_board_side(const char *name, int strict, long flip,
 	res = *rp_result(e);
 	*host_exit = sess_host_done(h) ? sess_exit_code(sess_host_result(h)) : -1;
 	if (res.state != RP_MATCH)
-		fprintf(stderr, "\n  %s (board side): %s at frame %u (%s)\n    expected %s\n    got      %s\n",
+		fprintf(stderr,
+			"\n  %s (board side): %s at frame %u (%s)\n    expected %s\n    got      "
+			"%s\n",
 			name, rp_state_name(res.state), res.frame, res.field, res.expected,
 			res.got);
 	sess_host_dispose(h);
