@@ -34,6 +34,8 @@ static const struct command commands[] = {
 	 "            [--rate BPS] [--repair code|resend] [--rounds N] [--full-readback]\n"
 	 "            [--activate now|at:TIME|in:DURATION|later] [--dry-run] [options]\n"
 	 "            PACKAGE|FILE"},
+	{"conform", cmd_conform, "run the conformance suite against a board: each case pass, fail, n/a",
+	 "-i IF -b MAC [-t TYPE] [--json] [--only NAME...] [--list] [options]"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -43,6 +45,7 @@ static const char exit_codes[] =
 	"13 file CRC (also: a package refused as malformed), 14 timeout,\n"
 	"15 read-back mismatch, 16 wrong command, 17 refused by the board's policy\n"
 	"(vendor/model, not a target, not newer), 18 activated and rolled back,\n"
+	"20 a conformance case failed (conform),\n"
 	"130 interrupted (SIGINT), 143 interrupted (SIGTERM).\n";
 
 static void show_usage(FILE *f)

@@ -35,6 +35,7 @@ int cmd_rollback(const struct command *cmd, int argc, char **argv);
 int cmd_log(const struct command *cmd, int argc, char **argv);
 int cmd_discover(const struct command *cmd, int argc, char **argv);
 int cmd_group(const struct command *cmd, int argc, char **argv);
+int cmd_conform(const struct command *cmd, int argc, char **argv);
 
 /* ---- discover.c: discovery, also run by group ---- */
 struct sess_disc;
