@@ -237,7 +237,7 @@ static const struct cf_step frame_crc_windowed_[] = {
 	 .seq = 1,
 	 .flags = FRAME_FLAG_ACKREQ,
 	 .note = "STATUS_QUERY 1 (ACKREQ)"},
-	AWAIT(FC_BOARD_STATUS, LIT(T_CUM, 4, 1), FRAMES_),
+	AWAIT(FC_BOARD_STATUS, LIT(T_CUM, 4, 1), {T_HIGH, 4, V_FRAMES, 0}),
 	{.kind = CF_DATA, .from = 2, .to = 2, .flags = FRAME_FLAG_RETX, .note = "FILE_DATA 2 again"},
 	AWAIT(FC_DOWNLOAD_DONE, CRC_),
 	DISCONNECT,

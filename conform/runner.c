@@ -33,6 +33,7 @@ struct conform {
 	unsigned block; /* in use */
 	struct slot first[FT_COUNT], seen[FT_COUNT], case_start[FT_COUNT];
 	int have_slots; /* the board tells its slots (no CAP_AUTH) */
+	int case_started; /* case_start holds the slots at the case's first CONNECT */
 	const char *changed_by[FT_COUNT];
 	uint8_t *saved; /* the scratch slot's file, to put back */
 	uint64_t saved_size;
@@ -375,6 +376,9 @@ static int do_connect(struct conform *cf, uint32_t caps)
 		if (!(cf->caps & CAP_AUTH)) {
 			read_slots(&f, cf->seen);
 			cf->have_slots = 1;
+			if (!cf->case_started)
+				memcpy(cf->case_start, cf->seen, sizeof(cf->case_start));
+			cf->case_started = 1;
 		}
 	}
 	return 0;
@@ -479,6 +483,8 @@ static int run_host(struct conform *cf, int job, int strict, const uint8_t *data
 	hc.sink = &sink;
 	hc.strict = strict;
 	hc.session_id = rnd(cf) | 1;
+	hc.log = cf->cfg.log;
+	hc.log_ctx = cf->cfg.log_ctx;
 	if (sess_host_init(h, &hc) < 0) {
 		free(h);
 		return failf(cf, "cannot start the host machine");
@@ -505,8 +511,8 @@ static int run_host(struct conform *cf, int job, int strict, const uint8_t *data
 	}
 	res = sess_host_result(h);
 	if (sess_exit_code(res)) {
-		failf(cf, "%s %s: %s%s%s (exit %d)",
-		      job == SESS_DOWNLOAD ? "download" : "read-back", strict ? "(strict)" : "",
+		failf(cf, "%s%s: %s%s%s (exit %d)",
+		      job == SESS_DOWNLOAD ? "download" : "read-back", strict ? " (strict)" : "",
 		      res->notice ? frame_notice_name(res->notice) : "",
 		      res->notice && res->text[0] ? ": " : "", res->text, sess_exit_code(res));
 		goto out;
@@ -565,7 +571,7 @@ static int do_expect(struct conform *cf, const struct cf_step *s)
 				     (double)(deadline - start) / 1e6);
 		if (f.code == s->code)
 			break;
-		if (!s->skip)
+		if (!s->skip || f.code == FC_ERROR)
 			return failf(cf, "expected %s, got %s", frame_code_name(s->code),
 				     frame_text(&f, t, sizeof(t)));
 	}
@@ -850,7 +856,7 @@ int conform_run(struct conform *cf, const struct conform_case *c, struct conform
 		snprintf(r->detail, sizeof(r->detail), "%s", na);
 		return 0;
 	}
-	memcpy(cf->case_start, cf->seen, sizeof(cf->case_start));
+	cf->case_started = 0;
 	cf->sid = rnd(cf) | 1;
 	if (make_file(cf, c) < 0) {
 		r->result = CONFORM_FAIL;
