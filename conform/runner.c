@@ -954,7 +954,9 @@ int conform_end(struct conform *cf, struct conform_result *r)
 	}
 	if (r->result == CONFORM_FAIL)
 		return 0;
-	if (!s0->have) {
+	if (!s0->have && !cf->seen[cf->cfg.type].have) {
+		snprintf(r->detail, sizeof(r->detail), "the board holds what it held before");
+	} else if (!s0->have) {
 		slot_text(&cf->seen[cf->cfg.type], b, sizeof(b));
 		snprintf(r->detail, sizeof(r->detail),
 			 "every slot as before, but the %s slot held no file and now holds the "
