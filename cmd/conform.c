@@ -53,7 +53,8 @@ static int list_cases(int json)
 		const struct conform_case *c = &conform_cases[i];
 
 		if (json) {
-			json_print(stdout, json_pack("{s:s, s:s}", "case", c->name, "what", c->what));
+			json_print(stdout,
+				   json_pack("{s:s, s:s}", "case", c->name, "what", c->what));
 			continue;
 		}
 		printf("%-20s %s\n", c->name, c->what);

@@ -34,6 +34,7 @@
 
 #define HALF 1000000000 /* DATA: frames / 2 (+ n) */
 
+/* clang-format off */
 /* TLVs whose value the run fills in */
 #define TYPE_	{T_TYPE, 1, V_TYPE, 0}
 #define EMPTY_	{T_TYPE, 1, V_EMPTY, 0}
@@ -128,6 +129,8 @@
 	{                                                                                          \
 		.kind = CF_END                                                                     \
 	}
+
+/* clang-format on */
 
 /* ---- the base exchange ---- */
 
@@ -238,7 +241,11 @@ static const struct cf_step frame_crc_windowed_[] = {
 	 .flags = FRAME_FLAG_ACKREQ,
 	 .note = "STATUS_QUERY 1 (ACKREQ)"},
 	AWAIT(FC_BOARD_STATUS, LIT(T_CUM, 4, 1), {T_HIGH, 4, V_FRAMES, 0}),
-	{.kind = CF_DATA, .from = 2, .to = 2, .flags = FRAME_FLAG_RETX, .note = "FILE_DATA 2 again"},
+	{.kind = CF_DATA,
+	 .from = 2,
+	 .to = 2,
+	 .flags = FRAME_FLAG_RETX,
+	 .note = "FILE_DATA 2 again"},
 	AWAIT(FC_DOWNLOAD_DONE, CRC_),
 	DISCONNECT,
 	SLOT_NEW,
@@ -395,7 +402,10 @@ static const struct cf_step stranger_ignored_[] = {
 	DATAM(2, 2, M_STRANGER | M_GARBAGE, "FILE_DATA 2 of garbage from another MAC"),
 	DATAM(2, 2, M_OTHER_SID | M_GARBAGE, "FILE_DATA 2 of garbage in another session"),
 	SENDM(FC_FILE_INFO, M_STRANGER, "FILE_INFO from another MAC", INFO_TLVS),
-	{.kind = CF_SEND, .code = FC_DISCONNECT, .mut = M_OTHER_SID, .note = "DISCONNECT of another session"},
+	{.kind = CF_SEND,
+	 .code = FC_DISCONNECT,
+	 .mut = M_OTHER_SID,
+	 .note = "DISCONNECT of another session"},
 	SILENCE(300, 0),
 	DATA(2, 0),
 	EXPECT(FC_DOWNLOAD_DONE, CRC_),
@@ -471,8 +481,8 @@ static const struct cf_step auth_required_[] = {
 #define BLK(n, e) (n), (e)
 
 const struct conform_case conform_cases[] = {
-	{"connect", "CONNECT is answered CONNECT_ACK; DISCONNECT with DISCONNECT_ACK",
-	 RUN_ON_AUTH, BLK(0, 0), connect_},
+	{"connect", "CONNECT is answered CONNECT_ACK; DISCONNECT with DISCONNECT_ACK", RUN_ON_AUTH,
+	 BLK(0, 0), connect_},
 	{"download-size-0", "a 0-byte file downloads and reads back", 0, BLK(0, 0), download_},
 	{"download-size-1", "a 1-byte file", 0, BLK(0, 1), download_},
 	{"download-block-1", "a file one byte short of a block", 0, BLK(1, -1), download_},
@@ -487,8 +497,8 @@ const struct conform_case conform_cases[] = {
 	 windowed_download_},
 	{"repeated-command", "a command sent again gets the same reply, not WRONG_COMMAND", 0,
 	 BLK(2, 1), repeated_command_},
-	{"readback", "a file read back (strict and windowed) is the file downloaded", 0,
-	 BLK(5, 7), readback_},
+	{"readback", "a file read back (strict and windowed) is the file downloaded", 0, BLK(5, 7),
+	 readback_},
 	{"readback-no-file", "READBACK of an empty slot: ERROR detail 8", NEED_EMPTY, BLK(0, 0),
 	 readback_no_file_},
 	{"frame-crc", "strict: a data frame with a bad CRC is ERROR FRAME_CRC; old file kept", 0,

@@ -38,19 +38,19 @@ enum cf_kind {
 
 /* Values of a template: a literal, or what the run knows. */
 enum cf_val {
-	V_LIT = 0,   /* lit */
-	V_ANY,	     /* EXPECT: present, any value */
-	V_TYPE,	     /* the scratch file type */
-	V_EMPTY,     /* a file type the board holds nothing in */
-	V_SIZE,	     /* the case's file size */
-	V_FRAMES,    /* its data frames at the block in use */
-	V_CRC,	     /* its CRC32 */
-	V_BAD_CRC,   /* a CRC that is not its CRC32 */
-	V_BLOCK,     /* the block in use */
-	V_HALF,	     /* V_FRAMES / 2 */
-	V_CAPS,	     /* the host's capabilities for this session */
-	V_WINDOW,    /* the host's window */
-	V_SESSION,   /* the case's session id */
+	V_LIT = 0, /* lit */
+	V_ANY,	   /* EXPECT: present, any value */
+	V_TYPE,	   /* the scratch file type */
+	V_EMPTY,   /* a file type the board holds nothing in */
+	V_SIZE,	   /* the case's file size */
+	V_FRAMES,  /* its data frames at the block in use */
+	V_CRC,	   /* its CRC32 */
+	V_BAD_CRC, /* a CRC that is not its CRC32 */
+	V_BLOCK,   /* the block in use */
+	V_HALF,	   /* V_FRAMES / 2 */
+	V_CAPS,	   /* the host's capabilities for this session */
+	V_WINDOW,  /* the host's window */
+	V_SESSION, /* the case's session id */
 };
 
 struct cf_tlv {
@@ -78,12 +78,12 @@ struct cf_step {
 	uint8_t flags;
 	uint8_t mut; /* enum cf_mut (SEND, DATA); EXPECT M_STRANGER: to the stranger */
 	uint32_t seq;
-	int32_t from, to;    /* DATA: sequences; to <= 0 means frames + to */
-	uint8_t caps;	     /* CONNECT, DOWNLOAD: 0 strict, else CAP_WINDOW|CAP_RESUME */
-	int notice, detail;  /* EXPECT of ERROR: -1 = any */
-	int skip;	     /* EXPECT: frames of other codes are skipped */
-	uint32_t ms;	     /* EXPECT, SILENCE, WAIT: time allowed … */
-	uint32_t tpct;	     /* … plus this percentage of the board's timer */
+	int32_t from, to;   /* DATA: sequences; to <= 0 means frames + to */
+	uint8_t caps;	    /* CONNECT, DOWNLOAD: 0 strict, else CAP_WINDOW|CAP_RESUME */
+	int notice, detail; /* EXPECT of ERROR: -1 = any */
+	int skip;	    /* EXPECT: frames of other codes are skipped */
+	uint32_t ms;	    /* EXPECT, SILENCE, WAIT: time allowed … */
+	uint32_t tpct;	    /* … plus this percentage of the board's timer */
 	struct cf_tlv tlv[CF_MAX_TLV];
 	const char *note; /* what the step checks, for people */
 };
@@ -91,11 +91,11 @@ struct cf_step {
 /* ---- cases ---- */
 
 /* What a case needs of the board beyond the base exchange. */
-#define NEED_WINDOW 0x01u /* CAP_WINDOW */
-#define NEED_RESUME 0x02u /* CAP_RESUME */
-#define NEED_DEVICE 0x04u /* CAP_DEVICE */
-#define NEED_GROUP  0x08u /* CAP_GROUP */
-#define NEED_AUTH   0x10u /* CAP_AUTH */
+#define NEED_WINDOW 0x01u  /* CAP_WINDOW */
+#define NEED_RESUME 0x02u  /* CAP_RESUME */
+#define NEED_DEVICE 0x04u  /* CAP_DEVICE */
+#define NEED_GROUP  0x08u  /* CAP_GROUP */
+#define NEED_AUTH   0x10u  /* CAP_AUTH */
 #define NEED_EMPTY  0x100u /* a file type the board holds nothing in */
 #define RUN_ON_AUTH 0x200u /* runs on a board that requires authentication */
 
@@ -140,10 +140,10 @@ struct conform_result {
 
 struct conform_config {
 	uint8_t board[6];
-	int type;	     /* scratch file type; 0 = redundancy */
-	uint64_t timer_us;   /* the board's timer; 0 = 3 s */
-	uint64_t max_save;   /* largest scratch file saved and put back; 0 = 64 MiB */
-	uint32_t seed;	     /* session ids and file contents; 0 = fixed */
+	int type;	   /* scratch file type; 0 = redundancy */
+	uint64_t timer_us; /* the board's timer; 0 = 3 s */
+	uint64_t max_save; /* largest scratch file saved and put back; 0 = 64 MiB */
+	uint32_t seed;	   /* session ids and file contents; 0 = fixed */
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
 };

@@ -32,7 +32,7 @@ struct conform {
 	unsigned board_block, board_window;
 	unsigned block; /* in use */
 	struct slot first[FT_COUNT], seen[FT_COUNT], case_start[FT_COUNT];
-	int have_slots; /* the board tells its slots (no CAP_AUTH) */
+	int have_slots;	  /* the board tells its slots (no CAP_AUTH) */
 	int case_started; /* case_start holds the slots at the case's first CONNECT */
 	const char *changed_by[FT_COUNT];
 	uint8_t *saved; /* the scratch slot's file, to put back */
@@ -243,8 +243,8 @@ static const char *frame_text(const struct frame *f, char *out, size_t cap)
 	if (f->code == FC_ERROR) {
 		tlv_get_uint(f->data, f->len, T_NOTICE, &n);
 		tlv_get_uint(f->data, f->len, T_DETAIL, &d);
-		snprintf(out, cap, "ERROR %s detail %u (%s)",
-			 n ? frame_notice_name((int)n) : "0", (unsigned)d, proto_detail_name((int)d));
+		snprintf(out, cap, "ERROR %s detail %u (%s)", n ? frame_notice_name((int)n) : "0",
+			 (unsigned)d, proto_detail_name((int)d));
 	} else {
 		snprintf(out, cap, "%s seq %u", frame_code_name(f->code), (unsigned)f->seq);
 	}
@@ -511,9 +511,8 @@ static int run_host(struct conform *cf, int job, int strict, const uint8_t *data
 	}
 	res = sess_host_result(h);
 	if (sess_exit_code(res)) {
-		failf(cf, "%s%s: %s%s%s (exit %d)",
-		      job == SESS_DOWNLOAD ? "download" : "read-back", strict ? " (strict)" : "",
-		      res->notice ? frame_notice_name(res->notice) : "",
+		failf(cf, "%s%s: %s%s%s (exit %d)", job == SESS_DOWNLOAD ? "download" : "read-back",
+		      strict ? " (strict)" : "", res->notice ? frame_notice_name(res->notice) : "",
 		      res->notice && res->text[0] ? ": " : "", res->text, sess_exit_code(res));
 		goto out;
 	}
@@ -567,7 +566,8 @@ static int do_expect(struct conform *cf, const struct cf_step *s)
 			return -2;
 		if (r == 0)
 			return failf(cf, "expected %s%s, got nothing in %.1f s",
-				     frame_code_name(s->code), s->code == FC_ERROR ? " (a notice)" : "",
+				     frame_code_name(s->code),
+				     s->code == FC_ERROR ? " (a notice)" : "",
 				     (double)(deadline - start) / 1e6);
 		if (f.code == s->code)
 			break;
@@ -582,7 +582,8 @@ static int do_expect(struct conform *cf, const struct cf_step *s)
 
 		tlv_get_uint(f.data, f.len, T_NOTICE, &n);
 		tlv_get_uint(f.data, f.len, T_DETAIL, &d);
-		if ((s->notice >= 0 && (int)n != s->notice) || (s->detail >= 0 && (int)d != s->detail))
+		if ((s->notice >= 0 && (int)n != s->notice) ||
+		    (s->detail >= 0 && (int)d != s->detail))
 			return failf(cf, "expected ERROR %s detail %d, got %s",
 				     s->notice ? frame_notice_name(s->notice) : "0", s->detail,
 				     frame_text(&f, t, sizeof(t)));
@@ -698,12 +699,12 @@ static int do_slot(struct conform *cf, int kind)
 	if (!cf->have_slots)
 		return 0;
 	got = &cf->seen[cf->cfg.type];
-	if (got->have != want.have || (want.have && (got->size != want.size || got->crc != want.crc))) {
+	if (got->have != want.have ||
+	    (want.have && (got->size != want.size || got->crc != want.crc))) {
 		slot_text(&want, a, sizeof(a));
 		slot_text(got, b, sizeof(b));
-		return failf(cf, "%s slot: expected %s (%s), got %s",
-			     proto_type_name(cf->cfg.type), a,
-			     kind == CF_SLOT_KEPT ? "the old file kept" : "the case's file", b);
+		return failf(cf, "%s slot: expected %s (%s), got %s", proto_type_name(cf->cfg.type),
+			     a, kind == CF_SLOT_KEPT ? "the old file kept" : "the case's file", b);
 	}
 	return 0;
 }
@@ -745,9 +746,9 @@ static int run_step(struct conform *cf, const struct cf_step *s)
 		m.size = cf->size;
 		r = run_host(cf, SESS_READBACK, !s->caps, cf->file, cf->size, &m);
 		if (r == 0 && m.differs)
-			return failf(cf, "read-back%s differs from the file downloaded at byte %llu",
-				     s->caps ? "" : " (strict)",
-				     (unsigned long long)m.first_diff);
+			return failf(cf,
+				     "read-back%s differs from the file downloaded at byte %llu",
+				     s->caps ? "" : " (strict)", (unsigned long long)m.first_diff);
 		return r;
 	}
 	case CF_SLOT_KEPT:
@@ -918,8 +919,8 @@ int conform_end(struct conform *cf, struct conform_result *r)
 		if (ret < 0) {
 			char pre[64];
 
-			snprintf(pre, sizeof(pre), "could not put the %s slot back: ",
-				 proto_type_name(cf->cfg.type));
+			snprintf(pre, sizeof(pre),
+				 "could not put the %s slot back: ", proto_type_name(cf->cfg.type));
 			prefix(r->detail, sizeof(r->detail), pre);
 			r->result = CONFORM_FAIL;
 			return 0;
@@ -943,10 +944,10 @@ int conform_end(struct conform *cf, struct conform_result *r)
 		if (x->have != y->have || x->size != y->size || x->crc != y->crc) {
 			slot_text(x, a, sizeof(a));
 			slot_text(y, b, sizeof(b));
-			n += (size_t)snprintf(r->detail + n, sizeof(r->detail) - n,
-					      "%sthe %s slot changed (after case %s): was %s, now %s",
-					      n ? "; " : "", proto_type_name(t), cf->changed_by[t],
-					      a, b);
+			n += (size_t)snprintf(
+				r->detail + n, sizeof(r->detail) - n,
+				"%sthe %s slot changed (after case %s): was %s, now %s",
+				n ? "; " : "", proto_type_name(t), cf->changed_by[t], a, b);
 			r->result = CONFORM_FAIL;
 			if (n >= sizeof(r->detail))
 				return 0;
@@ -981,9 +982,9 @@ int conform_end(struct conform *cf, struct conform_result *r)
 void conform_step_text(const struct cf_step *s, char *out, size_t cap)
 {
 	static const char *const kinds[] = {
-		"end",	     "connect", "send",		"data",	    "expect",
-		"silence",   "wait",	"disconnect",	"download", "read back",
-		"slot kept", "slot holds the case's file",
+		"end",	    "connect",	 "send",      "data",
+		"expect",   "silence",	 "wait",      "disconnect",
+		"download", "read back", "slot kept", "slot holds the case's file",
 	};
 	const char *k = s->kind < sizeof(kinds) / sizeof(kinds[0]) ? kinds[s->kind] : "?";
 	char b[32];
@@ -995,9 +996,7 @@ void conform_step_text(const struct cf_step *s, char *out, size_t cap)
 	switch (s->kind) {
 	case CF_CONNECT:
 	case CF_DOWNLOAD:
-	case CF_READBACK:
-		snprintf(out, cap, "%s, %s", k, s->caps ? "windowed" : "strict");
-		break;
+	case CF_READBACK: snprintf(out, cap, "%s, %s", k, s->caps ? "windowed" : "strict"); break;
 	case CF_SEND:
 	case CF_EXPECT:
 		if (s->code == FC_ERROR && s->kind == CF_EXPECT)

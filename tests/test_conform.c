@@ -197,9 +197,14 @@ static void test_reference_board_passes(void)
 
 static void test_strict_board_windowed_na(void)
 {
-	static const char *const windowed[] = {"windowed-download", "frame-crc-windowed",
-					       "timeout-readback", "resume", "info", "log",
-					       "discover", NULL};
+	static const char *const windowed[] = {"windowed-download",
+					       "frame-crc-windowed",
+					       "timeout-readback",
+					       "resume",
+					       "info",
+					       "log",
+					       "discover",
+					       NULL};
 	struct board_setup bs = {.strict = 1};
 	struct rig *r = run_suite(&bs, NULL);
 
@@ -223,7 +228,8 @@ static void test_wrong_reply_fails(void)
 
 	CU_ASSERT_EQUAL(result_of(r, "connect"), CONFORM_PASS);
 	CU_ASSERT_EQUAL(result_of(r, "strict-exchange"), CONFORM_FAIL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(detail_of(r, "strict-exchange"), "expected DOWNLOAD_ACK, got READBACK_ACK"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(detail_of(r, "strict-exchange"), "expected DOWNLOAD_ACK, got READBACK_ACK"));
 	CU_ASSERT_EQUAL(result_of(r, "readback"), CONFORM_FAIL);
 	rig_down(r);
 }
