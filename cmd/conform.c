@@ -26,7 +26,9 @@ static const char help[] =
 	"                         (default redundancy); its file is read back first and\n"
 	"                         put back at the end\n"
 	"      --timeout SECONDS  the board's timer, for the timer cases (default 3)\n"
-	"Exit: 0 no case failed, 20 a case failed, 11 the board did not answer.\n";
+	"Exit: 0 no case failed, 20 a case failed, 11 the board did not answer.\n"
+	"Of the options below, --strict, --block, --window, --retries and --auth-key\n"
+	"are refused: each case chooses its own exchange.\n";
 
 struct own {
 	const char *only[MAX_ONLY];
@@ -125,11 +127,26 @@ int cmd_conform(const struct command *cmd, int argc, char **argv)
 		return ret;
 	if (args < argc)
 		return usage_error("unexpected argument `%s'", argv[args]);
+	if (o.have_auth)
+		return usage_error("--auth-key: conform does not authenticate yet (a board with "
+				   "CAP_AUTH runs connect and auth-required only)");
+	if (o.strict || o.block || o.window || o.retries)
+		return usage_error("--strict, --block, --window and --retries have no meaning "
+				   "here: each case chooses its exchange");
 	ncfg.ethertype = o.ethertype;
 	ncfg.promisc = 1; /* the busy case hears the board answer another host */
 	r = nic_open(&nic, o.ifname, &ncfg, errbuf);
 	if (r < 0)
 		return error_line("%s", errbuf);
+	if (o.capture) {
+		struct nic *cap;
+
+		if (nic_capture_wrap(&cap, nic, o.capture, errbuf) < 0) {
+			nic_close(nic);
+			return error_line("%s", errbuf);
+		}
+		nic = cap;
+	}
 	memset(&cc, 0, sizeof(cc));
 	memcpy(cc.board, o.board, 6);
 	cc.type = o.type_given ? o.type : FT_REDUNDANCY;
