@@ -289,6 +289,23 @@ static const struct cf_step wrong_command_[] = {
 	END,
 };
 
+static const struct cf_step info_first_[] = {
+	CONNECT(STRICT),
+	SEND(FC_FILE_INFO, "FILE_INFO before DOWNLOAD", INFO_TLVS),
+	EXPECT_ERROR(NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE),
+	DISCONNECT,
+	SLOT_KEPT,
+	END,
+};
+
+static const struct cf_step bad_type_[] = {
+	CONNECT(STRICT),
+	SEND(FC_DOWNLOAD, "DOWNLOAD of file type 9", LIT(T_TYPE, 1, 9)),
+	EXPECT_ERROR(NOTICE_WRONG_COMMAND, D_BAD_FIELD),
+	DISCONNECT,
+	END,
+};
+
 /* ---- timers ---- */
 
 static const struct cf_step timeout_connected_[] = {
@@ -511,6 +528,10 @@ const struct conform_case conform_cases[] = {
 	 BLK(4, 0), sequence_gap_},
 	{"wrong-command", "FILE_DATA before DOWNLOAD is ERROR WRONG_COMMAND", 0, BLK(1, 0),
 	 wrong_command_},
+	{"info-first", "FILE_INFO before DOWNLOAD is ERROR WRONG_COMMAND", 0, BLK(1, 0),
+	 info_first_},
+	{"bad-type", "DOWNLOAD of an unknown file type is ERROR WRONG_COMMAND detail 3", 0,
+	 BLK(0, 0), bad_type_},
 	{"timeout-connected", "silence after CONNECT_ACK: ERROR TIMEOUT after the timer", 0,
 	 BLK(0, 0), timeout_connected_},
 	{"timeout-data", "silence in the middle of the data: ERROR TIMEOUT; old file kept", 0,
