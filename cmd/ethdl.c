@@ -36,6 +36,8 @@ static const struct command commands[] = {
 	 "            PACKAGE|FILE"},
 	{"replay", cmd_replay, "replay a recorded session against a live board and compare",
 	 "-i IF (-b MAC | --board-side) [--speed fast|recorded] [--json] [options] CAPTURE"},
+	{"conform", cmd_conform, "run the conformance suite against a board: each case pass, fail, n/a",
+	 "-i IF -b MAC [-t TYPE] [--json] [--only NAME...] [--list] [options]"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -45,7 +47,8 @@ static const char exit_codes[] =
 	"13 file CRC (also: a package refused as malformed), 14 timeout,\n"
 	"15 read-back mismatch, 16 wrong command, 17 refused by the board's policy\n"
 	"(vendor/model, not a target, not newer), 18 activated and rolled back,\n"
-	"20 replay diverged, 130 interrupted (SIGINT), 143 interrupted (SIGTERM).\n";
+	"20 replay diverged, or a conformance case failed (conform),\n"
+	"130 interrupted (SIGINT), 143 interrupted (SIGTERM).\n";
 
 static void show_usage(FILE *f)
 {

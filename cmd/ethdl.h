@@ -36,6 +36,7 @@ int cmd_log(const struct command *cmd, int argc, char **argv);
 int cmd_discover(const struct command *cmd, int argc, char **argv);
 int cmd_group(const struct command *cmd, int argc, char **argv);
 int cmd_replay(const struct command *cmd, int argc, char **argv);
+int cmd_conform(const struct command *cmd, int argc, char **argv);
 
 /* ---- discover.c: discovery, also run by group ---- */
 struct sess_disc;
