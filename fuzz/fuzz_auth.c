@@ -20,6 +20,7 @@
 
 #include "auth_ossl.h"
 #include "frame.h"
+#include "fuzz_device.h"
 #include "mem_devstore.h"
 #include "nic.h"
 #include "session.h"
@@ -27,25 +28,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t mac_h[6] = {2, 0, 0, 0, 0, 1}, mac_b[6] = {2, 0, 0, 0, 0, 2};
-
-static void check_device(const struct sess_board *b, const struct devstore *st)
-{
-	const struct board_device *d = sess_board_device(b);
-
-	for (int t = 1; t < FT_COUNT; t++)
-		for (int r = 0; r < DEV_ROLES; r++) {
-			const struct dev_image *im = dev_image(d, t, (enum dev_role)r);
-			const uint8_t *bytes;
-			uint64_t n;
-			int type;
-
-			if (!im)
-				continue;
-			bytes = mem_devstore_image(st, im->id, &n, &type);
-			if (!bytes || n != im->size || frame_crc32(0, bytes, n) != im->crc)
-				abort();
-		}
-}
 
 static void fmac_property(const struct sess_auth_key *k, struct nic *n, const uint8_t *data,
 			  size_t size)
