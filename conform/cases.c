@@ -189,12 +189,6 @@ static const struct cf_step repeated_command_[] = {
 	END,
 };
 
-static const struct cf_step windowed_download_[] = {
-	DOWNLOAD(WINDOWED),
-	SLOT_NEW,
-	END,
-};
-
 static const struct cf_step readback_[] = {
 	DOWNLOAD(STRICT),
 	READBACK(STRICT),
@@ -511,7 +505,7 @@ const struct conform_case conform_cases[] = {
 	{"strict-exchange", "the strict exchange frame by frame: every reply's code and fields", 0,
 	 BLK(3, 5), strict_exchange_},
 	{"windowed-download", "a download in the windowed exchange", NEED_WINDOW, BLK(40, 3),
-	 windowed_download_},
+	 download_},
 	{"repeated-command", "a command sent again gets the same reply, not WRONG_COMMAND", 0,
 	 BLK(2, 1), repeated_command_},
 	{"readback", "a file read back (strict and windowed) is the file downloaded", 0, BLK(5, 7),

@@ -40,6 +40,7 @@ static int decrypt_update(void *ctx, const uint8_t *in, size_t n)
 {
 	static uint8_t out[1 << 16];
 	struct dev_trust *t = ctx;
+	size_t used = 0;
 
 	while (n && !t->failed) {
 		size_t k = n < sizeof(out) ? n : sizeof(out);
@@ -47,10 +48,11 @@ static int decrypt_update(void *ctx, const uint8_t *in, size_t n)
 		if (pkg_gcm_update(&t->gcm, in, k, out) < 0 ||
 		    pkg_sha256_update(&t->sha, out, k) < 0)
 			t->failed = 1;
+		used = k > used ? k : used;
 		in += k;
 		n -= k;
 	}
-	pkg_wipe(out, sizeof(out));
+	pkg_wipe(out, used); /* the plaintext written, not the whole buffer each time */
 	return t->failed ? -1 : 0;
 }
 
