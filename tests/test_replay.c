@@ -45,6 +45,7 @@
 #include <pcap/pcap.h>
 
 #include "cunit_main.h"
+#include "rm_dir.h"
 #include "frame.h"
 #include "nic.h"
 #include "readback.h"
@@ -331,26 +332,6 @@ static int in_list(const struct flist *l, const struct rec *r)
 		if (l->v[i].len == r->len && memcmp(l->v[i].buf, r->buf, r->len) == 0)
 			return 1;
 	return 0;
-}
-
-/* ---- the board's store in a temporary directory ---- */
-
-static void rm_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[600];
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
 }
 
 /* ---- what each capture is ---- */

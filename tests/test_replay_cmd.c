@@ -17,6 +17,7 @@
 #include <pcap/pcap.h>
 
 #include "cunit_main.h"
+#include "rm_dir.h"
 #include "devstore_dir.h"
 #include "devstore_fault.h"
 #include "fault.h"
@@ -41,24 +42,6 @@ static void load(struct rp_capture *c, const char *name)
 	if (rp_capture_load(c, path, NULL, err))
 		fprintf(stderr, "\n  %s: %s\n", path, err);
 	CU_ASSERT_FATAL(c->n > 0);
-}
-
-static void rm_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[600];
-
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-	}
-	closedir(d);
-	rmdir(dir);
 }
 
 struct misbehave {
