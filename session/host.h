@@ -221,6 +221,7 @@ struct sess_host {
 	struct sess_info info;
 	struct sess_activation act;
 	uint64_t act_deadline; /* testing: no final answer by then is a TIMEOUT */
+	uint64_t act_heard;    /* testing: the last ACT_STATE came then */
 	uint64_t log_since;    /* the T_SINCE of the LOG_QUERY out */
 	uint64_t log_next;     /* events below this were handed on */
 	uint64_t log_events;

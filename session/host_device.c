@@ -198,6 +198,7 @@ static void enter_testing(struct sess_host *h, uint64_t now)
 	/* The board said how long its check may take: wait that long, then
 	 * our own timer. Answers that say "testing" again do not extend it. */
 	h->act_deadline = now + (uint64_t)h->act.health_ms * 1000u + h->cfg.timeout_us;
+	h->act_heard = now;
 	tlv_writer_init(&w, d, sizeof(d));
 	tlv_put_u8(&w, T_TYPE, (uint8_t)h->cfg.type);
 	hlog(h, "health check running (up to %u ms)", (unsigned)h->act.health_ms);
@@ -263,7 +264,8 @@ static void on_act_state(struct sess_host *h, const struct frame *f, uint64_t no
 	if (state == ACT_TESTING) {
 		if (was == H_ACTIVATE)
 			enter_testing(h, now);
-		return; /* H_ACT_QUERY: asked again in 100 ms */
+		h->act_heard = now; /* alive; the deadline stays */
+		return;		    /* H_ACT_QUERY: asked again in 100 ms */
 	}
 	if (state == ACT_ROLLED_BACK && h->cfg.job != SESS_ROLLBACK)
 		h->result.rolled_back = 1;
@@ -352,6 +354,15 @@ int host_dev_poll(struct sess_host *h, uint64_t now)
 			  (unsigned)h->act.health_ms, (double)h->cfg.timeout_us / 1e6);
 		return 1;
 	}
+	/* A board that answers no ACT_QUERY for a whole timer has stopped
+	 * (killed, cut off): waiting out the rest of its check tells nothing. */
+	if (now >= h->act_heard + h->cfg.timeout_us) {
+		host_fail(h, now, NOTICE_TIMEOUT, D_SILENCE, 0, 0,
+			  "the board stopped answering during its health check (nothing for "
+			  "%.1f s): whether it kept the new image is not known",
+			  (double)h->cfg.timeout_us / 1e6);
+		return 1;
+	}
 	if (now >= h->last_cmd_tx + HOST_ACT_QUERY_US) {
 		nic_send(h->cfg.nic, h->cmd, h->cmd_len);
 		h->last_cmd_tx = now;
@@ -361,9 +372,11 @@ int host_dev_poll(struct sess_host *h, uint64_t now)
 
 uint64_t host_dev_deadline(const struct sess_host *h)
 {
-	uint64_t q = h->last_cmd_tx + HOST_ACT_QUERY_US;
+	uint64_t q = h->last_cmd_tx + HOST_ACT_QUERY_US, d = h->act_deadline;
 
-	return q < h->act_deadline ? q : h->act_deadline;
+	if (h->act_heard + h->cfg.timeout_us < d)
+		d = h->act_heard + h->cfg.timeout_us;
+	return q < d ? q : d;
 }
 
 const struct sess_info *sess_host_info(const struct sess_host *h)

@@ -489,6 +489,31 @@ static void test_activate_health_timeout(void)
 	rig_free(r);
 }
 
+/* A board that stops answering while its health check runs (killed, cut
+ * off) does not hold the host for the whole T_HEALTH_MS: a timer's worth of
+ * silence to ACT_QUERY is a TIMEOUT, the outcome not known. */
+static void test_activate_health_silence(void)
+{
+	struct rig *r = activate_now();
+	uint64_t t0 = r->now, heard;
+
+	act_state(r, FT_ALGORITHM, ACT_TESTING, 60000, 0);
+	while (r->now < t0 + SEC) {
+		at(r, sess_host_next_deadline(&r->h));
+		while (next_out(r) == FC_ACT_QUERY)
+			act_state(r, FT_ALGORITHM, ACT_TESTING, 60000, 0);
+	}
+	heard = r->now;
+	while (!sess_host_done(&r->h) && r->now < t0 + 70 * SEC)
+		at(r, sess_host_next_deadline(&r->h));
+	CU_ASSERT(sess_host_done(&r->h));
+	CU_ASSERT_EQUAL(r->now, heard + 3 * SEC);
+	CU_ASSERT_EQUAL(exit_code(r), 14);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sess_host_result(&r->h)->text, "stopped answering"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sess_host_result(&r->h)->text, "not known"));
+	rig_free(r);
+}
+
 static void test_activate_scheduled(void)
 {
 	struct rig *r = rig_new(SESS_ACTIVATE);
@@ -949,6 +974,8 @@ static CU_TestInfo tests[] = {
 	{"ACTIVATE: ACT_STATE lost, ACTIVATE resent and answered again", test_activate_lost_state},
 	{"ACTIVATE: no outcome T_HEALTH_MS + the timer after testing: TIMEOUT",
 	 test_activate_health_timeout},
+	{"ACTIVATE: the board silent a timer's worth during its check: TIMEOUT",
+	 test_activate_health_silence},
 	{"ACTIVATE at a time: scheduled, with both clocks", test_activate_scheduled},
 	{"ACTIVATE at a time that passed: nothing sent", test_activate_time_passed},
 	{"ACTIVATE refused: nothing staged, exit 1", test_activate_nothing_staged},

@@ -201,7 +201,9 @@ it_init() {
 		it_log "SKIPPED: ip netns is not available"
 		exit $IT_SKIP
 	fi
-	IT_PYTHON=$(command -v python3 || true)
+	# The system's python3 first: a version manager's shim on PATH can take
+	# seconds to start, and some checks run against the board's clock.
+	IT_PYTHON=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3 || true)
 	trap it_cleanup EXIT
 	trap it_on_signal INT TERM
 	IT_WORK=$(mktemp -d "${TMPDIR:-/tmp}/ethdl-it.XXXXXX") || exit 1

@@ -142,6 +142,8 @@ kill -KILL "$IT_BOARD_PID"
 wait "$IT_BOARD_PID" 2>/dev/null
 IT_BOARD_PID=
 wait "$apid" 2>/dev/null
+IT_LAST_ERR=$W/act4.out assert_rc "kill -9 under test: the host says it does not know (TIMEOUT)" 14 $?
+assert_match "kill -9 under test: why" "stopped answering" "$(cat "$W/act4.out")"
 board_start "$D" -q "${ID[@]}" || exit 1
 ethdl_h info -i "$IF" -b "$B" --json >"$W/info5.out" 2>/dev/null
 assert_eq "kill -9 under test: back on v2" 2.0.0 "$(slot_json active version <"$W/info5.out")"
