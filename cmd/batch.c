@@ -87,7 +87,8 @@ static void json_line(json_t *j)
 	fflush(stdout);
 }
 
-/* A usage error: the line on stderr, and with --json one object. */
+/* A usage error: the line on stderr (try_help 1: with the pointer to
+ * --help; 2: it was said already), and with --json one object. */
 static int usage(int json, int try_help, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int usage(int json, int try_help, const char *fmt, ...)
 {
@@ -97,9 +98,9 @@ static int usage(int json, int try_help, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (try_help)
+	if (try_help == 1)
 		usage_error("%s", msg);
-	else
+	else if (try_help == 0)
 		fprintf(stderr, PROG ": batch: %s\n", msg);
 	if (json) {
 		json_t *j = json_object();
@@ -352,7 +353,7 @@ int cmd_batch(const struct command *cmd, int argc, char **argv)
 		case 'j':
 		case O_JOBS:
 			if (opt_uint("--jobs", optarg, 1, BATCH_MAX_JOBS, 0, "jobs", &val))
-				return usage(o.json, 0, "invalid --jobs `%s' (1 to %d)", optarg,
+				return usage(o.json, 2, "invalid --jobs `%s' (1 to %d)", optarg,
 					     BATCH_MAX_JOBS);
 			o.jobs = (int)val;
 			break;
@@ -362,12 +363,12 @@ int cmd_batch(const struct command *cmd, int argc, char **argv)
 		case O_CONTINUE: o.cont = 1; break;
 		case O_BTIMEOUT:
 			if (opt_real("--timeout", optarg, 0.001, 3600, 0, "seconds", &secs))
-				return usage(o.json, 0, "invalid --timeout `%s'", optarg);
+				return usage(o.json, 2, "invalid --timeout `%s'", optarg);
 			o.timeout = optarg;
 			break;
 		case O_BRETRIES:
 			if (opt_uint("--retries", optarg, 0, 1000, 0, "sessions", &val))
-				return usage(o.json, 0, "invalid --retries `%s'", optarg);
+				return usage(o.json, 2, "invalid --retries `%s'", optarg);
 			o.retries = optarg;
 			break;
 		case 'q': o.quiet = 1; break;

@@ -390,7 +390,7 @@ int batch_manifest_load(const char *path, struct batch_manifest *m, char *err, s
 	slash = strrchr(dir, '/');
 	if (slash)
 		*(slash == dir ? slash + 1 : slash) = 0;
-	r = batch_manifest_parse(text, len, path, slash ? dir : ".", m, err, cap);
+	r = batch_manifest_parse(text, len, path, slash ? dir : NULL, m, err, cap);
 	free(dir);
 out:
 	if (r && !*err)
