@@ -168,6 +168,32 @@ bad "type name" 'boards\[0\]\.files\[0\]\.type: "confg" is not a file type' \
 	'{"interface": "x", "boards": [{"mac": "02:00:00:00:00:01",' \
 	'  "files": [{"type": "confg", "path": "files/c1.bin"}]}]}'
 
+# SIGTERM: the children are stopped, exit 143, the state keeps what was
+# verified (board 2's small file ends first).
+br_shape 10mbit
+head -c 8000000 /dev/urandom >"$W/m/files/slow.bin"
+cat >"$W/m/slow.json" <<EOF
+{"interface": "$IF", "jobs": 2, "boards": [
+  {"mac": "$(br_mac 2)", "files": [{"type": "parameter", "path": "files/g.bin"}]},
+  {"mac": "$(br_mac 1)", "files": [{"type": "parameter", "path": "files/slow.bin"}]}]}
+EOF
+# `ip netns exec` execs ethdl: $! is the batch itself.
+ip netns exec "$BR_NS_H" "$ETHDL" batch --json --resume "$W/slow.state" "$W/m/slow.json" \
+	>"$W/slow.out" 2>"$W/slow.err" &
+bpid=$!
+for t in $(seq 100); do grep -q '"result":"ok"' "$W/slow.out" 2>/dev/null && break; sleep 0.05; done
+sleep 0.3
+kill -TERM "$bpid"
+wait "$bpid"
+rc=$?
+br_shape none
+digest "$W/slow.out" >/dev/null
+assert_rc "SIGTERM stops the batch" 143 $rc
+assert_eq "the running board's file: interrupted" "interrupted 143" \
+	"$(jfield "$W/slow.out" "$(br_mac 1)" 3 parameter) $(jfield "$W/slow.out" "$(br_mac 1)" 4 parameter)"
+assert_match "the state keeps the verified file" "$(br_mac 2)" "$(cat "$W/slow.state" 2>&1)"
+assert_eq "no ethdl child left" "" "$(pgrep -f -- "--progress-fd 3 .*slow.bin" 2>/dev/null)"
+
 # --progress-fd on download.
 head -c 400000 /dev/urandom >"$W/big.bin"
 ethdl_bh download -i "$IF" -b "$(br_mac 1)" --progress-fd 3 "$W/big.bin" \
