@@ -154,13 +154,19 @@ static void on_result(void *ctx, size_t b, size_t f)
 	json_line(j);
 }
 
+/* The name column: "-" when the manifest gave none (it is the MAC). */
+static const char *shown_name(const struct batch_board *bd)
+{
+	return strcmp(bd->name, bd->macs) ? bd->name : "-";
+}
+
 static void live_line(const struct view *v, size_t b, char *out, size_t cap)
 {
 	const struct batch_board *bd = &v->m->boards[b];
 	const struct batch_live *l = &v->r->live[b];
 	unsigned pct = l->total ? (unsigned)(l->bytes * 100 / l->total) : 0;
 
-	snprintf(out, cap, "%-12.12s %s %-24.24s %-9s %3u%% %8.2f MB/s ETA %5.1f s", bd->name,
+	snprintf(out, cap, "%-12.12s %s %-24.24s %-9s %3u%% %8.2f MB/s ETA %5.1f s", shown_name(bd),
 		 bd->macs, bd->files[l->file].given, l->phase, pct, (double)l->rate / 1e6,
 		 (double)l->eta_ms / 1e3);
 }
@@ -229,7 +235,7 @@ static int dry_run(const struct batch_opts *o, const struct batch_manifest *m,
 				json_line(j);
 			} else
 				printf("%-17s %-12.12s %-10s %-9.9s %10llu %-6s %s\n", bd->macs,
-				       bd->name, proto_type_name(bf->type),
+				       shown_name(bd), proto_type_name(bf->type),
 				       bd->group ? bd->group : "-", (unsigned long long)bf->size,
 				       skip ? "skip" : "send", bf->given);
 		}
@@ -316,7 +322,7 @@ static int summary(const struct batch_opts *o, struct view *v, int jobs, uint64_
 			const struct batch_result *x = &r->res[b][f];
 
 			printf("%-17s %-12.12s %-20.20s %-10s %-17.17s %4d %10llu %8.3f  %s\n",
-			       bd->macs, bd->name, bd->files[f].given,
+			       bd->macs, shown_name(bd), bd->files[f].given,
 			       proto_type_name(bd->files[f].type), x->result, x->exit,
 			       (unsigned long long)x->bytes, (double)x->ms / 1e3,
 			       x->exit || x->state != BR_DONE ? x->detail : "");
