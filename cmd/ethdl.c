@@ -38,6 +38,9 @@ static const struct command commands[] = {
 	 "-i IF (-b MAC | --board-side) [--speed fast|recorded] [--json] [options] CAPTURE"},
 	{"conform", cmd_conform, "run the conformance suite against a board: each case pass, fail, n/a",
 	 "-i IF -b MAC [-t TYPE] [--json] [--only NAME...] [--list] [options]"},
+	{"batch", cmd_batch, "download the files of a manifest into many boards, N at a time",
+	 "MANIFEST [--jobs N] [--json] [--resume STATE] [--dry-run] [--continue-on-error]\n"
+	 "            [-q] [--timeout S] [--retries N]"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

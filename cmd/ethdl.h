@@ -37,6 +37,7 @@ int cmd_discover(const struct command *cmd, int argc, char **argv);
 int cmd_group(const struct command *cmd, int argc, char **argv);
 int cmd_replay(const struct command *cmd, int argc, char **argv);
 int cmd_conform(const struct command *cmd, int argc, char **argv);
+int cmd_batch(const struct command *cmd, int argc, char **argv);
 
 /* ---- discover.c: discovery, also run by group ---- */
 struct sess_disc;
@@ -90,6 +91,7 @@ enum {
 	O_CAPTURE,
 	O_VERSION,
 	O_AUTH_KEY,
+	O_PROGRESS_FD,
 	O_OWN,
 };
 
@@ -106,6 +108,7 @@ enum {
 		{"json", no_argument, NULL, O_JSON},                                               \
 		{"capture", required_argument, NULL, O_CAPTURE},                                   \
 		{"auth-key", required_argument, NULL, O_AUTH_KEY},                                 \
+		{"progress-fd", required_argument, NULL, O_PROGRESS_FD},                           \
 		{"verbose", no_argument, NULL, 'v'}, {"version", no_argument, NULL, O_VERSION},    \
 	{                                                                                          \
 		"help", no_argument, NULL, 'h'                                                     \

@@ -9,6 +9,7 @@
 
 #include "ethdl.h"
 #include "frame.h"
+#include "progress_fd.h"
 
 static const char target_help[] =
 	"  -i, --interface IF     Ethernet interface the board is on\n"
@@ -26,6 +27,7 @@ static const char target_help[] =
 	"      --capture FILE     write every frame sent and received to a pcap file\n"
 	"      --auth-key KEYFILE authenticate the session with the key in KEYFILE (64\n"
 	"                         hex digits); the board must hold the same key\n"
+	PROGRESS_FD_HELP
 	"  -v, --verbose          log the exchange to stderr\n"
 	"      --version          print the version\n"
 	"  -h, --help             this text\n";
@@ -79,6 +81,7 @@ int target_parse(const struct command *cmd, const struct target_cmd *tc, int arg
 			r = auth_key_load("--auth-key", optarg, &o->auth);
 			o->have_auth = 1;
 			break;
+		case O_PROGRESS_FD: r = progress_fd_option(optarg); break;
 		case 'v': o->verbose = 1; break;
 		case O_VERSION: return show_version();
 		case 'h':
@@ -101,6 +104,7 @@ int target_parse(const struct command *cmd, const struct target_cmd *tc, int arg
 		return usage_error("missing -i IF (the interface the board is on)");
 	if (!o->have_board)
 		return usage_error("missing -b MAC (the board)");
+	progress_fd_board(o->board);
 	return -1;
 }
 
@@ -190,6 +194,7 @@ int target_run(struct sess_host *h, struct nic *nic, int show_progress, struct t
 		}
 		sess_host_poll(h, now);
 		sess_host_stats(h, &st);
+		progress_fd_update(&st, now);
 		if (show_progress && now - last_progress > 200000 &&
 		    (st.phase == SESS_PH_DOWNLOAD || st.phase == SESS_PH_READBACK)) {
 			progress(&st, now);
