@@ -132,10 +132,11 @@ cp "$work/ts.err" "$work/v.err"
 ts -r "$work/all.pcap" -Y ethdl -T fields "${fargs[@]}" -E occurrence=a -E aggregator=, \
 	>"$work/ws.txt"
 "$TOOL" dump "$work/all.pcap" >"$work/c.txt" || fail "ethdl_frames dump"
-# which capture: prefix every line (by its frame number, field 1) with its name
+# which capture: prefix every line (by its frame number, field 1) with its
+# name, and number the frame as in that capture
 attr() {
 	awk -F'\t' -v OFS='\t' 'NR == FNR { name[NR] = $1; lo[NR] = $2; hi[NR] = $3; n = NR; next }
-		{ for (i = 1; i <= n; i++) if ($1 >= lo[i] && $1 <= hi[i]) { print name[i], $0; next }
+		{ for (i = 1; i <= n; i++) if ($1 >= lo[i] && $1 <= hi[i]) { $1 = $1 - lo[i] + 1; print name[i], $0; next }
 		  print "?", $0 }' "$work/ranges" "$1"
 }
 attr "$work/ws.txt" >"$work/ws.cap"
@@ -177,36 +178,44 @@ needs() {
 	pass "$cap: has $*"
 }
 
-for cap in "${caps[@]}"; do
-	b=$(basename "$cap")
-	want=$(awk -F'\t' -v c="$b" '$1 == c' "$work/eth.cap" | wc -l)
-	got=$(awk -F'\t' -v c="$b" '$1 == c' "$work/ws.cap" | wc -l)
-	check "$b: every 0x88B5 frame dissected ($want)" "$want" "$got"
-	[ "$want" -gt 0 ] || fail "$b: holds no ethdl frame"
-	check "$b: no malformed frame, Lua error, unknown code or TLV" "" \
-		"$(awk -F'\t' -v c="$b" '$1 == c && $3 != "BADCRC"' "$work/problems.cap" | head -3)"
-	# frame by frame against frame/
-	awk -F'\t' -v c="$b" '$1 == c' "$work/c.cap" >"$work/one.c"
-	awk -F'\t' -v OFS='\t' -v c="$b" -v k=$((NCMP + 1)) \
-		'$1 == c { NF = k; print }' "$work/ws.cap" >"$work/one.ws"
-	if diff "$work/one.c" "$work/one.ws" >"$work/diff.txt"; then
-		pass "$b: $(wc -l <"$work/one.c") frames decoded as frame/ decodes them"
+# frame by frame against frame/: the first NCMP fields, both sides
+awk -F'\t' -v OFS='\t' -v k=$((NCMP + 1)) '{ NF = k; print }' "$work/ws.cap" >"$work/cmp.ws"
+diff "$work/c.cap" "$work/cmp.ws" >"$work/diff.txt"
+# one line per capture: name, 0x88B5 frames, dissected, decoded by frame/,
+# bad CRC (dissector), bad CRC (frame/), bad-CRC expert errors, problems,
+# differing lines
+col_status=$((1 + 8)) # ethdl.crc.status, after the name and 7 fields
+awk -F'\t' -v st=$col_status '
+	FILENAME ~ /eth.cap$/ { eth[$1]++ }
+	FILENAME ~ /ws.cap$/ { ws[$1]++; if ($st == "0") wbad[$1]++ }
+	FILENAME ~ /c.cap$/ { c[$1]++; if ($st == "0") cbad[$1]++ }
+	FILENAME ~ /problems.cap$/ { if ($3 == "BADCRC") ex[$1]++; else pr[$1]++ }
+	FILENAME ~ /diff.txt$/ && /^[<>] / { n = $1; sub(/^[<>] /, "", n); d[n]++ }
+	FILENAME ~ /ranges$/ { print $1, eth[$1] + 0, ws[$1] + 0, c[$1] + 0, wbad[$1] + 0, cbad[$1] + 0, ex[$1] + 0, pr[$1] + 0, d[$1] + 0 }' \
+	OFS='\t' "$work/eth.cap" "$work/ws.cap" "$work/c.cap" "$work/problems.cap" "$work/diff.txt" \
+	"$work/ranges" >"$work/summary"
+while IFS=$'\t' read -r b neth nws nc wbad cbad nex npr ndiff; do
+	check "$b: every 0x88B5 frame dissected ($neth)" "$neth" "$nws"
+	[ "$neth" -gt 0 ] || fail "$b: holds no ethdl frame"
+	check "$b: no malformed frame, Lua error, unknown code or TLV" 0 "$npr"
+	if [ "$ndiff" = 0 ] && [ "$nc" = "$nws" ]; then
+		pass "$b: $nc frames decoded as frame/ decodes them"
 	else
 		fail "$b: the dissector and frame/ differ (< frame/, > dissector):"
-		head -10 "$work/diff.txt"
+		grep -F "$b" "$work/diff.txt" | head -6
 	fi
-	# CRC: frame_crc.pcap has damaged frames (as frame/ finds), the others none
-	badcrc=$(q "$b" 'v("ethdl.crc.status") == "0"')
-	cbad=$(awk -F'\t' '$9 == "0"' "$work/one.c" | wc -l)
-	check "$b: bad CRCs flagged as frame/ finds them" "$cbad" "$badcrc"
-	experts=$(awk -F'\t' -v c="$b" '$1 == c && $3 == "BADCRC"' "$work/problems.cap" | wc -l)
+	check "$b: bad CRCs flagged as frame/ finds them" "$cbad" "$wbad"
 	case $b in
 	frame_crc.pcap)
-		atleast "$b: frames flagged with a bad CRC" 1 "$badcrc"
-		check "$b: an expert error (carried vs computed) per bad frame" "$badcrc" "$experts" ;;
-	*) check "$b: no bad CRC" 0 "$badcrc" ;;
+		atleast "$b: frames flagged with a bad CRC" 1 "$wbad"
+		check "$b: an expert error (carried vs computed) per bad frame" "$wbad" "$nex" ;;
+	*) check "$b: no bad CRC" 0 "$wbad" ;;
 	esac
-done
+done <"$work/summary"
+if [ "$(grep -c . "$work/problems.cap")" != "$(awk -F'\t' '$3 == "BADCRC"' "$work/problems.cap" | wc -l)" ]; then
+	echo "problems found in the dissection:"
+	head -10 "$work/problems.cap"
+fi
 
 # ---- what each capture is about
 check "connect_failed: only CONNECT, and the DISCONNECT that ends it" "CONNECT DISCONNECT " \
