@@ -14,7 +14,9 @@
 #   - what each capture is about shows: its codes, the ERROR and its
 #     notice, the bad CRC of frame_crc.pcap (and of no other), group data
 #     and parity frames, images and events, sealed frames;
-#   - the EtherType preference decodes a capture of another EtherType.
+#   - the EtherType preference decodes a capture of another EtherType;
+#   - crafted damaged frames (bad lengths, flags, TLVs, codes, versions,
+#     times) are dissected without a Lua error, each damage named.
 # Needs tshark with Lua (SKIPPED otherwise), no root.
 # Usage: test_wireshark.sh BUILD_DIR
 set -u
@@ -308,6 +310,87 @@ EOF
 		"$(wc -l <"$work/et.ws")"
 	check "EtherType 0x9001: as frame/ decodes it" "" "$(diff "$work/et.c" "$work/et.ws" | head -3)"
 	check "EtherType 0x9001: frame/ without it sees nothing" 0 "$("$TOOL" dump "$work/et.pcap" | wc -l)"
+fi
+
+# ---- hostile frames: each dissected without a Lua error, its damage named
+if [ -n "$PY" ]; then
+	"$PY" - "$work/hostile.pcap" <<'EOF'
+import struct, sys, zlib
+H = bytes.fromhex("02e7d1000001")
+B = bytes.fromhex("02e7d1000002")
+def frame(code, data=b"", seq=0, session=0x11223344, flags=0, ver=1, start=b"\xeb\x90",
+          end=b"\x90\xeb", dlen=None, badcrc=False, cut=None, src=H, dst=B):
+    n = len(data) if dlen is None else dlen
+    body = start + bytes([ver, flags]) + struct.pack(">IIBH", session, seq, code, n) + data
+    crc = zlib.crc32(body) & 0xffffffff
+    if badcrc: crc ^= 1
+    f = dst + src + b"\x88\xb5" + body + struct.pack(">I", crc) + end
+    if cut is not None: f = f[:cut]
+    return f + b"\0" * max(0, 60 - len(f)) if cut is None else f
+def tlv(t, v): return bytes([t, len(v)]) + v
+frames = [
+    frame(0x81, b"\x01\x04\x00\x00"),                       # 1 TLV runs past the data
+    frame(0x81, tlv(1, b"\x00\x00\x01")),                   # 2 T_CAPS of 3 bytes
+    frame(0x01, b"\x00" * 10, dlen=1000),                   # 3 length past the frame
+    frame(0x01, start=b"\x12\x34"),                         # 4 bad start flag
+    frame(0x3f),                                            # 5 unknown code
+    frame(0x01, cut=24),                                    # 6 too short
+    frame(0xa2, tlv(26, b"\x01" * 59)),                     # 7 T_IMAGE of 59 bytes
+    frame(0x01, ver=2),                                     # 8 version 2
+    frame(0x01, end=b"\x00\x00"),                           # 9 bad end flag
+    frame(0x81, tlv(99, b"abc")),                           # 10 unknown TLV type
+    frame(0x2a, b"\x00\x00\x00\x01\x02"),                   # 11 parity shorter than 6
+    frame(0xa3, tlv(33, bytes([7]) + b"\x00" * 8) + tlv(27, b"\xff" * 8) + tlv(30, b"\x7f" + b"\xff" * 7)),  # 12 version count 7, huge times
+    frame(0xa0, tlv(18, struct.pack(">I", 3)) + tlv(19, struct.pack(">I", 9)) + tlv(20, struct.pack(">I", 4)) + tlv(21, bytes([0b00010110]))),  # 13 bitmap
+    frame(0x89, tlv(13, b"\x09") + tlv(14, b"\x00\x63")),   # 14 notice 9, detail 99
+    frame(0x82, tlv(8, b"\x01"), badcrc=True),              # 15 bad CRC
+    frame(0x89, tlv(13, b"\x03")),                          # 16 ERROR without detail
+    frame(0xa5, tlv(37, b"\x00" * 46) + tlv(43, b"\x01" * 7) + tlv(44, b"\x02" * 7)),  # 17 zero event, heard/needs not multiple of 6
+    frame(0x83, tlv(53, b"\x00\x00\x00\x05") + tlv(54, b"\x00" * 15)),  # 18 FMAC of 15: not sealed
+]
+out = bytearray(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+for i, f in enumerate(frames):
+    out += struct.pack("<IIII", 1796000000 + i, 0, len(f), len(f)) + f
+open(sys.argv[1], "wb").write(out)
+EOF
+	ts -r "$work/hostile.pcap" -V >"$work/hostile.txt"
+	check "hostile frames: no Lua error" "" "$(grep -iE 'lua error|dissector bug' "$work/hostile.txt" "$work/ts.err" | head -3)"
+	check "hostile frames: every one dissected" 18 "$(grep -c '^ethdl download protocol' "$work/hostile.txt")"
+	cat >"$work/hostile.want" <<'EOF'
+1	TLV at data offset 0 runs past the data \(4 bytes left\)
+2	T_CAPS: 3 bytes, 4 expected
+3	data length 1000, 25 bytes in the frame
+4	Expert Info \(Error/Malformed\): Bad start flag
+5	Unknown function code 0x3f
+6	10 bytes after the Ethernet header, 21 at least
+7	T_IMAGE: not a multiple of 60 bytes
+8	Expert Info \(Error/Malformed\): Unknown version
+9	Expert Info \(Error/Malformed\): Bad end flag
+10	Unknown TLV type \(skipped by receivers\)
+11	GROUP_PARITY: shorter than its 6-byte header
+12	Version to: bad \(count 7\)
+12	Board time .*18446744073709551615
+13	Missing sequence: 4\].*Missing sequence: 7\].*Missing sequence: 9\] [^M]*$
+14	ERROR \?, detail 99
+15	Bad frame CRC: carried 0x[0-9a-f]+, computed 0x[0-9a-f]+
+16	ERROR FILE_CRC, detail 0: none
+17	T_HEARD: not a multiple of 6 bytes
+17	T_NEEDS: not a multiple of 6 bytes
+18	T_FMAC: 15 bytes, 16 expected
+EOF
+	# frame N's text on one line, then each wanted pattern in its frame
+	awk '/^Frame [0-9]+:/ { f = $2; sub(":", "", f) } { t[f] = t[f] " " $0 }
+		END { for (f in t) print f "\t" t[f] }' "$work/hostile.txt" | sed 's/  */ /g' >"$work/hostile.frames"
+	while IFS=$'\t' read -r fno re; do
+		if awk -F'\t' -v f="$fno" -v re="$re" '$1 == f && $2 ~ re { ok = 1 } END { exit !ok }' \
+			"$work/hostile.frames"; then
+			pass "hostile frame $fno: /$re/"
+		else
+			fail "hostile frame $fno: /$re/ not in its dissection"
+		fi
+	done <"$work/hostile.want"
+	check "hostile frame 18 (FMAC of 15 bytes) is not taken for sealed" 0 \
+		"$(grep -c 'Sealed (authenticated session)' "$work/hostile.txt")"
 fi
 
 printf '%d passed, %d failed\n' "$passes" "$fails"
