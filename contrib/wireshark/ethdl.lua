@@ -288,6 +288,7 @@ local pf = {
 	from = ProtoField.string("ethdl.from", "From"),
 	len = ProtoField.uint16("ethdl.len", "Data length", base.DEC),
 	data = ProtoField.bytes("ethdl.data", "Data"),
+	data_offset = ProtoField.uint64("ethdl.data.offset", "File offset of this block", base.DEC),
 	crc = ProtoField.uint32("ethdl.crc", "CRC32", base.HEX),
 	crc_computed = ProtoField.uint32("ethdl.crc.computed", "CRC32 computed", base.HEX),
 	crc_status = ProtoField.uint8("ethdl.crc.status", "CRC32 status", base.DEC, crc_status_vs),
@@ -519,6 +520,8 @@ local function tlv_value(t, r, ti, pinfo, st)
 			return tostring(v) .. " " .. (detail_ids[v] or "?")
 		elseif t == T_CTR then
 			st.ctr = v
+		elseif t == 3 then
+			st.block = v
 		elseif t == 8 then
 			return file_types[v] or tostring(v)
 		elseif t == 29 then
@@ -715,6 +718,16 @@ end
 
 -- ---- the frame ----
 
+-- The block size of each session's download and read-back, learnt on the
+-- first pass from FILE_INFO, GROUP_JOIN and READBACK_ACK (T_BLOCK), so that
+-- a data frame shows its offset in the file: (sequence - 1) x block.
+local blocks = {}
+function ethdl.init()
+	blocks = {}
+end
+local BLOCK_FROM = {[0x03] = "dl", [0x28] = "dl", [0x85] = "rb"}
+local BLOCK_FOR = {[0x04] = "dl", [0x29] = "dl", [0x86] = "rb"}
+
 local function register(et)
 	DissectorTable.get("ethertype"):add(et, ethdl)
 end
@@ -779,6 +792,11 @@ function ethdl.dissector(tvb, pinfo, tree)
 		local d = tvb(15, n)
 		if RAW_DATA[code] then
 			root:add(pf.data, d):append_text(string.format(" (block %d)", seq))
+			local b = blocks[tvb(4, 4):uint()]
+			b = b and b[BLOCK_FOR[code]]
+			if b and seq > 0 then
+				root:add(pf.data_offset, d, UInt64.new((seq - 1) * b)):set_generated()
+			end
 			info = info .. string.format(" len=%d", n)
 		elseif code == C_GROUP_PARITY then
 			local pt = root:add(pf.data, d)
@@ -796,6 +814,12 @@ function ethdl.dissector(tvb, pinfo, tree)
 			dt:set_text(string.format("TLVs (%d bytes)", n))
 			st = dissect_tlvs(d, dt, pinfo)
 		end
+	end
+
+	if st.block and BLOCK_FROM[code] and not pinfo.visited then
+		local sess = tvb(4, 4):uint()
+		blocks[sess] = blocks[sess] or {}
+		blocks[sess][BLOCK_FROM[code]] = st.block
 	end
 
 	-- CRC over start flag .. data, big endian after the data.
