@@ -20,12 +20,35 @@
 #   timeout            board --silent-after 4: replies stop mid-download, exit 14
 #   readback_mismatch  board --corrupt-readback: one byte differs, exit 15
 #   wrong_command      board --wrong-reply: READBACK_ACK answers DOWNLOAD, exit 16
+#
+# Three more show the extensions; each is several sessions or several
+# boards, so they are looked at (Wireshark, tests/test_wireshark.sh), not
+# replayed:
+#
+#   device   a package (ethdl pack) downloaded with --activate now, a second
+#            one staged (--activate later), then info, activate, rollback and
+#            log: the host's captures of the six sessions, appended in order
+#            (mergecap); device.json holds the six --json lines
+#   group    ethdl group to 2 boards on a bridge: discovery, GROUP_JOIN, the
+#            data to the group, Reed-Solomon parity to repair the big frames
+#            the bridge drops toward board 2 (every third one, by nftables),
+#            verify, activate, leave
+#   secure   a signed and encrypted package over an authenticated session:
+#            board --trust --decrypt-key --auth-key, host --auth-key; keys
+#            made here by openssl, so the nonces, proofs and FMACs differ at
+#            every recording
+#
+#   captures/record.sh BUILD_DIR NAME...   records only those (as above)
 
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../tests/integration/lib.sh"
+. "$HERE/../tests/integration/lib_bridge.sh"
 
-it_init "${1:-}"
+br_init "${1:-}"
+shift
+ONLY=" $* "
+want() { [ "$ONLY" = "  " ] || [ "${ONLY#* $1 }" != "$ONLY" ]; }
 it_net_up
 
 SIZE=5000
@@ -57,6 +80,7 @@ record() {
 	local name=$1 want=$2 bcap=$3 rc
 
 	shift 3
+	want "$name" || return 0
 	split_flags "$@"
 	local bflags=("${IT_BFLAGS[@]}")
 	set -- "${IT_HFLAGS[@]}"
@@ -88,5 +112,122 @@ record file_crc 13 0 --flip-received --
 record timeout 14 0 --silent-after 4 --
 record readback_mismatch 15 0 --corrupt-readback --
 record wrong_command 16 0 --wrong-reply --
+
+# ---- the extensions
+ACME=(--vendor acme --model rtu9)
+pack() { # pack VERSION IMAGE OUT [more pack options]
+	local v=$1 img=$2 out=$3
+	shift 3
+	"$ETHDL" pack "${ACME[@]}" --image-version "$v" -o "$out" "$@" "$img" >/dev/null ||
+		{ fail "pack $out"; failed=1; }
+}
+gen_file "$IT_WORK/img1" 3000 31
+gen_file "$IT_WORK/img2" 3500 32
+gen_file "$IT_WORK/img3" 7000 33
+pack 1.0.0 "$IT_WORK/img1" "$IT_WORK/v1.pkg"
+pack 2.0.0 "$IT_WORK/img2" "$IT_WORK/v2.pkg"
+pack 3.0.0 "$IT_WORK/img3" "$IT_WORK/v3.pkg"
+
+# step NAME N WANT_EXIT COMMAND ARGS...: one host command of a multi-session
+# capture, its frames in $IT_WORK/NAME.N.pcap, its --json line appended to
+# NAME.json.
+step() {
+	local name=$1 n=$2 want=$3 rc
+	shift 3
+	(cd "$IT_WORK" && ethdl_h "$@" --json --capture "$IT_WORK/$name.$n.pcap") \
+		>>"$HERE/$name.json" 2>"$IT_WORK/$name.$n.err"
+	rc=$?
+	[ "$rc" -eq "$want" ] && return 0
+	fail "$name step $n ($*): exit $rc, wanted $want: $(tail -2 "$IT_WORK/$name.$n.err")"
+	failed=1
+	return 1
+}
+
+# join NAME COUNT: the step captures appended, in order, into NAME.pcap.
+join() {
+	local name=$1 count=$2 i files=()
+	for i in $(seq "$count"); do files+=("$IT_WORK/$name.$i.pcap"); done
+	if ! command -v mergecap >/dev/null; then
+		fail "$name: needs mergecap (wireshark-common) to join the sessions"
+		failed=1
+		return 1
+	fi
+	mergecap -a -F pcap -w "$HERE/$name.pcap" "${files[@]}" &&
+		pass "$name: $count sessions, $(stat -c %s "$HERE/$name.pcap") bytes"
+}
+
+if want device; then
+	rm -rf "$IT_WORK/state"
+	: >"$HERE/device.json"
+	if board_start "$IT_WORK/state" "${ACME[@]}" --serial SN-0001; then
+		B=(-i "$IT_IF_H" -b "$IT_MAC_B")
+		step device 1 0 download "${B[@]}" --activate now v1.pkg &&
+			step device 2 0 download "${B[@]}" --activate later v2.pkg &&
+			step device 3 0 info "${B[@]}" &&
+			step device 4 0 activate "${B[@]}" &&
+			step device 5 0 rollback "${B[@]}" &&
+			step device 6 0 log "${B[@]}" &&
+			join device 6
+		board_stop || failed=1
+	else
+		failed=1
+	fi
+fi
+
+if want secure; then
+	if ! command -v openssl >/dev/null; then
+		fail "secure: needs openssl to make the keys"
+		failed=1
+	else
+		K=$IT_WORK/keys
+		mkdir -p "$K"
+		openssl genpkey -algorithm ed25519 -out "$K/sign.pem" 2>/dev/null &&
+			openssl pkey -in "$K/sign.pem" -pubout -out "$K/sign.pub" &&
+			openssl rand -hex 16 >"$K/aes.key" &&
+			openssl rand -hex 32 >"$K/session.key" || { fail "openssl made no keys"; failed=1; }
+		pack 1.0.0 "$IT_WORK/img1" "$IT_WORK/signed.pkg" --sign "$K/sign.pem" --encrypt "$K/aes.key"
+		rm -rf "$IT_WORK/state"
+		: >"$HERE/secure.json"
+		if board_start "$IT_WORK/state" "${ACME[@]}" --serial SN-0001 --trust "$K/sign.pub" \
+			--decrypt-key "$K/aes.key" --auth-key "$K/session.key"; then
+			step secure 1 0 download -i "$IT_IF_H" -b "$IT_MAC_B" --auth-key "$K/session.key" \
+				signed.pkg && join secure 1
+			board_stop || failed=1
+		else
+			failed=1
+		fi
+	fi
+fi
+
+if want group; then
+	br_net_up 2
+	for i in 1 2; do
+		br_board_start "$i" "$IT_WORK/g$i" "${ACME[@]}" --serial "SN-$i"
+	done
+	if br_boards_wait 1 2; then
+		# Every third frame of 1000 bytes or more the bridge sends to
+		# board 2 is dropped: data and parity alike, the same at every
+		# recording.
+		_br_nft add rule bridge "$BR_NFT_TABLE" seg oifname bp2 meta length '>=' 1000 \
+			numgen inc mod 3 == 0 counter drop || { fail "nft rule"; failed=1; }
+		: >"$HERE/group.json"
+		(cd "$IT_WORK" && ethdl_bh group -i "$BR_IF_H" -b "$(br_mac 1)" -b "$(br_mac 2)" \
+			--json --capture "$IT_WORK/group.1.pcap" v3.pkg) >>"$HERE/group.json" \
+			2>"$IT_WORK/group.err"
+		rc=$?
+		if [ "$rc" -ne 0 ]; then
+			fail "group: exit $rc: $(tail -3 "$IT_WORK/group.err")"
+			failed=1
+		elif ! grep -q . "$IT_WORK/group.1.pcap"; then
+			fail "group: no capture"
+			failed=1
+		else
+			join group 1
+		fi
+	else
+		failed=1
+	fi
+	br_boards_stop || failed=1
+fi
 
 it_summary && [ "$failed" -eq 0 ]
