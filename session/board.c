@@ -730,7 +730,8 @@ size_t board_identity(struct sess_board *b, uint8_t *d, size_t cap)
 				continue;
 			e[0] = (uint8_t)t;
 			e[1] = (uint8_t)(r == DEV_ACTIVE ? 1 : r == DEV_STAGED ? 2 : 3);
-			e[2] = im->flags;
+			/* the wire's bits only, not the store's bookkeeping */
+			e[2] = im->flags & (PROTO_IMG_F_VERSION | PROTO_IMG_F_PACKAGE);
 			pkg_version_put(e + 3, &im->version);
 			if (!(im->flags & DEV_IMG_VERSION))
 				e[3] = 0;

@@ -121,7 +121,7 @@ FIELDS=(frame.number ethdl.code ethdl.seq ethdl.session ethdl.flags ethdl.len et
 	ethdl.high ethdl.have ethdl.expected ethdl.got ethdl.delay_ms ethdl.group_mac
 	ethdl.flags.group ethdl.parity.gen ethdl.parity.index ethdl.needs.symbols ethdl.sha256
 	ethdl.image.version ethdl.act_state ethdl.pkg_hdr ethdl.nonce ethdl.host_nonce ethdl.auth
-	ethdl.sealed ethdl.fmac ethdl.data.offset ethdl.block)
+	ethdl.sealed ethdl.fmac ethdl.data.offset ethdl.block ethdl.image.flags)
 NCMP=15 # the first NCMP are the ones ethdl_frames dump prints
 fargs=()
 for f in "${FIELDS[@]}"; do fargs+=(-e "$f"); done
@@ -279,6 +279,12 @@ check "group: two GROUP_DONE with the stored file's SHA-256" 2 \
 needs device.pcap INFO INFO_ACK ACTIVATE ACT_STATE ROLLBACK LOG_QUERY LOG_DATA
 check "device: INFO_ACK images, active 1.0.0 and staged 2.0.0" "1.0.0,2.0.0" \
 	"$(vals device.pcap 'v("ethdl.code") == "0xa2"' ethdl.image.version)"
+# T_IMAGE flags: bits 0 and 1 only (PROTOCOL.md §7); the board's own
+# bookkeeping bits stay off the wire
+check "device: T_IMAGE flags use only the defined bits" "" \
+	"$(vals device.pcap 'v("ethdl.image.flags") != ""' ethdl.image.flags | tr ',' '\n' |
+		awk '$1 != "" && and(strtonum($1), 252) != 0' | sort -u | tr '\n' ' ')"
+atleast "device: T_IMAGE entries seen" 1 "$(q device.pcap 'v("ethdl.image.flags") != ""')"
 atleast "device: a rolled-back ACT_STATE" 1 "$(q device.pcap 'v("ethdl.act_state") == "4"')"
 check "device: LOG_DATA events named" 1 \
 	"$(grep -q 'Event: rolled back (11)' "$work/v.txt" && echo 1 || echo 0)"

@@ -336,7 +336,7 @@ local pf = {
 	img_flags = ProtoField.uint8("ethdl.image.flags", "Flags", base.HEX),
 	img_fver = ProtoField.bool("ethdl.image.flags.version", "Version known", 8, nil, 0x01),
 	img_fpkg = ProtoField.bool("ethdl.image.flags.package", "From an update package", 8, nil, 0x02),
-	img_fsha = ProtoField.bool("ethdl.image.flags.sha256", "SHA-256 known", 8, nil, 0x04),
+	img_fres = ProtoField.uint8("ethdl.image.flags.reserved", "Reserved bits (zero)", base.HEX, nil, 0xFC),
 	img_version = ProtoField.string("ethdl.image.version", "Version"),
 	img_size = ProtoField.uint64("ethdl.image.size", "Size", base.DEC),
 	img_sha = ProtoField.bytes("ethdl.image.sha256", "SHA-256"),
@@ -606,7 +606,7 @@ local function tlv_value(t, r, ti, pinfo, st)
 			local ft = e:add(pf.img_flags, r(o + 2, 1))
 			ft:add(pf.img_fver, r(o + 2, 1))
 			ft:add(pf.img_fpkg, r(o + 2, 1))
-			ft:add(pf.img_fsha, r(o + 2, 1))
+			ft:add(pf.img_fres, r(o + 2, 1))
 			local v = version_str(r(o + 3, 9))
 			e:add(pf.img_version, r(o + 3, 9), v)
 			e:add(pf.img_size, r(o + 12, 8))
