@@ -39,14 +39,20 @@ if(NOT DEFINED ETHDL_SYSTEMD_UNITDIR)
 endif()
 
 # The unit names the installed ethdl-board: made at install time, so that
-# `cmake --install --prefix DIR` and the package get their own path.
+# `cmake --install --prefix DIR` and the package get their own path (in a
+# file of its own per destination: installs may run side by side).
 set(ETHDL_UNIT_IN ${PROJECT_SOURCE_DIR}/contrib/systemd/ethdl-board@.service.in)
-set(ETHDL_UNIT_OUT ${PROJECT_BINARY_DIR}/contrib/systemd/ethdl-board@.service)
 install(CODE "
   set(ETHDL_SBINDIR \"${CMAKE_INSTALL_SBINDIR}\")
   if(NOT IS_ABSOLUTE \"\${ETHDL_SBINDIR}\")
     set(ETHDL_SBINDIR \"\${CMAKE_INSTALL_PREFIX}/\${ETHDL_SBINDIR}\")
   endif()
-  configure_file(\"${ETHDL_UNIT_IN}\" \"${ETHDL_UNIT_OUT}\" @ONLY)
+  set(unitdir \"${ETHDL_SYSTEMD_UNITDIR}\")
+  if(NOT IS_ABSOLUTE \"\${unitdir}\")
+    set(unitdir \"\${CMAKE_INSTALL_PREFIX}/\${unitdir}\")
+  endif()
+  string(MD5 where \"\$ENV{DESTDIR}\${unitdir}\")
+  set(unit \"${PROJECT_BINARY_DIR}/contrib/systemd/\${where}/ethdl-board@.service\")
+  configure_file(\"${ETHDL_UNIT_IN}\" \"\${unit}\" @ONLY)
+  file(INSTALL DESTINATION \"\${unitdir}\" TYPE FILE FILES \"\${unit}\")
 ")
-install(FILES ${ETHDL_UNIT_OUT} DESTINATION ${ETHDL_SYSTEMD_UNITDIR})
