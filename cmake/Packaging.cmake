@@ -22,18 +22,18 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS bash-completion)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libcap2-bin, tshark | wireshark")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-  "download files into controller boards over raw Ethernet and prove them
- ethdl downloads files (configurations, algorithm tables, parameter sets,
- firmware) from an engineering host into embedded controller boards over
- raw Ethernet (EtherType 0x88B5), reads every download back and compares it
- byte for byte. It updates one board, or a whole group of boards at once by
- multicast with Reed-Solomon repair, and handles signed and encrypted update
- packages.
- .
- This package holds the host tool ethdl, the reference board emulator
- ethdl-board with its systemd unit ethdl-board@.service (not enabled), man
- pages, bash completion and a Wireshark dissector.")
+# The long description (CPack puts the summary above it and indents it).
+set(CPACK_PACKAGE_DESCRIPTION
+"ethdl downloads files (configurations, algorithm tables, parameter sets,
+firmware) from an engineering host into embedded controller boards over
+raw Ethernet (EtherType 0x88B5), reads every download back and compares it
+byte for byte. It updates one board, or a whole group of boards at once by
+multicast with Reed-Solomon repair, and handles signed and encrypted update
+packages.
+
+This package holds the host tool ethdl, the reference board emulator
+ethdl-board with its systemd unit ethdl-board@.service (not enabled), man
+pages, bash completion and a Wireshark dissector.")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${PROJECT_SOURCE_DIR}/contrib/debian/postinst
   ${PROJECT_SOURCE_DIR}/contrib/debian/postrm)
