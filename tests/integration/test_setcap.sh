@@ -23,9 +23,6 @@ done
 
 W=$IT_WORK
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-# A program with file capabilities runs in secure mode, where LeakSanitizer
-# cannot trace its threads: no leak check for those runs (sanitizer builds).
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 
 # The unprivileged user must reach the programs and the file to send.
 chmod 755 "$W"
