@@ -13,7 +13,14 @@ set(CPACK_PACKAGE_CONTACT "${ETHDL_DEB_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
   "download files into controller boards over raw Ethernet and prove them")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_STRIP_FILES ON)
+# CPack runs the install script of the build directory as it is, with
+# DESTDIR, stripped, for prefix /usr: it does not build everything first
+# (build-deb.sh builds the two programs).
+set(CPACK_INSTALL_CMAKE_PROJECTS "")
+set(CPACK_INSTALL_SCRIPTS ${PROJECT_SOURCE_DIR}/cmake/cpack-strip.cmake
+  ${PROJECT_BINARY_DIR}/cmake_install.cmake)
+set(CPACK_SET_DESTDIR ON)
+set(CPACK_INSTALL_PREFIX /usr)
 
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${ETHDL_DEB_MAINTAINER}")

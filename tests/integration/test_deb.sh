@@ -28,7 +28,8 @@ W=$IT_WORK
 VERSION=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$BUILD/CMakeCache.txt")
 
 echo "== build the package =="
-DEB=$(bash "$SRC/scripts/build-deb.sh" "$BUILD" "$W/deb" 2>"$W/build-deb.err")
+# the test runs after the build: package what is built
+DEB=$(bash "$SRC/scripts/build-deb.sh" --no-build "$BUILD" "$W/deb" 2>"$W/build-deb.err")
 assert_rc "scripts/build-deb.sh" 0 $? || cat "$W/build-deb.err"
 [ -f "$DEB" ] || { fail "no package made"; it_summary; exit 1; }
 assert_eq "the package's file name" "ethdl_${VERSION}_$(dpkg --print-architecture).deb" "${DEB##*/}"
@@ -56,6 +57,12 @@ assert_eq "the package holds every file" "" "${missing[*]}"
 assert_eq "nothing outside /usr" "" "$(grep -v '^/usr/' "$W/contents" | grep -v '^/$')"
 assert_match "the programs are executable" '^-rwxr-xr-x root/root .* \./usr/sbin/ethdl-board$' \
 	"$(dpkg-deb -c "$DEB")"
+dpkg-deb --fsys-tarfile "$DEB" | tar -xO ./usr/bin/ethdl >"$W/ethdl.packaged"
+if command -v file >/dev/null; then
+	assert_match "the programs are stripped" ', stripped' "$(file "$W/ethdl.packaged")"
+else
+	echo "SKIPPED: stripped? (no file)"
+fi
 
 echo "== dpkg-deb -I: what it declares =="
 dpkg-deb -f "$DEB" >"$W/control"
