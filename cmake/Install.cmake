@@ -9,12 +9,12 @@ install(FILES ${PROJECT_SOURCE_DIR}/contrib/bash-completion/ethdl
   ${PROJECT_SOURCE_DIR}/contrib/bash-completion/ethdl-board
   DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 
-set(ETHDL_DISSECTOR ${PROJECT_SOURCE_DIR}/contrib/wireshark/ethdl.lua)
-if(EXISTS ${ETHDL_DISSECTOR})
-  install(FILES ${ETHDL_DISSECTOR} DESTINATION ${CMAKE_INSTALL_DATADIR}/ethdl/wireshark)
-endif()
+# The Wireshark dissector, when the source tree has it (checked when
+# installing: OPTIONAL).
+install(FILES ${PROJECT_SOURCE_DIR}/contrib/wireshark/ethdl.lua
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/ethdl/wireshark OPTIONAL)
 
-file(GLOB ETHDL_DOCS ${PROJECT_SOURCE_DIR}/docs/*.md)
+file(GLOB ETHDL_DOCS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${ETHDL_DOCS} DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/contrib/systemd/ethdl-board.default
   DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
