@@ -41,7 +41,9 @@ in_page() {
 
 	[[ $text =~ $re ]]
 }
+# shellcheck disable=SC2034 # read through in_page's nameref
 PAGE1=$(cat "$W/man1")
+# shellcheck disable=SC2034
 PAGE8=$(cat "$W/man8")
 
 # section PAGE NAME: the text of one .SH section.

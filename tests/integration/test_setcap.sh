@@ -56,6 +56,7 @@ run() {
 	local name=$1
 
 	shift
+	# shellcheck disable=SC2034 # lib.sh's it_diag shows it
 	IT_LAST_ERR=$W/$name.err
 	ip netns exec "$IT_NS_H" "${NOBODY[@]}" "$@" >"$W/$name.out" 2>"$W/$name.err"
 	RC=$?
