@@ -3,8 +3,9 @@
 # `cmake --install`, without root: into a prefix of its own and, with
 # DESTDIR, as /usr. Every file lands where GNUInstallDirs says, the installed
 # programs run and print the project's version, the unit's ExecStart is the
-# installed ethdl-board, and `systemd-analyze verify` takes the unit without
-# a word (that part SKIPPED without systemd-analyze).
+# installed ethdl-board, `systemd-analyze verify` takes the unit without a
+# word and `systemd-analyze security` rates its sandbox OK (those parts
+# SKIPPED without systemd-analyze).
 #
 #   tests/test_install.sh BUILD_DIR
 
@@ -97,6 +98,17 @@ else
 	systemd-analyze verify --man=no "$W/ethdl-board@.service" >/dev/null 2>&1
 	[ $? -ne 0 ] && pass "systemd-analyze verify refuses a missing ExecStart" ||
 		fail "systemd-analyze verify took a unit whose program does not exist"
+fi
+
+# systemd's own rating of the unit's sandbox (0 safe .. 10 exposed): at
+# most 3.0 ("OK"); the unit now rates 2.2.
+if command -v systemd-analyze >/dev/null &&
+	systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
+	systemd-analyze security --offline=yes --threshold=30 --no-pager "$UNIT" >"$W/security" 2>&1
+	rc=$?
+	assert_rc "systemd-analyze security: exposure at most 3.0 ($(grep -oE 'exposure level[^:]*: [0-9.]+' "$W/security"))" 0 $rc
+else
+	echo "SKIPPED: systemd-analyze security --offline"
 fi
 
 echo "== DESTDIR=... cmake --install --prefix /usr =="
