@@ -3,7 +3,8 @@
 # Running without root: copies of ethdl and ethdl-board given CAP_NET_RAW
 # with setcap work for an unprivileged user (uid 65534) over a veth pair
 # between two namespaces: a download is read back and verified, a board run
-# by that user takes a download and stops cleanly on SIGTERM; the same
+# by that user takes a download and stops cleanly on SIGTERM, and so does
+# one run as the systemd unit runs it (an ambient capability); the same
 # programs without the capability exit 1 with a permission error. Root sets
 # it up; SKIPPED where setcap, setpriv or file capabilities are missing.
 #
@@ -102,6 +103,28 @@ assert_match "verified" '"result": ?"ok"' "$OUT"
 assert_same_file "the unprivileged board holds the file" "$W/pub/file2.bin" "$S2/parameter.bin"
 assert_eq "its files belong to the user" 65534 "$(stat -c %u "$S2/parameter.bin")"
 board_stop && pass "the unprivileged board stops on SIGTERM with exit 0"
+ETHDL_BOARD=$ROOT_BOARD
+
+echo "== ethdl-board as its systemd unit runs it =="
+# An unprivileged user given CAP_NET_RAW as an ambient capability, nothing
+# else in its bounding set, no new privileges (AmbientCapabilities=,
+# CapabilityBoundingSet=, NoNewPrivileges=): the program without file
+# capabilities.
+S3=$W/state-unit
+mkdir -p "$S3" && chown 65534:65534 "$S3"
+cat >"$W/board-unit" <<EOF
+#!/bin/sh
+exec ${NOBODY[*]} --inh-caps=-all,+net_raw --ambient-caps=-all,+net_raw \\
+	--bounding-set=-all,+net_raw --no-new-privs "$W/bin/ethdl-board-nocap" "\$@"
+EOF
+chmod 755 "$W/board-unit"
+ETHDL_BOARD=$W/board-unit
+if board_start "$S3"; then
+	run dl3 "$W/bin/ethdl" download -i "$IT_IF_H" -b "$IT_MAC_B" --json "$W/pub/file.bin"
+	assert_rc "download into the board run as the unit runs it" 0 "$RC"
+	assert_same_file "that board holds the file" "$W/pub/file.bin" "$S3/config.bin"
+	board_stop && pass "it stops on SIGTERM with exit 0"
+fi
 ETHDL_BOARD=$ROOT_BOARD
 
 echo "== ethdl-board without the capability =="
