@@ -8,7 +8,7 @@ fi
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libpcap-dev libnet1-dev libssl-dev libcunit1-dev libjansson-dev libisal-dev
       iproute2 python3 time nftables openssl tshark
-      ansible-core)
+      ansible-core dpkg-dev file libcap2-bin groff-base)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
