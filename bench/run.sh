@@ -93,9 +93,14 @@ ATFTP=$(command -v atftp || true)
 [ -n "$HPA" ] && [ -n "$ATFTPD" ] && [ -n "$ATFTP" ] && [ -x "$TIME" ] ||
 	die "missing in.tftpd, atftpd, atftp or /usr/bin/time: run bench/install.sh"
 command -v python3 >/dev/null || die "needs python3 (scripts/install-deps.sh)"
+SUMMARY_PY=python3
 if [ -n "$PLOT" ]; then
 	case $PLOT in /*) ;; *) PLOT=$PWD/$PLOT ;; esac
-	python3 -c 'import matplotlib' 2>/dev/null ||
+	# Debian's matplotlib is for Debian's python3, which may not be first on PATH.
+	for p in python3 /usr/bin/python3; do
+		"$p" -c 'import matplotlib' 2>/dev/null && { SUMMARY_PY=$p; break; }
+	done
+	"$SUMMARY_PY" -c 'import matplotlib' 2>/dev/null ||
 		die "--plot needs matplotlib: run bench/install.sh (python3-matplotlib)"
 fi
 command -v tc >/dev/null || die "needs tc (iproute2)"
@@ -460,7 +465,7 @@ fi
 	echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); total $(($(date +%s) - START)) s"
 } | tee -a "$OUT/header.txt" >&2
 
-{ cat "$OUT/header.txt"; echo; python3 "$BENCH_DIR/summary.py" "$OUT" ${PLOT:+--plot "$PLOT"}; } |
+{ cat "$OUT/header.txt"; echo; "$SUMMARY_PY" "$BENCH_DIR/summary.py" "$OUT" ${PLOT:+--plot "$PLOT"}; } |
 	tee "$OUT/table.txt"
 [ -z "$PLOT" ] || echo "plot: $PLOT"
 echo "results: $OUT (results.tsv: every run; table.txt)"
