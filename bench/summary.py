@@ -124,7 +124,7 @@ def main():
             board = kb / 1024 if kb else None
         ws = med(cond, mib, "ws16")
         raw = med(cond if cond in ("unshaped", "tbf1g", "tbf100m") else "unshaped", mib, "raw")
-        x_ws = c["med_mbps"] / ws if c["med_mbps"] and ws and tool != "ws16" and tool != "raw" else None
+        x_ws = c["med_mbps"] / ws if c["med_mbps"] and ws and tool != "ws16" and not tool.startswith("raw") else None
         x_raw = c["med_mbps"] / raw if c["med_mbps"] and raw and tool != "raw" else None
         cap = capacity(cond, raw)
         fill = None
@@ -245,7 +245,7 @@ def plot(cs, path):
     tools = [t for t in TOOL if not t.startswith("raw")
              and any(k[2] == t for k in cs)]
     width = 0.8 / max(len(tools), 1)
-    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(groups) + 2), 5))
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(groups) + 2) + 3, 5))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, t in enumerate(tools):
         xs, ys = [], []
@@ -277,7 +277,8 @@ def plot(cs, path):
     ax.set_xticklabels(["%s MiB\n%s" % (mib, COND.get(cond, cond)) for cond, mib in groups])
     ax.set_ylabel("MB/s (10^6 bytes/s; raw: whole frames)")
     ax.set_title("ethdl vs TFTP and the raw-frame ceiling (medians)")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.08)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
