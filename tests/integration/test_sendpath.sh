@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Integration test: each way of sending frames (ETHDL_SEND=libnet, sendmmsg,
 # bypass) carries a download that the board stores and the host reads back
-# identical, on both ends; -v and --json say which path was used; and --rate
+# identical (libnet and sendmmsg on the board's side too); -v, --json and the
+# board's first line say which path was used; and --rate
 # is honoured over veth, within a tolerance taken from the same run: the
 # paced download lasts at least its frames' bits at the rate (less the
 # pacer's credit) and at most 1.3 times that plus what the unpaced
@@ -57,6 +58,7 @@ path() {
 
 echo "== each send path, on the host and on the board =="
 ETHDL_SEND=libnet board_start "$S"
+assert_match "the board says its path" "frames sent by libnet" "$(cat "$IT_BOARD_LOG")"
 path libnet libnet
 board_stop
 board_start "$S"
