@@ -959,16 +959,19 @@ static void test_live_config(void)
  * stay queued, none lost. */
 static void qdisc_full(int path, int *sent, int *full, int *queued)
 {
-	struct nic_config cfg = {.send_path = path};
+	struct nic_config cfg = {.send_path = path}, rcfg = {.promisc = 1};
 	char err[NIC_ERRBUF_SIZE];
-	struct nic *g;
+	struct nic *g, *h;
+	const uint8_t *rx;
 	uint8_t tx[BUF];
-	size_t len;
+	size_t len, rlen;
+	long expect = 1;
 
 	*sent = *full = 0;
+	CU_ASSERT_EQUAL_FATAL(nic_live_open(&h, "ethdl-th", &rcfg, err), 0);
 	CU_ASSERT_EQUAL_FATAL(nic_live_open(&g, "ethdl-tg", &cfg, err), 0);
 	for (uint32_t i = 1; i <= 100; i++) {
-		len = make_frame(tx, MAC_OTHER, g->mac, i, 1400);
+		len = make_frame(tx, MAC_OTHER, g->mac, (uint32_t)(*sent + 1), 1400);
 		switch (nic_send(g, tx, len)) {
 		case 0: (*sent)++; break;
 		case -NIC_E_FULL: (*full)++; break;
@@ -976,7 +979,13 @@ static void qdisc_full(int path, int *sent, int *full, int *queued)
 		}
 	}
 	*queued = nic_flush(g);
+	/* Close passes on what is queued; the peer gets every frame accepted,
+	 * once, in order. */
 	nic_close(g);
+	while (wait_recv(h, &rx, &rlen) == 1)
+		CU_ASSERT_EQUAL(seq_of(rx, rlen), expect++);
+	CU_ASSERT_EQUAL(expect - 1, *sent);
+	nic_close(h);
 }
 
 static void test_live_qdisc_full(void)
