@@ -27,7 +27,7 @@ fi
 tools=${ETHDL_BENCH_TOOLS:-/opt/ethdl-bench}
 export DEBIAN_FRONTEND=noninteractive
 
-pkgs=(atftp tftp-hpa time iproute2 python3 libwrap0 libpcre2-8-0 uftp nftables)
+pkgs=(atftp tftp-hpa time iproute2 python3 python3-matplotlib libwrap0 libpcre2-8-0 uftp nftables)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

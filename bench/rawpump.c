@@ -2,12 +2,15 @@
 /*
  * rawpump — the raw-frame ceiling of a link, for the benchmark.
  *
- *   rawpump send -i IF -d MAC -n N [--len BYTES] [--ethertype HEX] [--reseal] [--json]
+ *   rawpump send -i IF -d MAC -n N [--len BYTES] [--ethertype HEX] [--reseal]
+ *                [--path libnet|sendmmsg|bypass] [--json]
  *   rawpump recv -i IF -n N [--idle-ms MS] [--start-ms MS] [--ethertype HEX] [--json]
  *
  * send: N frames of our EtherType, LEN bytes each (default 1514: Ethernet
  * header + a 1500-byte payload), to MAC from the interface's own MAC, as fast
- * as the live nic takes them: one nic_send per frame, no batching. Each frame
+ * as the live nic takes them, through its send path (--path, else
+ * ETHDL_SEND, else sendmmsg: the nic queues frames and hands the kernel a
+ * batch per call; libnet: one write per frame). Each frame
  * is a well-formed ethdl FILE_DATA frame (frame_seal), sealed once; with
  * --reseal the sequence number and CRC are redone for every frame, which
  * adds the per-frame CRC work a real sender does. A send refused because
@@ -21,7 +24,8 @@
  * to the last, so the count is frames-1 intervals; MB/s is 10^6 bytes of
  * whole frames (header included, no FCS) per second.
  *
- * Both print one line: prose, or a JSON object with --json. "ready" goes to
+ * Both print one line: prose, or a JSON object with --json (send: with
+ * "path", the send path used). "ready" goes to
  * stderr when the receiver is listening.
  */
 #include <errno.h>
@@ -50,15 +54,18 @@ struct opts {
 	uint16_t ethertype;
 	int reseal;
 	int json;
+	int path; /* enum nic_send_path; 0: the nic's default */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: rawpump send -i IF -d MAC -n N [--len BYTES] [--ethertype HEX] [--reseal] [--json]\n"
+		"Usage: rawpump send -i IF -d MAC -n N [--len BYTES] [--ethertype HEX] [--reseal]\n"
+		"                    [--path libnet|sendmmsg|bypass] [--json]\n"
 		"       rawpump recv -i IF -n N [--idle-ms MS] [--start-ms MS] [--ethertype HEX] [--json]\n"
 		"\n"
-		"send: N frames of LEN bytes (default 1514), one nic_send each, as fast as possible\n"
+		"send: N frames of LEN bytes (default 1514), one nic_send each, as fast as possible,\n"
+		"      by the send path (default: ETHDL_SEND, else sendmmsg)\n"
 		"recv: count them until N arrive or MS ms (default 1000) of silence; print\n"
 		"      frames, seconds (first to last frame) and MB/s (10^6 bytes of whole frames)\n");
 }
@@ -111,6 +118,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"start-ms", required_argument, NULL, 'S'},
 	    {"ethertype", required_argument, NULL, 'e'},
 	    {"reseal", no_argument, NULL, 'r'},
+	    {"path", required_argument, NULL, 'p'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -193,6 +201,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'r':
 			o->reseal = 1;
 			break;
+		case 'p':
+			o->path = nic_send_path_parse(optarg);
+			if (o->path < 0) {
+				fprintf(stderr, "rawpump: bad --path '%s' (libnet, sendmmsg, bypass)\n",
+					optarg);
+				return -1;
+			}
+			break;
 		case 'j':
 			o->json = 1;
 			break;
@@ -212,21 +228,22 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 }
 
 static void report(const struct opts *o, const char *mode, uint64_t frames, uint64_t bytes,
-		   double secs, uint64_t retries)
+		   double secs, uint64_t retries, const char *path)
 {
 	double mbps = secs > 0 ? (double)bytes / secs / 1e6 : 0.0;
 	double fps = secs > 0 ? (double)frames / secs : 0.0;
 
 	if (o->json)
 		printf("{\"mode\":\"%s\",\"frames\":%llu,\"bytes\":%llu,\"seconds\":%.6f,"
-		       "\"mbps\":%.3f,\"fps\":%.0f,\"retries\":%llu}\n",
+		       "\"mbps\":%.3f,\"fps\":%.0f,\"retries\":%llu%s%s%s}\n",
 		       mode, (unsigned long long)frames, (unsigned long long)bytes, secs, mbps, fps,
-		       (unsigned long long)retries);
+		       (unsigned long long)retries, path ? ",\"path\":\"" : "", path ? path : "",
+		       path ? "\"" : "");
 	else
 		printf("%s: %llu frames, %llu bytes in %.3f s: %.1f MB/s, %.0f frames/s"
-		       " (%llu sends retried)\n",
+		       " (%llu sends retried)%s%s\n",
 		       mode, (unsigned long long)frames, (unsigned long long)bytes, secs, mbps, fps,
-		       (unsigned long long)retries);
+		       (unsigned long long)retries, path ? ", by " : "", path ? path : "");
 	fflush(stdout);
 }
 
@@ -282,8 +299,19 @@ static int do_send(const struct opts *o, struct nic *n)
 			}
 		}
 	}
+	/* What is still queued goes before the clock stops. */
+	while ((r = nic_flush(n)) > 0) {
+		struct timespec ts = {0, 20000};
+
+		retries++;
+		nanosleep(&ts, NULL);
+	}
+	if (r < 0) {
+		fprintf(stderr, "rawpump: send: %s\n", nic_strerror(r));
+		return 1;
+	}
 	t1 = now_s();
-	report(o, "send", o->count, o->count * o->len, t1 - t0, retries);
+	report(o, "send", o->count, o->count * o->len, t1 - t0, retries, n->send_path);
 	return 0;
 }
 
@@ -330,9 +358,10 @@ static int do_recv(const struct opts *o, struct nic *n)
 	}
 	/* n frames arrive in n-1 intervals: scale so that a rate is frames/s. */
 	if (frames > 1)
-		report(o, "recv", frames, bytes, (last - first) * (double)frames / (double)(frames - 1), 0);
+		report(o, "recv", frames, bytes, (last - first) * (double)frames / (double)(frames - 1), 0,
+		       NULL);
 	else
-		report(o, "recv", frames, bytes, 0.0, 0);
+		report(o, "recv", frames, bytes, 0.0, 0, NULL);
 	return frames ? 0 : 1;
 }
 
@@ -348,6 +377,7 @@ int main(int argc, char **argv)
 		return 2;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.ethertype = o.ethertype;
+	cfg.send_path = o.path;
 	if (o.mode == MODE_RECV)
 		cfg.buffer_bytes = 32u << 20;
 	r = nic_open(&n, o.ifname, &cfg, errbuf);

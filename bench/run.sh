@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # bench/run.sh BUILD_DIR [--quick] [--runs N] [--slow-runs N] [--only CELLS] [--keep]
+#              [--plot FILE.png]
 #
 # ethdl against the raw-frame ceiling of the link and against TFTP, side by
 # side on one veth pair between two network namespaces that this script
 # makes itself (names unique to the run) and deletes on every exit path.
 #
 #   raw         bench/rawpump: 1514-byte frames of EtherType 0x88B5, one
-#               nic_send per frame, counted by a libpcap receiver
+#               nic_send per frame, counted by a libpcap receiver, sent the
+#               way ethdl sends (the live nic's default: a batch per sendmmsg)
+#   raw libnet  the same, one libnet write per frame (the unbatched path)
 #   tftp-hpa    in.tftpd (tftp-hpa) server, atftp client, blksize 1468
 #   atftp       atftpd server, atftp client, blksize 1468
 #   atftp ws16  atftpd server, atftp client, blksize 1468, windowsize 16
@@ -28,6 +31,8 @@
 #   --quick and --keep passed on; its own options: run it directly).
 # --only COND:MIB[,COND:MIB...]: just those cells (COND: unshaped, drop1,
 #   drop5, tbf1g, tbf100m), --runs times each. --keep: keep the work files.
+# --plot FILE.png: also draw the table (MB/s per tool and cell, the raw
+#   ceiling as a line) with matplotlib (python3-matplotlib).
 #
 # Needs root, the binaries in BUILD_DIR (cmd/ethdl, cmd/ethdl-board,
 # bench/rawpump) and what bench/install.sh installs. IP traffic (TFTP only)
@@ -44,7 +49,7 @@ usage() {
 case $1 in -h|--help) usage ;; esac
 BUILD=$(cd "$1" 2>/dev/null && pwd) || { echo "run.sh: no build directory $1" >&2; exit 2; }
 shift
-QUICK=0 RUNS=3 SLOW_RUNS=3 KEEP=0 ONLY=
+QUICK=0 RUNS=3 SLOW_RUNS=3 KEEP=0 ONLY= PLOT=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
@@ -52,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--slow-runs) SLOW_RUNS=${2:?}; shift ;;
 	--keep) KEEP=1 ;;
 	--only) ONLY=${2:?}; shift ;;
+	--plot) PLOT=${2:?}; shift ;;
 	-h|--help) usage ;;
 	*) echo "run.sh: unknown option $1" >&2; usage ;;
 	esac
@@ -87,6 +93,16 @@ ATFTP=$(command -v atftp || true)
 [ -n "$HPA" ] && [ -n "$ATFTPD" ] && [ -n "$ATFTP" ] && [ -x "$TIME" ] ||
 	die "missing in.tftpd, atftpd, atftp or /usr/bin/time: run bench/install.sh"
 command -v python3 >/dev/null || die "needs python3 (scripts/install-deps.sh)"
+SUMMARY_PY=python3
+if [ -n "$PLOT" ]; then
+	case $PLOT in /*) ;; *) PLOT=$PWD/$PLOT ;; esac
+	# Debian's matplotlib is for Debian's python3, which may not be first on PATH.
+	for p in python3 /usr/bin/python3; do
+		"$p" -c 'import matplotlib' 2>/dev/null && { SUMMARY_PY=$p; break; }
+	done
+	"$SUMMARY_PY" -c 'import matplotlib' 2>/dev/null ||
+		die "--plot needs matplotlib: run bench/install.sh (python3-matplotlib)"
+fi
 command -v tc >/dev/null || die "needs tc (iproute2)"
 
 # ---- the namespaces, and cleanup on every exit path ----
@@ -227,8 +243,9 @@ fail_run() { # label cmd-text files...: keep the logs, say what failed
 }
 
 # ---- one run of each tool ----
-run_raw() { # cond mib run
-	local n=$((($2 * 1048576 + BLOCK - 1) / BLOCK)) rp i out st t_h t_b
+run_raw() { # cond mib run [libnet]
+	local n=$((($2 * 1048576 + BLOCK - 1) / BLOCK)) rp i out st t_h t_b tool=raw path=()
+	[ "${4:-}" = libnet ] && tool=raw_libnet path=(--path libnet)
 	rm -f "$W/log/raw.recv" "$W/log/raw.err"
 	ip netns exec "$NS_B" "$TIME" -v -o "$W/log/raw.rtime" "$RAWPUMP" recv -i "$IF_B" -n "$n" --json \
 		>"$W/log/raw.recv" 2>"$W/log/raw.err" &
@@ -236,7 +253,7 @@ run_raw() { # cond mib run
 	PIDS+=("$rp")
 	for i in $(seq 100); do grep -q ready "$W/log/raw.err" 2>/dev/null && break; sleep 0.05; done
 	ip netns exec "$NS_H" timeout 600 "$TIME" -v -o "$W/log/raw.stime" "$RAWPUMP" send -i "$IF_H" \
-		-d "$MAC_B" -n "$n" --json >"$W/log/raw.send" 2>>"$W/log/raw.err"
+		-d "$MAC_B" -n "$n" "${path[@]}" --json >"$W/log/raw.send" 2>>"$W/log/raw.err"
 	st=$?
 	wait "$rp"
 	forget_pid "$rp"
@@ -248,13 +265,13 @@ run_raw() { # cond mib run
 	t_h=$(rss_of "$W/log/raw.stime")
 	t_b=$(rss_of "$W/log/raw.rtime")
 	if [ "$st" != 0 ] || [ -z "$frames" ] || [ "$frames" = 0 ]; then
-		fail_run "$1-$2M-raw-$3" "rawpump send -i $IF_H -d $MAC_B -n $n / recv -i $IF_B -n $n" \
+		fail_run "$1-$2M-$tool-$3" "rawpump send -i $IF_H -d $MAC_B -n $n ${path[*]} / recv -i $IF_B -n $n" \
 			"$W/log/raw.send" "$W/log/raw.recv" "$W/log/raw.err"
-		record "$1" "$2" raw "$3" - - "$n" - "$t_h" "$t_b" FAIL
+		record "$1" "$2" "$tool" "$3" - - "$n" - "$t_h" "$t_b" FAIL
 		return 1
 	fi
 	# Frames the receiver missed (its ring overflowed) are not in the rate.
-	record "$1" "$2" raw "$3" "$mbps" "$secs" "$n" "$frames" "$t_h" "$t_b" \
+	record "$1" "$2" "$tool" "$3" "$mbps" "$secs" "$n" "$frames" "$t_h" "$t_b" \
 		"$([ "$frames" = "$n" ] && echo ok || echo "lost$((n - frames))")"
 }
 
@@ -391,6 +408,7 @@ cell() {
 	for r in $(seq "$runs"); do
 		if [ "$full" = 1 ]; then
 			twice run_raw "$cond" "$mib" "$r"
+			twice run_raw "$cond" "$mib" "$r" libnet
 			twice run_tftp "$cond" "$mib" "$r" hpa
 			twice run_tftp "$cond" "$mib" "$r" atftp
 			twice run_tftp "$cond" "$mib" "$r" ws16
@@ -447,6 +465,8 @@ fi
 	echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); total $(($(date +%s) - START)) s"
 } | tee -a "$OUT/header.txt" >&2
 
-{ cat "$OUT/header.txt"; echo; python3 "$BENCH_DIR/summary.py" "$OUT"; } | tee "$OUT/table.txt"
+{ cat "$OUT/header.txt"; echo; "$SUMMARY_PY" "$BENCH_DIR/summary.py" "$OUT" ${PLOT:+--plot "$PLOT"}; } |
+	tee "$OUT/table.txt"
+[ -z "$PLOT" ] || echo "plot: $PLOT"
 echo "results: $OUT (results.tsv: every run; table.txt)"
 [ "$NFAIL" = 0 ] || { echo "run.sh: $NFAIL run(s) failed: logs in $OUT/failures" >&2; exit 1; }

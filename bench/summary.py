@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""bench/summary.py OUT_DIR: the table and the targets from bench/run.sh's results.
+"""bench/summary.py OUT_DIR [--plot FILE.png]: the table and the targets from
+bench/run.sh's results, and optionally a chart of them (matplotlib).
 
 Reads OUT_DIR/results.tsv (one line per run) and OUT_DIR/servers.tsv (the
 TFTP servers' peak RSS per cell). Throughput and time are medians over the
@@ -19,6 +20,7 @@ COND = {
 }
 TOOL = {
     "raw": "raw-frame ceiling",
+    "raw_libnet": "raw, a write per frame",
     "hpa": "tftp-hpa bs1468",
     "atftp": "atftp bs1468",
     "ws16": "atftp bs1468 ws16",
@@ -26,6 +28,14 @@ TOOL = {
     "ethdl_dl": "ethdl download",
 }
 LINK_MBPS = {"tbf1g": 125.0, "tbf100m": 12.5}  # 10^6 bytes/s
+FRAME, BLOCK = 1514, 1479  # a data frame on the wire, and the file bytes it carries
+
+
+def capacity(cond, raw):
+    """File bytes/s the link can carry at most: a shaped link's rate, else
+    the raw-frame ceiling, in whole frames of BLOCK file bytes."""
+    link = LINK_MBPS.get(cond, raw)
+    return link * BLOCK / FRAME if link else None
 
 
 def num(v):
@@ -96,9 +106,9 @@ def main():
         return c["med_mbps"] if c else None
 
     lines = []
-    hdr = ("scenario", "MB/s", "(min-max)", "x ws16", "x raw", "sent/need", "host MiB",
-           "board MiB", "runs")
-    widths = (46, 6, 11, 6, 5, 9, 8, 9, 5)
+    hdr = ("scenario", "MB/s", "(min-max)", "secs", "fill", "x ws16", "x raw", "sent/need",
+           "host MiB", "board MiB", "runs")
+    widths = (46, 6, 11, 7, 5, 6, 5, 9, 8, 9, 5)
     row_fmt = "  ".join("%-" + str(w) + "s" if i == 0 else "%" + str(w) + "s"
                         for i, w in enumerate(widths))
     lines.append(row_fmt % hdr)
@@ -114,8 +124,14 @@ def main():
             board = kb / 1024 if kb else None
         ws = med(cond, mib, "ws16")
         raw = med(cond if cond in ("unshaped", "tbf1g", "tbf100m") else "unshaped", mib, "raw")
-        x_ws = c["med_mbps"] / ws if c["med_mbps"] and ws and tool != "ws16" and tool != "raw" else None
+        x_ws = c["med_mbps"] / ws if c["med_mbps"] and ws and tool != "ws16" and not tool.startswith("raw") else None
         x_raw = c["med_mbps"] / raw if c["med_mbps"] and raw and tool != "raw" else None
+        cap = capacity(cond, raw)
+        fill = None
+        if c["med_mbps"] and cap and tool.startswith("ethdl"):
+            fill = c["med_mbps"] / cap
+        elif c["med_mbps"] and tool.startswith("raw") and cond in LINK_MBPS:
+            fill = c["med_mbps"] / LINK_MBPS[cond]
         runs = "%d/%d" % (c["ok"], c["runs"])
         if c["lost"]:
             runs += "L"
@@ -123,6 +139,7 @@ def main():
             "%4s MiB %-14s %s" % (mib, COND.get(cond, cond), TOOL.get(tool, tool)),
             fmt(c["med_mbps"]),
             "(%s-%s)" % (fmt(min(c["mbps"]), "%.0f"), fmt(max(c["mbps"]), "%.0f")) if c["mbps"] else "-",
+            fmt(c["med_secs"], "%.3f"), fmt(fill and fill * 100, "%.0f%%"),
             fmt(x_ws, "%.2f"), fmt(x_raw, "%.2f"),
             fmt(c["med_ratio"], "%.4f"), fmt(c["max_host"]), fmt(board), runs))
     lines.append("")
@@ -132,6 +149,10 @@ def main():
                  " sent/need: ethdl data frames sent per frame")
     lines.append("needed (host side). RSS: peak over the runs (tftp: client / server;"
                  " raw: sender / receiver). runs: ok/total, L = receiver lost frames.")
+    lines.append("secs: median seconds (ethdl: the whole session; dl+read-back is verified, dl"
+                 " unverified). fill: ethdl's file bytes/s over what the link")
+    lines.append("carries at most in %d-byte frames of %d file bytes (tbf: its rate; otherwise"
+                 " the cell's raw-frame ceiling); raw: over the tbf rate." % (FRAME, BLOCK))
 
     # ---- targets ----
     t = []
@@ -158,11 +179,19 @@ def main():
         r = rb / ws if rb and ws else None
         target("unshaped %s MiB: download+read-back / atftp ws16" % mib, fmt(r, "%.2fx"), ">= 5x",
                None if r is None else r >= 5)
+        cap = capacity("unshaped", raw)
+        r = dl / cap if dl and cap else None
+        target("unshaped %s MiB: download / batched raw ceiling (payload)" % mib,
+               fmt(r and r * 100, "%.0f%%"), ">= 90%", None if r is None else r >= 0.9)
     for mib in ("64", "256"):
         dl = med("tbf1g", mib, "ethdl_dl")
         r = dl / LINK_MBPS["tbf1g"] if dl else None
         target("tbf 1 Gbit/s %s MiB: download goodput / 125 MB/s" % mib,
                fmt(r and r * 100, "%.0f%%"), ">= 90%", None if r is None else r >= 0.9)
+        cap = capacity("tbf1g", None)
+        r = dl / cap if dl else None
+        target("tbf 1 Gbit/s %s MiB: download / link payload (%.1f MB/s)" % (mib, cap),
+               fmt(r and r * 100, "%.0f%%"), ">= 95%", None if r is None else r >= 0.95)
     for mib in ("64", "256"):
         for tool, what in (("ethdl_dl", "download"), ("ethdl_rb", "dl+read-back")):
             a, b = secs("drop5", mib, tool), secs("unshaped", mib, tool)
@@ -199,6 +228,60 @@ def main():
     lines.append("targets (goals, not tests):")
     lines.extend(t)
     print("\n".join(lines))
+    if len(sys.argv) > 3 and sys.argv[2] == "--plot":
+        plot(cs, sys.argv[3])
+
+
+def plot(cs, path):
+    """Grouped bars: MB/s per tool in each cell; the raw ceilings as lines."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups = []
+    for (cond, mib, _tool) in cs:
+        if (cond, mib) not in groups:
+            groups.append((cond, mib))
+    tools = [t for t in TOOL if not t.startswith("raw")
+             and any(k[2] == t for k in cs)]
+    width = 0.8 / max(len(tools), 1)
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(groups) + 2) + 3, 5))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, t in enumerate(tools):
+        xs, ys = [], []
+        for g, (cond, mib) in enumerate(groups):
+            c = cs.get((cond, mib, t))
+            if c and c["med_mbps"]:
+                xs.append(g - 0.4 + width * (i + 0.5))
+                ys.append(c["med_mbps"])
+        bars = ax.bar(xs, ys, width, label=TOOL[t], color=colors[i % len(colors)])
+        ax.bar_label(bars, fmt="%.0f", fontsize=7)
+    labelled = set()
+
+    def once(label):
+        if label in labelled:
+            return None
+        labelled.add(label)
+        return label
+
+    for g, (cond, mib) in enumerate(groups):
+        for t, style in (("raw", "-"), ("raw_libnet", ":")):
+            c = cs.get((cond, mib, t))
+            if c and c["med_mbps"]:
+                ax.hlines(c["med_mbps"], g - 0.45, g + 0.45, colors="black", linestyles=style,
+                          label=once(TOOL[t]))
+        if cond in LINK_MBPS:
+            ax.hlines(LINK_MBPS[cond], g - 0.45, g + 0.45, colors="grey", linestyles="--",
+                      label=once("tbf rate"))
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels(["%s MiB\n%s" % (mib, COND.get(cond, cond)) for cond, mib in groups])
+    ax.set_ylabel("MB/s (10^6 bytes/s; raw: whole frames)")
+    ax.set_title("ethdl vs TFTP and the raw-frame ceiling (medians)")
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.08)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 if __name__ == "__main__":

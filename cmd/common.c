@@ -85,13 +85,21 @@ int check_block_fits(const char *opt, unsigned block, const struct nic *n)
 			   n->name, most);
 }
 
+#define FLUSH_RETRY_US 200
+
 int wait_input(struct nic *n, uint64_t deadline)
 {
 	struct pollfd pfd = {.fd = nic_fd(n), .events = POLLIN};
-	uint64_t now = mono_us(), wait;
+	uint64_t now, wait;
 	struct timespec ts;
 	int r;
 
+	/* Frames the nic queued go before we sleep; those the kernel has no
+	 * room for yet are tried again soon. */
+	r = nic_flush(n);
+	now = mono_us();
+	if (r > 0 && deadline > now + FLUSH_RETRY_US)
+		deadline = now + FLUSH_RETRY_US;
 	if (deadline <= now || pfd.fd < 0)
 		return 1;
 	wait = deadline - now > 1000000 ? 1000000 : deadline - now;

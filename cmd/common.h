@@ -36,7 +36,8 @@ int check_block_fits(const char *opt, unsigned block, const struct nic *n);
  *  what is wrong with the file. */
 int auth_key_load(const char *opt, const char *path, struct sess_auth_key *k);
 
-/** Wait for input on n up to deadline (mono_us), or a signal. Returns 1 if
+/** Pass on what n queued (nic_flush), then wait for input on n up to
+ *  deadline (mono_us), or a signal. Returns 1 if
  *  input may be waiting, 0 on timeout, -1 if interrupted. */
 int wait_input(struct nic *n, uint64_t deadline);
 

@@ -314,6 +314,7 @@ int cmd_download(const struct command *cmd, int argc, char **argv)
 	rep.readback = d.readback;
 	rep.what = d.readback ? "read back and identical" : "stored, CRC checked (no read-back)";
 	rep.out = stdout;
+	rep.send_path = nic->send_path;
 	target_report(&o, &rep);
 	ret = target_exit_code(&rep);
 out:

@@ -177,8 +177,9 @@ int main(int argc, char **argv)
 	}
 	catch_signals();
 	format_mac(nic->mac, mac);
-	fprintf(stderr, BOARD_PROG ": listening on %s (%s), MTU %u, state in %s\n", nic->name, mac,
-		nic->mtu, o.dir);
+	fprintf(stderr, BOARD_PROG ": listening on %s (%s), MTU %u, state in %s%s%s\n", nic->name,
+		mac, nic->mtu, o.dir, nic->send_path ? ", frames sent by " : "",
+		nic->send_path ? nic->send_path : "");
 	ret = serve(b, nic, o.once);
 	if (!ret)
 		log_line(NULL, "stopping");

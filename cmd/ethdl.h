@@ -178,6 +178,7 @@ struct target_report {
 	int package;		      /* an update package was downloaded */
 	struct sess_activation act;   /* package: what became of its activation */
 	FILE *out;		      /* where the success line or the JSON goes */
+	const char *send_path;	      /* how the nic sends ("sendmmsg"), or NULL */
 };
 
 /** The exit code of the report: 128 + signal, or that of the result. */

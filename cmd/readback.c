@@ -159,6 +159,7 @@ int cmd_readback(const struct command *cmd, int argc, char **argv)
 	rep.crc = rep.stats.rb_crc;
 	rep.what = "read back, CRC checked";
 	rep.out = to_stdout ? stderr : stdout;
+	rep.send_path = nic->send_path;
 	target_report(&o, &rep);
 	ret = target_exit_code(&rep);
 out:

@@ -117,6 +117,8 @@ int target_open_nic(const struct target_opts *o, struct nic **nic)
 	*nic = open_nic(PROG, &ns);
 	if (!*nic)
 		return 1;
+	if (o->verbose && (*nic)->send_path)
+		fprintf(stderr, PROG ": %s: frames sent by %s\n", (*nic)->name, (*nic)->send_path);
 	r = check_block_fits("--block", o->block, *nic);
 	if (r) {
 		nic_close(*nic);
@@ -284,6 +286,8 @@ static void report_json(const struct target_opts *o, const struct target_report 
 	json_object_set_new(j, "attempts", json_integer(r->attempts));
 	json_object_set_new(j, "resumed_frames", json_integer((json_int_t)r->stats.resumed));
 	json_object_set_new(j, "exchange", json_string(r->stats.windowed ? "windowed" : "strict"));
+	if (r->send_path)
+		json_object_set_new(j, "send_path", json_string(r->send_path));
 	if (r->to_board) {
 		json_object_set_new(j, "package", json_boolean(r->package));
 		/* what became of the package: only once it was proven */

@@ -68,6 +68,13 @@ static int fault_fd(struct nic *n)
 	return nic_fd(fp->inner);
 }
 
+static int fault_flush(struct nic *n)
+{
+	struct fault_priv *fp = n->priv;
+
+	return nic_flush(fp->inner);
+}
+
 static int fault_join(struct nic *n, const uint8_t mac[6])
 {
 	struct fault_priv *fp = n->priv;
@@ -98,6 +105,7 @@ static const struct nic_ops fault_ops = {
 	.join = fault_join,
 	.leave = fault_leave,
 	.close = fault_close,
+	.flush = fault_flush,
 };
 
 int nic_fault_wrap(struct nic **out, struct nic *inner, const struct nic_fault *f)

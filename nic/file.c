@@ -253,6 +253,13 @@ static int capture_fd(struct nic *n)
 	return nic_fd(cp->inner);
 }
 
+static int capture_flush(struct nic *n)
+{
+	struct capture_priv *cp = n->priv;
+
+	return nic_flush(cp->inner);
+}
+
 static int capture_join(struct nic *n, const uint8_t mac[6])
 {
 	struct capture_priv *cp = n->priv;
@@ -285,6 +292,7 @@ static const struct nic_ops capture_ops = {
 	.join = capture_join,
 	.leave = capture_leave,
 	.close = capture_close,
+	.flush = capture_flush,
 };
 
 int nic_capture_wrap(struct nic **out, struct nic *inner, const char *path, char *errbuf)

@@ -226,6 +226,13 @@ static int impair_fd(struct nic *n)
 	return nic_fd(ip->inner);
 }
 
+static int impair_flush(struct nic *n)
+{
+	struct impair_priv *ip = n->priv;
+
+	return nic_flush(ip->inner);
+}
+
 static int impair_join(struct nic *n, const uint8_t mac[6])
 {
 	struct impair_priv *ip = n->priv;
@@ -261,6 +268,7 @@ static const struct nic_ops impair_ops = {
 	.join = impair_join,
 	.leave = impair_leave,
 	.close = impair_close,
+	.flush = impair_flush,
 };
 
 int nic_impair_wrap(struct nic **out, struct nic *inner, const struct nic_impair *p)

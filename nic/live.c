@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* live: libpcap receives through a BPF filter, libnet injects whole frames. */
+/* live: libpcap receives through a BPF filter; frames leave through libnet's
+ * packet socket, one write each, or (Linux, the default) queued and sent a
+ * batch at a time with sendmmsg on that socket. */
 #include <errno.h>
 #include <limits.h>
 #include <linux/capability.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libnet.h>
@@ -21,12 +24,17 @@
 #include "nic.h"
 
 #define LIVE_BUFFER_DEFAULT (4u << 20)
+#define LIVE_BATCH	    64 /* frames per sendmmsg */
 
 struct live_priv {
 	pcap_t *pcap;
 	libnet_t *net;
 	int ifindex;
 	struct sockaddr_ll to; /* where frames go: our interface */
+	int path;	       /* enum nic_send_path */
+	struct nic_batchq q;   /* sendmmsg: frames not yet handed to the kernel */
+	struct mmsghdr msg[LIVE_BATCH];
+	struct iovec iov[LIVE_BATCH];
 };
 
 static void __attribute__((format(printf, 2, 3))) set_err(char *errbuf, const char *fmt, ...)
@@ -40,20 +48,53 @@ static void __attribute__((format(printf, 2, 3))) set_err(char *errbuf, const ch
 	va_end(ap);
 }
 
+static int errno_to_nic(int e)
+{
+	/* ENOBUFS: the qdisc (e.g. tbf) dropped the frame; try again later. */
+	return e == ENOBUFS || e == EAGAIN ? -NIC_E_FULL : -NIC_E_IO;
+}
+
+/* Hand frames[0..n) to the kernel in one call: how many it took, or
+ * -NIC_E_FULL / -NIC_E_IO for the first. */
+static int live_xmit(void *ctx, uint8_t *const *frames, const size_t *lens, unsigned n)
+{
+	struct live_priv *lp = ctx;
+	int r;
+
+	if (n > LIVE_BATCH)
+		n = LIVE_BATCH;
+	for (unsigned i = 0; i < n; i++) {
+		lp->iov[i].iov_base = frames[i];
+		lp->iov[i].iov_len = lens[i];
+	}
+	r = sendmmsg(libnet_getfd(lp->net), lp->msg, n, 0);
+	if (r < 0)
+		return errno_to_nic(errno);
+	return r;
+}
+
+static int live_flush(struct nic *n)
+{
+	struct live_priv *lp = n->priv;
+
+	return lp->path == NIC_SEND_LIBNET ? 0 : nic_batchq_flush(&lp->q, live_xmit, lp);
+}
+
 static int live_send(struct nic *n, const uint8_t *buf, size_t len)
 {
 	struct live_priv *lp = n->priv;
 
 	if (len < FRAME_ETH_LEN || len > n->mtu + FRAME_ETH_LEN)
 		return -NIC_E_INVAL;
+	if (lp->path != NIC_SEND_LIBNET)
+		return nic_batchq_send(&lp->q, buf, len, live_xmit, lp);
 	/* libnet owns the packet socket; sending on it straight, with the
 	 * address prepared once, spares libnet_write_link's interface lookup
 	 * (an ioctl) on every frame. */
 	if (sendto(libnet_getfd(lp->net), buf, len, 0, (const struct sockaddr *)&lp->to,
 		   sizeof(lp->to)) == (ssize_t)len)
 		return 0;
-	/* ENOBUFS: the qdisc (e.g. tbf) dropped the frame; try again later. */
-	return errno == ENOBUFS || errno == EAGAIN ? -NIC_E_FULL : -NIC_E_IO;
+	return errno_to_nic(errno);
 }
 
 static int live_recv(struct nic *n, const uint8_t **buf, size_t *len)
@@ -111,6 +152,16 @@ static void live_close(struct nic *n)
 	struct live_priv *lp = n->priv;
 
 	if (lp) {
+		/* What was accepted goes: a full kernel queue drains in
+		 * moments (tbf at 1 Mbit/s: 200 ms for 16 frames). */
+		for (int i = 0; i < 2000 && lp->net && lp->q.count; i++) {
+			struct timespec ms = {0, 1000000};
+
+			if (nic_batchq_flush(&lp->q, live_xmit, lp) <= 0)
+				break;
+			nanosleep(&ms, NULL);
+		}
+		nic_batchq_dispose(&lp->q);
 		if (lp->pcap)
 			pcap_close(lp->pcap);
 		if (lp->net)
@@ -127,6 +178,7 @@ static const struct nic_ops live_ops = {
 	.join = live_join,
 	.leave = live_leave,
 	.close = live_close,
+	.flush = live_flush,
 };
 
 static int have_net_raw(void)
@@ -318,6 +370,55 @@ static int open_libnet(struct nic *n, struct live_priv *lp, char *errbuf)
 	return 0;
 }
 
+static int choose_path(const struct nic_config *cfg, char *errbuf)
+{
+	const char *env = getenv("ETHDL_SEND");
+	int p;
+
+	if (cfg->send_path >= NIC_SEND_LIBNET && cfg->send_path <= NIC_SEND_BYPASS)
+		return cfg->send_path;
+	if (cfg->send_path) {
+		set_err(errbuf, "send path %d unknown", cfg->send_path);
+		return -NIC_E_INVAL;
+	}
+	if (!env || !*env)
+		return NIC_SEND_SENDMMSG;
+	p = nic_send_path_parse(env);
+	if (p < 0)
+		set_err(errbuf, "ETHDL_SEND=%s: not a send path (libnet, sendmmsg, bypass)", env);
+	return p;
+}
+
+/* The sendmmsg paths: the queue, the messages prepared once. */
+static int open_batch(struct nic *n, struct live_priv *lp, char *errbuf)
+{
+	static const char *const names[] = {"?", "libnet", "sendmmsg", "bypass"};
+	int one = 1, r;
+
+	n->send_path = names[lp->path];
+	if (lp->path == NIC_SEND_LIBNET)
+		return 0;
+	r = nic_batchq_init(&lp->q, LIVE_BATCH, (size_t)n->mtu + FRAME_ETH_LEN);
+	if (r < 0) {
+		set_err(errbuf, "%s: out of memory", n->name);
+		return r;
+	}
+	for (int i = 0; i < LIVE_BATCH; i++) {
+		lp->msg[i].msg_hdr.msg_name = &lp->to;
+		lp->msg[i].msg_hdr.msg_namelen = sizeof(lp->to);
+		lp->msg[i].msg_hdr.msg_iov = &lp->iov[i];
+		lp->msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	/* Past the qdisc: no tc shaping (tbf) applies, so only when asked. */
+	if (lp->path == NIC_SEND_BYPASS &&
+	    setsockopt(libnet_getfd(lp->net), SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+		       sizeof(one))) {
+		set_err(errbuf, "%s: PACKET_QDISC_BYPASS: %s", n->name, strerror(errno));
+		return -NIC_E_IO;
+	}
+	return 0;
+}
+
 int nic_live_open(struct nic **out, const char *ifname, const struct nic_config *cfg, char *errbuf)
 {
 	static const struct nic_config defaults;
@@ -341,6 +442,11 @@ int nic_live_open(struct nic **out, const char *ifname, const struct nic_config 
 	}
 	lp = n->priv;
 	snprintf(n->name, sizeof(n->name), "%s", ifname);
+	lp->path = choose_path(cfg, errbuf);
+	if (lp->path < 0) {
+		ret = lp->path;
+		goto out;
+	}
 	ret = probe(n, ifname, &lp->ifindex, errbuf);
 	if (ret)
 		goto out;
@@ -353,6 +459,9 @@ int nic_live_open(struct nic **out, const char *ifname, const struct nic_config 
 	if (ret)
 		goto out;
 	ret = open_libnet(n, lp, errbuf);
+	if (ret)
+		goto out;
+	ret = open_batch(n, lp, errbuf);
 	if (ret)
 		goto out;
 	*out = n;

@@ -26,6 +26,7 @@ struct nic *nic_new_over(const struct nic_ops *ops, size_t priv_size, const stru
 		n->mtu = inner->mtu;
 		memcpy(n->mac, inner->mac, 6);
 		memcpy(n->name, inner->name, sizeof(n->name));
+		n->send_path = inner->send_path;
 	}
 	return n;
 }
@@ -38,6 +39,17 @@ int nic_join(struct nic *n, const uint8_t mac[6])
 int nic_leave(struct nic *n, const uint8_t mac[6])
 {
 	return n->ops->leave ? n->ops->leave(n, mac) : -NIC_E_INVAL;
+}
+
+int nic_send_path_parse(const char *s)
+{
+	if (!strcmp(s, "libnet"))
+		return NIC_SEND_LIBNET;
+	if (!strcmp(s, "sendmmsg"))
+		return NIC_SEND_SENDMMSG;
+	if (!strcmp(s, "bypass"))
+		return NIC_SEND_BYPASS;
+	return -NIC_E_INVAL;
 }
 
 void nic_close(struct nic *n)

@@ -12,6 +12,8 @@
  *   fault            decorator breaking a peer one exact way (fault.h)
  *   capture          decorator writing every sent and received frame to a
  *                    pcap file, made with nic_capture_wrap()
+ *   batch            decorator queueing sent frames and passing them on in
+ *                    batches, made with nic_batch_wrap() (batch.c)
  *
  * Each lives in its own library, so that what needs no libpcap or libnet
  * links neither:
@@ -25,6 +27,12 @@
  *
  * All calls are non-blocking; the caller polls nic_fd() (or, for backends
  * without one, just calls nic_recv() again) and owns the clock.
+ *
+ * A backend may queue what nic_send() accepts and pass it on in batches
+ * (the live backend does, through sendmmsg): a frame accepted is never
+ * lost or sent twice by the nic, it goes in order when the batch is full,
+ * on nic_flush(), or at the latest when nic_close() is called. So the
+ * caller calls nic_flush() before it waits for input.
  */
 #ifndef ETHDL_NIC_H
 #define ETHDL_NIC_H
@@ -67,6 +75,10 @@ struct nic_ops {
 	int (*leave)(struct nic *n, const uint8_t mac[6]);
 	/** Release everything, including priv. */
 	void (*close)(struct nic *n);
+	/** Optional: pass on the frames queued by send. Returns how many are
+	 *  still queued (the kernel's queue is full: try again a little
+	 *  later), or -enum nic_err. Decorators pass it on to their inner nic. */
+	int (*flush)(struct nic *n);
 };
 
 struct nic_stats {
@@ -81,6 +93,9 @@ struct nic {
 	uint8_t mac[6];
 	unsigned mtu;
 	struct nic_stats stats;
+	/* How frames leave: "sendmmsg", "libnet", ... (a static string), or
+	 * NULL for backends in memory. Decorators inherit their inner's. */
+	const char *send_path;
 };
 
 /** Options for nic_open(). Zero is a sensible default for every field. */
@@ -88,7 +103,21 @@ struct nic_config {
 	uint16_t ethertype;    /* 0 = FRAME_ETHERTYPE_DEFAULT; used by the live BPF filter */
 	unsigned buffer_bytes; /* live: kernel capture buffer; 0 = 4 MiB */
 	int promisc;	       /* live: receive frames for any destination */
+	/* live: how frames are sent, enum nic_send_path; 0 (NIC_SEND_DEFAULT)
+	 * takes the environment's ETHDL_SEND (libnet, sendmmsg, bypass), else
+	 * sendmmsg where the system has it, else libnet. */
+	int send_path;
 };
+
+enum nic_send_path {
+	NIC_SEND_DEFAULT = 0,
+	NIC_SEND_LIBNET = 1,   /* one libnet packet-socket write per frame */
+	NIC_SEND_SENDMMSG = 2, /* frames queued, one sendmmsg per batch (Linux) */
+	NIC_SEND_BYPASS = 3,   /* sendmmsg with PACKET_QDISC_BYPASS: skips tc
+				* (no shaping, no tbf): only when asked for */
+};
+/** The path named s ("libnet", "sendmmsg", "bypass"), or -NIC_E_INVAL. */
+int nic_send_path_parse(const char *s);
 
 /**
  * [ethdl_nic_open] Open a nic by name ("eth0", "file:x.pcap"). On error
@@ -117,6 +146,14 @@ static inline int nic_recv(struct nic *n, const uint8_t **buf, size_t *len)
 		n->stats.rx_bytes += *len;
 	}
 	return r;
+}
+
+/** Pass on the frames the nic queued: how many are still queued (the
+ *  kernel's queue is full), 0, or -enum nic_err. 0 for nics that queue
+ *  nothing. */
+static inline int nic_flush(struct nic *n)
+{
+	return n->ops->flush ? n->ops->flush(n) : 0;
 }
 
 static inline int nic_fd(struct nic *n)
@@ -201,6 +238,42 @@ const uint8_t *nic_file_sent(struct nic *n, size_t i, size_t *len);
 /** Wrap inner so that every frame sent and received is also written to a
  *  pcap file at path (Ethernet link type). The wrapper owns inner. */
 int nic_capture_wrap(struct nic **out, struct nic *inner, const char *path, char *errbuf);
+
+/* ---- batch [ethdl_nic] ---- */
+/**
+ * A queue of up to cap frames of up to slot bytes, passed on in batches
+ * through xmit, which sends frames[0..n) in order and returns how many went
+ * (0 to n: the first one not counted did not go and is offered again
+ * later), or -NIC_E_FULL when none could go for now, or -enum nic_err for
+ * a failure of the first (that frame is dropped and the error reported by
+ * the next nic_batchq_send or nic_batchq_flush).
+ */
+typedef int (*nic_xmit_fn)(void *ctx, uint8_t *const *frames, const size_t *lens, unsigned n);
+struct nic_batchq {
+	uint8_t *buf;	 /* cap slots of slot bytes */
+	uint8_t **frame; /* cap pointers into buf, in queue order */
+	size_t *len;
+	unsigned cap, first, count; /* queued: frame[first .. first+count) */
+	size_t slot;
+	int err; /* a failure to report */
+	uint64_t batches, partial, full;
+};
+int nic_batchq_init(struct nic_batchq *q, unsigned cap, size_t slot);
+void nic_batchq_dispose(struct nic_batchq *q);
+/** Queue a copy of buf; a full queue is passed on first (and the batch it
+ *  fills too). 0, -NIC_E_FULL when the queue is full and cannot be passed
+ *  on now (buf is not queued), -NIC_E_INVAL when len > slot, or a failure
+ *  reported by xmit earlier. */
+int nic_batchq_send(struct nic_batchq *q, const uint8_t *buf, size_t len, nic_xmit_fn xmit,
+		    void *ctx);
+/** Pass on what is queued: how many are still queued, or -enum nic_err. */
+int nic_batchq_flush(struct nic_batchq *q, nic_xmit_fn xmit, void *ctx);
+
+/** Wrap inner so that sent frames are queued, up to depth (0 = 64), and
+ *  passed on to inner's nic_send in batches: when depth are queued, on
+ *  nic_flush, on nic_close. A frame inner refuses (-NIC_E_FULL) stays
+ *  queued, first, for the next flush. The wrapper owns inner. */
+int nic_batch_wrap(struct nic **out, struct nic *inner, unsigned depth);
 
 /* ---- impair ---- */
 struct nic_impair {

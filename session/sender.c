@@ -36,7 +36,7 @@ int xsend_init(struct xsend *s, const struct xsend_config *cfg, uint64_t now)
 	if (!cfg->read || !cfg->tx || !cfg->nic || xfer_frames(cfg->size, cfg->block, &s->frames))
 		return -EINVAL;
 	s->strict_next = 1;
-	s->pace_next = now;
+	pace_init(&s->pace, cfg->rate_bps, FRAME_HDR_LEN + cfg->block + FRAME_TRL_LEN, now);
 	if (cfg->windowed)
 		return sendwin_init(&s->sw, s->frames, cfg->window);
 	return 0;
@@ -73,10 +73,7 @@ static int send_data(struct xsend *s, uint32_t seq, uint8_t flags, uint64_t now)
 		return 1;
 	}
 	s->frames_sent++;
-	if (s->cfg.rate_bps)
-		/* Up to 1 ms of credit, so a coarse sleep does not lower the rate. */
-		s->pace_next = (s->pace_next + 1000 > now ? s->pace_next : now - 1000) +
-			       (uint64_t)n * 8 * 1000000 / s->cfg.rate_bps;
+	pace_charge(&s->pace, (size_t)n);
 	return 0;
 }
 
@@ -97,7 +94,7 @@ static int poll_strict(struct xsend *s, uint64_t now)
 	int progress = 0, r;
 
 	for (int i = 0; i < BATCH && s->strict_next <= s->frames; i++) {
-		if ((s->cfg.rate_bps && s->pace_next > now) || s->blocked_until > now)
+		if (!pace_ready(&s->pace, now) || s->blocked_until > now)
 			break;
 		/* In order, no gaps: a refused frame is tried again. */
 		r = send_data(s, s->strict_next, 0, now);
@@ -121,7 +118,7 @@ static int poll_windowed(struct xsend *s, uint64_t now)
 		uint32_t seq;
 		int fresh;
 
-		if ((s->cfg.rate_bps && s->pace_next > now) || s->blocked_until > now)
+		if (!pace_ready(&s->pace, now) || s->blocked_until > now)
 			break;
 		before = s->sw.sent_new;
 		seq = sendwin_next(&s->sw);
@@ -180,7 +177,7 @@ uint64_t xsend_deadline(const struct xsend *s)
 	/* A frame can go now (or when pacing or the queue lets it). */
 	if (!s->cfg.windowed || w->repair || w->probe_wanted ||
 	    (w->next <= w->n && w->next - 1 - w->cum < w->window)) {
-		t = s->cfg.rate_bps ? s->pace_next : 0;
+		t = pace_next(&s->pace);
 		return s->blocked_until > t ? s->blocked_until : t;
 	}
 	return sendwin_deadline(w); /* the window is full: a stall probe then */

@@ -22,6 +22,7 @@
 
 #include "frame.h"
 #include "nic.h"
+#include "pace.h"
 #include "window.h"
 
 #define XFER_NEVER UINT64_MAX
@@ -66,7 +67,7 @@ struct xsend {
 	uint32_t frames;
 	struct sendwin sw;	/* windowed */
 	uint32_t strict_next;	/* strict: the next frame to send */
-	uint64_t pace_next;	/* pacing: earliest time of the next data frame */
+	struct pace pace;	/* pacing at cfg.rate_bps (pace.h) */
 	uint64_t blocked_until; /* the nic refused a frame: wait a little */
 	uint64_t frames_sent, bytes_new;
 	int err; /* -errno of a failed read; the sender stops */
