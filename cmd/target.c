@@ -239,7 +239,7 @@ int target_run(struct sess_host *h, struct nic *nic, const struct target_opts *o
 		}
 		sess_host_poll(h, now);
 		sess_host_stats(h, &st);
-		if (watch && st.board) {
+		if (watch && st.frames_rx > st.frames_bad) {
 			/* The board answered: nothing left to diagnose. */
 			diag_watch_close(watch);
 			watch = NULL;
