@@ -94,7 +94,7 @@ int diag_classify(const struct diag_counts *c, const struct sess_result *res, co
 	if (!ethertype)
 		ethertype = FRAME_ETHERTYPE_DEFAULT;
 	if (res && res->notice == NOTICE_CONNECT_FAILED && res->detail == D_BUSY) {
-		SET(d, "busy", "the board %s is in a session with another host", mac);
+		d->code = "busy"; /* the board's own words say what */
 		HINT(d, "wait until the other host's session ends (the board drops a silent one "
 			"after its timer), then run this again");
 		return 1;

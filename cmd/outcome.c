@@ -51,7 +51,7 @@ void target_diag_detail(char *detail, size_t cap)
 	const struct diag *d = diag_current();
 	size_t n = strlen(detail);
 
-	if (d && n + 3 < cap)
+	if (d && *d->text && n + 3 < cap)
 		snprintf(detail + n, cap - n, "%s%s", n ? "; " : "", d->text);
 }
 
