@@ -12,8 +12,17 @@ int outcome_finish(const char *command, int code)
 {
 	const struct diag *d = diag_current();
 	const char *result;
+	struct diag od;
 	json_t *j;
 
+	/* Commands that open the interface themselves (discover, group, …). */
+	if (code && !d && open_nic_error() < 0 &&
+	    diag_open_failure(open_nic_error(), open_nic_ifname(), &od)) {
+		diag_set(&od);
+		d = diag_current();
+		if (!outcome_json())
+			target_diag_hint();
+	}
 	if (!outcome_json() || outcome_was_emitted() || !code)
 		return code;
 	if (code == EXIT_USAGE)
