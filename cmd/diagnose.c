@@ -231,8 +231,8 @@ int diag_bad_target(const uint8_t mac[6], const uint8_t self[6], const char *ifn
 	memset(d, 0, sizeof(*d));
 	mac_text(mac, m);
 	if (mac[0] & 1) {
-		SET(d, "group_address", "%s is a group (multicast or broadcast) address, not a "
-					"board's",
+		SET(d, "group_address",
+		    "%s is a group address (multicast or broadcast), not a board's own (unicast) MAC",
 		    m);
 		HINT(d, "to download into many boards at once use ethdl group");
 		return 1;
