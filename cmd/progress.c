@@ -142,8 +142,13 @@ int progress_update(struct progress *p, const struct sess_host_stats *st, uint64
 	if (pp == PP_CONNECT || pp == PP_ACTIVATE)
 		progress_format(line, sizeof(line), pp, 0, 0, 0, now - p->start);
 	else
-		progress_format(line, sizeof(line), pp, st->done, st->total,
-				st->done > p->base ? st->done - p->base : 0, now - p->base_t);
+		/* A resumed download moves only what the board lacks. */
+		progress_format(line, sizeof(line), pp,
+				st->done + (st->phase == SESS_PH_DOWNLOAD
+						    ? progress_resumed_bytes(st, st->total)
+						    : 0),
+				st->total, st->done > p->base ? st->done - p->base : 0,
+				now - p->base_t);
 	if (p->tty) {
 		fprintf(p->out, "\r%s\033[K", line);
 		p->shown = 1;

@@ -93,7 +93,7 @@ static char *run(int tty, int quiet, int verbose, unsigned *printed)
 		if (ms >= 500 && ms < 10500) {
 			st.phase = SESS_PH_DOWNLOAD;
 			st.resumed = 1000;
-			st.done = 1000000 + (ms - 500) * 900; /* 0.9 MB/s after 1 MB resumed */
+			st.done = (ms - 500) * 900; /* 0.9 MB/s after 1 MB resumed */
 		} else if (ms >= 10500)
 			st.phase = SESS_PH_DONE;
 		progress_update(&p, &st, now);
