@@ -165,7 +165,7 @@ int cmd_discover(const struct command *cmd, int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:vqh", longopts, NULL)) != -1) {
 		r = 0;
 		switch (c) {
 		case 'i': ns.ifname = optarg; break;
