@@ -106,6 +106,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--version"))
 		return show_version();
+	if (!strcmp(argv[1], "--json") && argc > 2) {
+		/* "ethdl --json COMMAND …": the command takes it */
+		argv[1] = argv[2];
+		argv[2] = "--json";
+	}
 	cmd = find_command(argv[1]);
 	if (!cmd)
 		return outcome_finish(NULL, usage_error("invalid command `%s'", argv[1]));

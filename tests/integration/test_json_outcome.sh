@@ -45,6 +45,7 @@ case_ usage - download --json -i "$NOIF" -b "$B" --timeout 0.30000000000000004x 
 case_ usage group_address download --json -i "$NOIF" -b ff:ff:ff:ff:ff:ff "$F"
 case_ usage - download --json -i "$NOIF" -b "$B"
 case_ usage - --json nosuchcommand
+case_ usage - --json download --bogus
 case_ error no_interface download --json -i "$NOIF" -b "$B" "$F"
 case_ error - download --json -i "$NOIF" -b "$B" "$W/missing"
 case_ error no_interface readback --json -i "$NOIF" -b "$B" -o "$W/out"
