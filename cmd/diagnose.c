@@ -29,8 +29,8 @@ static void mac_text(const uint8_t m[6], char out[18])
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-void diag_count_frame(struct diag_counts *c, const uint8_t *buf, size_t len,
-		      const uint8_t board[6], const uint8_t self[6], uint16_t ethertype)
+void diag_count_frame(struct diag_counts *c, const uint8_t *buf, size_t len, const uint8_t board[6],
+		      const uint8_t self[6], uint16_t ethertype)
 {
 	struct frame f;
 	uint16_t et;
@@ -104,7 +104,8 @@ int diag_classify(const struct diag_counts *c, const struct sess_result *res, co
 	if (c->board_valid && !c->board_other_dst && c->board_valid >= c->board_invalid)
 		return 0; /* the board spoke to us: the session's own words say it */
 	if (!c->rx) {
-		SET(d, "silent_link", "nothing at all was received on %s in %.1f s", ifname, wait_s);
+		SET(d, "silent_link", "nothing at all was received on %s in %.1f s", ifname,
+		    wait_s);
 		HINT(d, "check the cable, the switch port (and its VLAN) and that the board is "
 			"powered and running ethdl");
 		return 1;
@@ -128,8 +129,9 @@ int diag_classify(const struct diag_counts *c, const struct sess_result *res, co
 		SET(d, "other_version",
 		    "the board sends EtherType 0x%04x frames of protocol version %u, not %u",
 		    ethertype, c->version_seen, FRAME_VERSION);
-		HINT(d, "another protocol version (or protocol) uses 0x%04x on the board; if its "
-			"ethdl uses another EtherType give --ethertype",
+		HINT(d,
+		     "another protocol version (or protocol) uses 0x%04x on the board; if its "
+		     "ethdl uses another EtherType give --ethertype",
 		     ethertype);
 		return 1;
 	}
@@ -138,8 +140,9 @@ int diag_classify(const struct diag_counts *c, const struct sess_result *res, co
 		    "the board sends EtherType 0x%04x frames that are not ethdl frames (no start "
 		    "flag)",
 		    ethertype);
-		HINT(d, "another protocol uses 0x%04x on the board; if its ethdl uses another "
-			"EtherType give --ethertype",
+		HINT(d,
+		     "another protocol uses 0x%04x on the board; if its ethdl uses another "
+		     "EtherType give --ethertype",
 		     ethertype);
 		return 1;
 	}
@@ -156,8 +159,9 @@ int diag_classify(const struct diag_counts *c, const struct sess_result *res, co
 		    "%llu frames from %s, of EtherType 0x%04x%s, none of 0x%04x",
 		    (unsigned long long)c->board_etype, mac, c->etype_seen,
 		    etype_name(c->etype_seen), ethertype);
-		HINT(d, "the board is there but does not speak ethdl on 0x%04x: if it uses "
-			"0x%04x give --ethertype %04x, else check that ethdl runs on it",
+		HINT(d,
+		     "the board is there but does not speak ethdl on 0x%04x: if it uses "
+		     "0x%04x give --ethertype %04x, else check that ethdl runs on it",
 		     ethertype, c->etype_seen, c->etype_seen);
 		return 1;
 	}
@@ -206,8 +210,9 @@ int diag_open_failure(int err, const char *ifname, struct diag *d)
 		read_sys(ifname, "carrier", carrier, sizeof(carrier));
 		SET(d, "no_carrier", "%s is up but has no carrier (operstate %s, carrier %s)",
 		    ifname, oper, carrier);
-		HINT(d, "nothing is linked to %s: check the cable and that the switch port or "
-			"the board is powered",
+		HINT(d,
+		     "nothing is linked to %s: check the cable and that the switch port or "
+		     "the board is powered",
 		     ifname);
 		return 1;
 	case NIC_E_PERM:
@@ -223,8 +228,7 @@ int diag_open_failure(int err, const char *ifname, struct diag *d)
 	return 0;
 }
 
-int diag_bad_target(const uint8_t mac[6], const uint8_t self[6], const char *ifname,
-		    struct diag *d)
+int diag_bad_target(const uint8_t mac[6], const uint8_t self[6], const char *ifname, struct diag *d)
 {
 	char m[18];
 
@@ -232,7 +236,8 @@ int diag_bad_target(const uint8_t mac[6], const uint8_t self[6], const char *ifn
 	mac_text(mac, m);
 	if (mac[0] & 1) {
 		SET(d, "group_address",
-		    "%s is a group address (multicast or broadcast), not a board's own (unicast) MAC",
+		    "%s is a group address (multicast or broadcast), not a board's own (unicast) "
+		    "MAC",
 		    m);
 		HINT(d, "to download into many boards at once use ethdl group");
 		return 1;

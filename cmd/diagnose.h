@@ -41,8 +41,8 @@ struct diag_counts {
 /** Count the frame buf (len bytes, from the Ethernet header on) into c:
  *  board is the MAC asked for, self this host's, ethertype ours. Frames
  *  from self are not counted. */
-void diag_count_frame(struct diag_counts *c, const uint8_t *buf, size_t len,
-		      const uint8_t board[6], const uint8_t self[6], uint16_t ethertype);
+void diag_count_frame(struct diag_counts *c, const uint8_t *buf, size_t len, const uint8_t board[6],
+		      const uint8_t self[6], uint16_t ethertype);
 
 /**
  * Why a connect (or the frames of a session that broke off before data)

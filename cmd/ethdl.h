@@ -84,8 +84,8 @@ struct target_opts {
 	uint16_t ethertype;
 	int json;
 	const char *capture;
-	int verbose; /* -v: session events; -vv: every frame too */
-	int quiet;   /* -q: no progress lines, no notes */
+	int verbose;		   /* -v: session events; -vv: every frame too */
+	int quiet;		   /* -q: no progress lines, no notes */
 	struct sess_auth_key auth; /* --auth-key */
 	int have_auth;
 };

@@ -130,7 +130,8 @@ int progress_update(struct progress *p, const struct sess_host_stats *st, uint64
 		if (!p->quiet) {
 			clear_line(p);
 			fprintf(p->out, "ethdl: %s\n",
-				progress_resume_line(line, sizeof(line), progress_resumed_bytes(st, st->total),
+				progress_resume_line(line, sizeof(line),
+						     progress_resumed_bytes(st, st->total),
 						     st->total));
 		}
 	}

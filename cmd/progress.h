@@ -60,9 +60,9 @@ struct progress {
 	int pp;		/* the phase last seen, -1 before */
 	uint64_t base;	/* bytes done when that phase was first seen */
 	uint64_t base_t;
-	int shown;	   /* a terminal line is on screen */
-	int resume_said;   /* the resume note was printed */
-	unsigned printed;  /* lines printed (tests) */
+	int shown;	  /* a terminal line is on screen */
+	int resume_said;  /* the resume note was printed */
+	unsigned printed; /* lines printed (tests) */
 };
 
 /** Start at now. */

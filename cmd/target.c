@@ -188,14 +188,14 @@ void target_session_config(const struct target_opts *o, struct nic *nic, int job
 }
 
 /* Why the connect that just failed got no answer, from what the watch saw. */
-static void diagnose_connect(const struct target_opts *o, struct sess_host *h,
-			     struct diag_watch *w)
+static void diagnose_connect(const struct target_opts *o, struct sess_host *h, struct diag_watch *w)
 {
 	const struct sess_result *res = sess_host_result(h);
 	struct diag d;
 
-	if (!sess_exit_code(res) || (res->notice != NOTICE_CONNECT_FAILED &&
-				     res->notice != NOTICE_FRAME_CRC && res->notice != NOTICE_TIMEOUT))
+	if (!sess_exit_code(res) ||
+	    (res->notice != NOTICE_CONNECT_FAILED && res->notice != NOTICE_FRAME_CRC &&
+	     res->notice != NOTICE_TIMEOUT))
 		return;
 	if (diag_classify(w ? diag_watch_drain(w) : NULL, res, o->ifname, o->board, o->ethertype,
 			  o->timeout, &d))

@@ -28,8 +28,8 @@ static void say(struct trace_priv *tp, const char *dir, const uint8_t *buf, size
 {
 	char line[160];
 
-	fprintf(tp->log, "ethdl: %s\n", trace_format(line, sizeof(line), dir, buf, len,
-						     tp->ethertype));
+	fprintf(tp->log, "ethdl: %s\n",
+		trace_format(line, sizeof(line), dir, buf, len, tp->ethertype));
 }
 
 static int trace_send(struct nic *n, const uint8_t *buf, size_t len)

@@ -29,7 +29,8 @@ static void test_format(void)
 
 	/* 4 MB of 8 MB, 2 MB of it moved in 1 s: 2.00 MB/s, 2 s to go. */
 	progress_format(b, sizeof(b), PP_DATA, 4000000, 8000000, 2000000, 1000000);
-	CU_ASSERT_STRING_EQUAL(b, "data      4,000,000 of 8,000,000 bytes  50%  2.00 MB/s  ETA 0:02");
+	CU_ASSERT_STRING_EQUAL(b,
+			       "data      4,000,000 of 8,000,000 bytes  50%  2.00 MB/s  ETA 0:02");
 	progress_format(b, sizeof(b), PP_READBACK, 8388608, 8388608, 8388608, 500000);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b, "read-back"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b, "100%"));
