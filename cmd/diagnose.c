@@ -203,7 +203,8 @@ int diag_open_failure(int err, const char *ifname, struct diag *d)
 		read_sys(ifname, "flags", flags, sizeof(flags));
 		SET(d, "interface_down", "%s is down (operstate %s, flags %s)", ifname, oper,
 		    flags);
-		HINT(d, "bring it up: ip link set %s up", ifname);
+		HINT(d, "bring it up: ip link set %s up (operstate %s, flags %s)", ifname, oper,
+		     flags);
 		return 1;
 	case NIC_E_NOCARRIER:
 		read_sys(ifname, "operstate", oper, sizeof(oper));
@@ -211,9 +212,9 @@ int diag_open_failure(int err, const char *ifname, struct diag *d)
 		SET(d, "no_carrier", "%s is up but has no carrier (operstate %s, carrier %s)",
 		    ifname, oper, carrier);
 		HINT(d,
-		     "nothing is linked to %s: check the cable and that the switch port or "
-		     "the board is powered",
-		     ifname);
+		     "nothing is linked to %s (operstate %s, carrier %s): check the cable and "
+		     "that the switch port or the board is powered",
+		     ifname, oper, carrier);
 		return 1;
 	case NIC_E_PERM:
 		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
