@@ -268,8 +268,9 @@ int target_retry(const struct target_opts *o, const struct sess_result *r, int a
 		return 0;
 	if (r->detail == D_AUTH)
 		return 0; /* a key that does not fit will not fit next time */
-	fprintf(stderr, PROG ": %s, trying again (%d of %llu)\n", frame_notice_name(n), attempt,
-		(unsigned long long)o->retries);
+	if (!o->quiet)
+		fprintf(stderr, PROG ": %s, trying again (%d of %llu)\n", frame_notice_name(n),
+			attempt, (unsigned long long)o->retries);
 	return 1;
 }
 
