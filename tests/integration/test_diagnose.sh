@@ -4,7 +4,7 @@
 # must be named, with its hint and exit code, in prose and in --json:
 # own_mac, group_address, no_interface, interface_down, no_carrier,
 # no_permission (as nobody), silent_link, no_board, other_ethertype,
-# other_version, invalid_frames, busy.
+# other_version, invalid_frames, busy; and -v / -vv on a board that answers.
 #
 #   tests/integration/test_diagnose.sh BUILD_DIR
 #
@@ -193,6 +193,15 @@ sleep 0.5
 check busy 11 "wait" info -i ethdlm0 -b "$B" "${T[@]}"
 wait "$HOLD"
 assert_rc "busy: the first host's download went on" 0 $?
+
+# With the board free again: -vv logs every frame, -v only the events.
+run_h vv info -vv -i "$IF" -b "$B"
+assert_rc "info -vv" 0 "$RC"
+assert_match "-vv: the CONNECT sent" "ethdl: tx CONNECT seq 0 len [0-9]+" "$ERR"
+assert_match "-vv: the CONNECT_ACK received" "ethdl: rx CONNECT_ACK seq 0 len [0-9]+" "$ERR"
+run_h v info -v -i "$IF" -b "$B"
+assert_match "-v: the connect" "ethdl: connected: " "$ERR"
+assert_eq "-v: no frame lines" 0 "$(grep -c 'ethdl: [tr]x ' "$W/v.err")"
 board_stop
 
 json_check
