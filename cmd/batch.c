@@ -10,6 +10,7 @@
 
 #include "batch.h"
 #include "ethdl.h"
+#include "opts.h"
 #include "proto.h"
 
 enum {
@@ -80,6 +81,7 @@ static void json_line(json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT);
 
+	outcome_emitted(); /* no fallback object after ours */
 	if (s)
 		printf("%s\n", s);
 	free(s);

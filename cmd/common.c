@@ -25,6 +25,19 @@ static uint64_t impair_clock(void *ctx)
 	return mono_us();
 }
 
+static int last_open_error;
+static char last_open_ifname[64];
+
+int open_nic_error(void)
+{
+	return last_open_error;
+}
+
+const char *open_nic_ifname(void)
+{
+	return last_open_ifname;
+}
+
 struct nic *open_nic(const char *prog, const struct nic_setup *s)
 {
 	struct nic_config cfg = {.ethertype = s->ethertype, .buffer_bytes = s->buffer_bytes};
@@ -34,7 +47,10 @@ struct nic *open_nic(const char *prog, const struct nic_setup *s)
 	int r;
 
 	r = nic_open(&n, s->ifname, &cfg, errbuf);
+	last_open_error = r;
+	snprintf(last_open_ifname, sizeof(last_open_ifname), "%s", s->ifname ? s->ifname : "");
 	if (r < 0) {
+		outcome_note("error", "%s", *errbuf ? errbuf : nic_strerror(r));
 		fprintf(stderr, "%s: %s\n", prog, *errbuf ? errbuf : nic_strerror(r));
 		return NULL;
 	}

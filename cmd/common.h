@@ -26,6 +26,11 @@ struct nic_setup {
  *  the reason (prog: ...) and returns NULL. */
 struct nic *open_nic(const char *prog, const struct nic_setup *s);
 
+/** The nic_open() result of the last open_nic(): 0 or -enum nic_err. */
+int open_nic_error(void);
+/** The interface name of the last open_nic(). */
+const char *open_nic_ifname(void);
+
 /** A block size asked for with opt (--block, --max-block) that the MTU of
  *  n cannot carry: the usage error naming the largest that fits
  *  (EXIT_USAGE), else 0. block 0 means "as the MTU allows". */

@@ -150,6 +150,7 @@ void json_print(FILE *out, json_t *j)
 {
 	char *s = json_dumps(j, ETHDL_JSON_FLAGS);
 
+	outcome_emitted();
 	if (s)
 		fprintf(out, "%s\n", s);
 	else
@@ -235,7 +236,7 @@ int device_run(const struct target_opts *o, struct sess_host_config *cfg, struct
 				 strerror(-r));
 			return 0;
 		}
-		sig = target_run(h, cfg->nic, 0, &stop);
+		sig = target_run(h, cfg->nic, o, &stop);
 		*res = *sess_host_result(h);
 	} while (!sig && device_retry(o, res, ++attempts, changes_board));
 	return sig;
@@ -244,10 +245,13 @@ int device_run(const struct target_opts *o, struct sess_host_config *cfg, struct
 int device_finish(const struct target_opts *o, const char *what, const struct sess_result *res,
 		  int sig)
 {
-	char mac[18];
+	char mac[18], text[sizeof(res->text) + 256];
 	int code = sig ? exit_for_signal(sig) : sess_exit_code(res);
 
 	format_mac(o->board, mac);
+	snprintf(text, sizeof(text), "%s", sig ? "interrupted" : res->text);
+	if (!sig)
+		target_diag_detail(text, sizeof(text));
 	if (!code || code == 18)
 		return code;
 	if (o->json) {
@@ -262,7 +266,8 @@ int device_finish(const struct target_opts *o, const char *what, const struct se
 							      : "error"));
 		json_object_set_new(j, "notice", json_integer(res->notice));
 		json_object_set_new(j, "exit", json_integer(code));
-		json_object_set_new(j, "detail", json_string(sig ? "interrupted" : res->text));
+		json_object_set_new(j, "detail", json_string(text));
+		target_diag_json(j);
 		json_print(stdout, j);
 	} else if (sig) {
 		fprintf(stderr, "%s: %s: %s: interrupted by %s\n", PROG, mac, what,
@@ -272,7 +277,8 @@ int device_finish(const struct target_opts *o, const char *what, const struct se
 			res->notice  ? frame_notice_name(res->notice)
 			: code == 17 ? "refused"
 				     : "error",
-			*res->text ? ": " : "", res->text);
+			*text ? ": " : "", text);
+		target_diag_hint();
 	}
 	return code;
 }

@@ -30,6 +30,7 @@ static const struct option longopts[] = {
 	{"capture", required_argument, NULL, O_DCAPTURE},
 	{"ethertype", required_argument, NULL, O_DETHERTYPE},
 	{"verbose", no_argument, NULL, 'v'},
+	{"quiet", no_argument, NULL, 'q'},
 	{"version", no_argument, NULL, O_DVERSION},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -46,6 +47,7 @@ static const char help[] =
 	"      --json             one JSON object per board instead of the table\n"
 	"      --capture FILE     write every frame sent and received to a pcap file\n"
 	"      --ethertype HEX    EtherType, 0600 to ffff (default 88b5)\n"
+	"  -q, --quiet            no notes on stderr\n"
 	"  -v, --verbose          log the probes to stderr\n"
 	"      --version          print the version\n"
 	"  -h, --help             this text\n";
@@ -159,11 +161,11 @@ int cmd_discover(const struct command *cmd, int argc, char **argv)
 	const struct sess_disc_board *b;
 	uint64_t v;
 	size_t n;
-	int c, r, json = 0, ret = 1, sig;
+	int c, r, json = 0, quiet = 0, ret = 1, sig;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:vqh", longopts, NULL)) != -1) {
 		r = 0;
 		switch (c) {
 		case 'i': ns.ifname = optarg; break;
@@ -189,6 +191,7 @@ int cmd_discover(const struct command *cmd, int argc, char **argv)
 		case O_DCAPTURE: ns.capture = optarg; break;
 		case O_DETHERTYPE: r = opt_ethertype("--ethertype", optarg, &ns.ethertype); break;
 		case 'v': dc.log = log_stderr; break;
+		case 'q': quiet = 1; break;
 		case O_DVERSION: return show_version();
 		case 'h': show_command_help(cmd, help, stdout); return 0;
 		default: return opt_rejected(c, argv, longopts);
@@ -220,7 +223,7 @@ int cmd_discover(const struct command *cmd, int argc, char **argv)
 	if (d.err)
 		error_line("out of memory: some boards that answered are not listed");
 	b = sess_disc_boards(&d, &n);
-	if (!n)
+	if (!n && !quiet)
 		fprintf(stderr, PROG ": no boards answered on %s\n", nic->name);
 	if (!json && n)
 		printf("%-17s  %-12s %-12s %-12s %-26s %s\n", "MAC", "VENDOR", "MODEL", "SERIAL",

@@ -294,7 +294,7 @@ int cmd_download(const struct command *cmd, int argc, char **argv)
 			error_line("cannot start a session: %s", strerror(-r));
 			goto out;
 		}
-		rep.signal = target_run(h, nic, !o.json && isatty(STDERR_FILENO), &stop);
+		rep.signal = target_run(h, nic, &o, &stop);
 		rep.secs = (double)(mono_us() - t0) / 1e6;
 		rep.result = *sess_host_result(h);
 		/* Once ACTIVATE went out, a new session would download the

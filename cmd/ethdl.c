@@ -87,6 +87,7 @@ int main(int argc, char **argv)
 	const struct command *cmd;
 
 	opts_init(PROG, NULL);
+	outcome_begin(argc, argv);
 	if (argc < 2) {
 		show_usage(stderr);
 		return EXIT_USAGE;
@@ -108,10 +109,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--version"))
 		return show_version();
+	if (!strcmp(argv[1], "--json") && argc > 2) {
+		/* "ethdl --json COMMAND …": the command takes it */
+		argv[1] = argv[2];
+		argv[2] = "--json";
+	}
 	cmd = find_command(argv[1]);
 	if (!cmd)
-		return usage_error("invalid command `%s'", argv[1]);
+		return outcome_finish(NULL, usage_error("invalid command `%s'", argv[1]));
 	opts_init(PROG, cmd->name);
 	catch_signals();
-	return cmd->fn(cmd, argc - 1, argv + 1);
+	return outcome_finish(cmd->name, cmd->fn(cmd, argc - 1, argv + 1));
 }

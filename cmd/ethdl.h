@@ -58,6 +58,18 @@ int download_read_package(int fd, const char *file, uint64_t size, uint8_t **hdr
  *  command's options, one per line). */
 void show_command_help(const struct command *cmd, const char *options, FILE *f);
 
+/* ---- outcome.c: --json for every outcome, and the diagnosis in reports ---- */
+/** With --json, when the command printed no JSON object and failed: one
+ *  object naming the result, the exit code, the first failure noted and the
+ *  diagnosis. Returns code. */
+int outcome_finish(const char *command, int code);
+/** Add "diagnosis" and "hint" to j when a diagnosis was set. */
+void target_diag_json(json_t *j);
+/** Append "; what was seen" of the diagnosis (if any) to detail. */
+void target_diag_detail(char *detail, size_t cap);
+/** "ethdl: hint: …" on stderr when a diagnosis was set. */
+void target_diag_hint(void);
+
 /* ---- target.c: a command that talks to one board ---- */
 
 struct target_opts {
@@ -73,7 +85,8 @@ struct target_opts {
 	uint16_t ethertype;
 	int json;
 	const char *capture;
-	int verbose;
+	int verbose;		   /* -v: session events; -vv: every frame too */
+	int quiet;		   /* -q: no progress lines, no notes */
 	struct sess_auth_key auth; /* --auth-key */
 	int have_auth;
 };
@@ -95,7 +108,7 @@ enum {
 	O_OWN,
 };
 
-#define TARGET_SHORTOPTS ":i:b:t:vh"
+#define TARGET_SHORTOPTS ":i:b:t:vqh"
 #define TARGET_LONGOPTS                                                                            \
 	{"interface", required_argument, NULL, 'i'}, {"board", required_argument, NULL, 'b'},      \
 		{"type", required_argument, NULL, 't'},                                            \
@@ -109,7 +122,8 @@ enum {
 		{"capture", required_argument, NULL, O_CAPTURE},                                   \
 		{"auth-key", required_argument, NULL, O_AUTH_KEY},                                 \
 		{"progress-fd", required_argument, NULL, O_PROGRESS_FD},                           \
-		{"verbose", no_argument, NULL, 'v'}, {"version", no_argument, NULL, O_VERSION},    \
+		{"verbose", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'},            \
+		{"version", no_argument, NULL, O_VERSION},                                         \
 	{                                                                                          \
 		"help", no_argument, NULL, 'h'                                                     \
 	}
@@ -151,10 +165,13 @@ struct target_stop {
 	struct sess_result result;    /* the verdict so far (final once closing) */
 };
 
-/** Run one session to its end. On SIGINT or SIGTERM the session is aborted
- *  (the board is told DISCONNECT), stop says where it stood just before,
- *  and the signal is returned; otherwise 0. */
-int target_run(struct sess_host *h, struct nic *nic, int show_progress, struct target_stop *stop);
+/** Run one session to its end, with the progress lines and verbosity of o
+ *  (progress.h) and, while connecting, a watch of the interface that
+ *  diagnoses a connect that gets no answer (diagnose.h). On SIGINT or
+ *  SIGTERM the session is aborted (the board is told DISCONNECT), stop says
+ *  where it stood just before, and the signal is returned; otherwise 0. */
+int target_run(struct sess_host *h, struct nic *nic, const struct target_opts *o,
+	       struct target_stop *stop);
 
 /** 1 when a session that ended with r (attempt attempts so far) is worth
  *  running again, after saying so: never after a signal. */

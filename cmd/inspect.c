@@ -259,6 +259,7 @@ static int print_json(const char *file, const struct pkgfile *p, int code)
 	}
 	s = json_dumps(j, ETHDL_JSON_FLAGS);
 	json_decref(j);
+	outcome_emitted();
 	if (!s)
 		return error_line("cannot format the JSON report of `%s'", file);
 	puts(s);

@@ -36,6 +36,7 @@ static void print_one(const struct nic_info *ni, int json)
 			      ni->ethernet);
 	char *s = j ? json_dumps(j, ETHDL_JSON_FLAGS) : NULL;
 
+	outcome_emitted();
 	if (s)
 		puts(s);
 	else

@@ -14,6 +14,56 @@
 static const char *prog = "ethdl";
 static const char *command;
 static volatile sig_atomic_t caught;
+static struct {
+	int on, emitted;
+	const char *result;
+	char detail[512];
+} outcome;
+
+void outcome_begin(int argc, char **argv)
+{
+	memset(&outcome, 0, sizeof(outcome));
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			outcome.on = 1;
+}
+
+int outcome_json(void)
+{
+	return outcome.on;
+}
+
+void outcome_emitted(void)
+{
+	outcome.emitted = 1;
+}
+
+int outcome_was_emitted(void)
+{
+	return outcome.emitted;
+}
+
+void outcome_note(const char *result, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (outcome.result)
+		return; /* the first failure is the one that counts */
+	outcome.result = result;
+	va_start(ap, fmt);
+	vsnprintf(outcome.detail, sizeof(outcome.detail), fmt, ap);
+	va_end(ap);
+}
+
+const char *outcome_result(void)
+{
+	return outcome.result;
+}
+
+const char *outcome_detail(void)
+{
+	return outcome.detail;
+}
 
 void opts_init(const char *p, const char *cmd)
 {
@@ -32,6 +82,14 @@ int usage_error(const char *fmt, ...)
 
 	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
+	if (!outcome.result) {
+		va_list aq;
+
+		va_copy(aq, ap);
+		outcome.result = "usage";
+		vsnprintf(outcome.detail, sizeof(outcome.detail), fmt, aq);
+		va_end(aq);
+	}
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s%s%s --help'.\n", prog, command ? " " : "",
@@ -45,6 +103,14 @@ int error_line(const char *fmt, ...)
 
 	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
+	if (!outcome.result) {
+		va_list aq;
+
+		va_copy(aq, ap);
+		outcome.result = "error";
+		vsnprintf(outcome.detail, sizeof(outcome.detail), fmt, aq);
+		va_end(aq);
+	}
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);

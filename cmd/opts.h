@@ -26,6 +26,23 @@ int show_version(void);
  *  longopts tells an ambiguous abbreviation from an unknown option. */
 int opt_rejected(int c, char **argv, const struct option *longopts);
 
+/* --json for every outcome: a command that ends without printing its JSON
+ * object (a usage error, an interface that cannot be opened, …) gets one
+ * from outcome_finish (ethdl.c) with the first failure noted here.
+ * usage_error and error_line note theirs themselves. */
+/** Look for --json on the command line (before a "--"). */
+void outcome_begin(int argc, char **argv);
+/** 1 when --json was on the command line. */
+int outcome_json(void);
+/** A command printed its JSON object: nothing more is added. */
+void outcome_emitted(void);
+int outcome_was_emitted(void);
+/** Note the first failure: result ("usage", "error") and its detail. */
+void outcome_note(const char *result, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** The first failure noted (NULL if none), and its detail. */
+const char *outcome_result(void);
+const char *outcome_detail(void);
+
 /** Catch SIGINT and SIGTERM: the first one is remembered, not acted on.
  *  SIGPIPE is ignored (a closed pipe is a write error). */
 void catch_signals(void);

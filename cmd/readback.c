@@ -131,7 +131,7 @@ int cmd_readback(const struct command *cmd, int argc, char **argv)
 			error_line("cannot start a session: %s", strerror(-r));
 			goto out;
 		}
-		rep.signal = target_run(h, nic, !o.json && isatty(STDERR_FILENO), &stop);
+		rep.signal = target_run(h, nic, &o, &stop);
 		rep.secs = (double)(mono_us() - t0) / 1e6;
 		rep.result = *sess_host_result(h);
 	} while (target_retry(&o, &rep.result, ++rep.attempts));

@@ -181,6 +181,7 @@ static void report(const struct ropts *o, const struct rp_result *r, double secs
 		json_object_set_new(j, "ms", json_integer((json_int_t)(secs * 1000 + 0.5)));
 		json_object_set_new(j, "exit", json_integer(code));
 		s = json_dumps(j, ETHDL_JSON_FLAGS);
+		outcome_emitted();
 		if (s)
 			printf("%s\n", s);
 		free(s);

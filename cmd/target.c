@@ -6,10 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
+#include "diagnose.h"
 #include "ethdl.h"
 #include "frame.h"
+#include "progress.h"
 #include "progress_fd.h"
+#include "trace.h"
 
 static const char target_help[] =
 	"  -i, --interface IF     Ethernet interface the board is on\n"
@@ -28,9 +32,24 @@ static const char target_help[] =
 	"      --auth-key KEYFILE authenticate the session with the key in KEYFILE (64\n"
 	"                         hex digits); the board must hold the same key\n"
 	PROGRESS_FD_HELP
-	"  -v, --verbose          log the exchange to stderr\n"
+	"  -q, --quiet            no progress lines and notes on stderr\n"
+	"  -v, --verbose          log the session's events to stderr; -vv: every frame too\n"
 	"      --version          print the version\n"
 	"  -h, --help             this text\n";
+
+/* A MAC no board has: a group address, or this host's own (self, on
+ * ifname). EXIT_USAGE after saying so with a hint, else 0. */
+static int target_bad_mac(const uint8_t mac[6], const uint8_t *self, const char *ifname)
+{
+	struct diag d;
+
+	if (!diag_bad_target(mac, self, ifname, &d))
+		return 0;
+	diag_set(&d);
+	usage_error("-b: %s", d.text);
+	target_diag_hint();
+	return EXIT_USAGE;
+}
 
 int target_parse(const struct command *cmd, const struct target_cmd *tc, int argc, char **argv,
 		 struct target_opts *o, int *args)
@@ -48,7 +67,10 @@ int target_parse(const struct command *cmd, const struct target_cmd *tc, int arg
 		switch (c) {
 		case 'i': o->ifname = optarg; break;
 		case 'b':
-			r = opt_board_mac("-b", optarg, o->board);
+			r = parse_mac(optarg, o->board) == 0 ? target_bad_mac(o->board, NULL, NULL)
+							     : 0;
+			if (!r)
+				r = opt_board_mac("-b", optarg, o->board);
 			o->have_board = 1;
 			break;
 		case 't':
@@ -82,7 +104,8 @@ int target_parse(const struct command *cmd, const struct target_cmd *tc, int arg
 			o->have_auth = 1;
 			break;
 		case O_PROGRESS_FD: r = progress_fd_option(optarg); break;
-		case 'v': o->verbose = 1; break;
+		case 'v': o->verbose++; break;
+		case 'q': o->quiet = 1; break;
 		case O_VERSION: return show_version();
 		case 'h':
 			show_command_help(cmd, tc->help ? tc->help : "", stdout);
@@ -114,12 +137,27 @@ int target_open_nic(const struct target_opts *o, struct nic **nic)
 		.ifname = o->ifname, .ethertype = o->ethertype, .capture = o->capture};
 	int r;
 
+	struct diag d;
+	struct nic *t;
+
 	*nic = open_nic(PROG, &ns);
-	if (!*nic)
+	if (!*nic) {
+		if (diag_open_failure(open_nic_error(), o->ifname, &d)) {
+			diag_set(&d);
+			target_diag_hint();
+		}
 		return 1;
-	if (o->verbose && (*nic)->send_path)
+	}
+	r = target_bad_mac(o->board, (*nic)->mac, (*nic)->name);
+	if (!r)
+		r = check_block_fits("--block", o->block, *nic);
+	if (!r && o->verbose && (*nic)->send_path)
 		fprintf(stderr, PROG ": %s: frames sent by %s\n", (*nic)->name, (*nic)->send_path);
-	r = check_block_fits("--block", o->block, *nic);
+	if (!r && o->verbose >= 2) {
+		t = trace_wrap(*nic, o->ethertype, stderr);
+		if (t)
+			*nic = t;
+	}
 	if (r) {
 		nic_close(*nic);
 		*nic = NULL;
@@ -155,25 +193,36 @@ void target_session_config(const struct target_opts *o, struct nic *nic, int job
 	cfg->auth = o->have_auth ? &o->auth : NULL;
 }
 
-static void progress(const struct sess_host_stats *st, uint64_t now)
+/* Why the connect that just failed got no answer, from what the watch saw. */
+static void diagnose_connect(const struct target_opts *o, struct sess_host *h, struct diag_watch *w)
 {
-	double secs = (double)(now - st->phase_start) / 1e6;
-	double rate = secs > 0 ? (double)st->done / secs : 0;
+	const struct sess_result *res = sess_host_result(h);
+	struct diag d;
 
-	fprintf(stderr, "\r%-9s %12llu / %llu bytes  %7.2f MB/s  ETA %5.1f s ",
-		st->phase == SESS_PH_READBACK ? "read-back" : "download",
-		(unsigned long long)st->done, (unsigned long long)st->total, rate / 1e6,
-		rate > 0 && st->total > st->done ? (double)(st->total - st->done) / rate : 0.0);
+	if (!sess_exit_code(res) ||
+	    (res->notice != NOTICE_CONNECT_FAILED && res->notice != NOTICE_FRAME_CRC &&
+	     res->notice != NOTICE_TIMEOUT))
+		return;
+	if (diag_classify(w ? diag_watch_drain(w) : NULL, res, o->ifname, o->board, o->ethertype,
+			  o->timeout, &d))
+		diag_set(&d);
 }
 
-int target_run(struct sess_host *h, struct nic *nic, int show_progress, struct target_stop *stop)
+int target_run(struct sess_host *h, struct nic *nic, const struct target_opts *o,
+	       struct target_stop *stop)
 {
-	uint64_t now = mono_us(), last_progress = now;
+	uint64_t now = mono_us();
 	struct sess_host_stats st;
-	int shown = 0, sig = caught_signal();
+	struct progress pr;
+	struct diag_watch *watch = NULL;
+	int sig = caught_signal();
 
-	if (!sig)
+	diag_clear();
+	progress_init(&pr, stderr, isatty(STDERR_FILENO), o->quiet || o->json, o->verbose, now);
+	if (!sig) {
+		watch = diag_watch_open(o->ifname, o->board, nic->mac, o->ethertype);
 		sess_host_start(h, now);
+	}
 	while (!sig && !sess_host_done(h)) {
 		const uint8_t *buf;
 		size_t len;
@@ -197,21 +246,23 @@ int target_run(struct sess_host *h, struct nic *nic, int show_progress, struct t
 		sess_host_poll(h, now);
 		sess_host_stats(h, &st);
 		progress_fd_update(&st, now);
-		if (show_progress && now - last_progress > 200000 &&
-		    (st.phase == SESS_PH_DOWNLOAD || st.phase == SESS_PH_READBACK)) {
-			progress(&st, now);
-			last_progress = now;
-			shown = 1;
-		}
+		if (watch && st.frames_rx > st.frames_bad) {
+			/* The board answered: nothing left to diagnose. */
+			diag_watch_close(watch);
+			watch = NULL;
+		} else if (watch)
+			diag_watch_drain(watch);
+		progress_update(&pr, &st, now);
 	}
-	if (shown)
-		fputc('\n', stderr);
+	progress_end(&pr);
 	if (sig) {
 		/* What the board was left with is known only before the abort. */
 		sess_host_stats(h, &stop->stats);
 		stop->result = *sess_host_result(h);
 		sess_host_abort(h, -EINTR, "interrupted", mono_us());
-	}
+	} else
+		diagnose_connect(o, h, watch);
+	diag_watch_close(watch);
 	return sig;
 }
 
@@ -224,8 +275,9 @@ int target_retry(const struct target_opts *o, const struct sess_result *r, int a
 		return 0;
 	if (r->detail == D_AUTH)
 		return 0; /* a key that does not fit will not fit next time */
-	fprintf(stderr, PROG ": %s, trying again (%d of %llu)\n", frame_notice_name(n), attempt,
-		(unsigned long long)o->retries);
+	if (!o->quiet)
+		fprintf(stderr, PROG ": %s, trying again (%d of %llu)\n", frame_notice_name(n),
+			attempt, (unsigned long long)o->retries);
 	return 1;
 }
 
@@ -259,6 +311,7 @@ static void report_json(const struct target_opts *o, const struct target_report 
 			 r->left);
 	else
 		snprintf(detail, sizeof(detail), "%s", res->text);
+	target_diag_detail(detail, sizeof(detail));
 	json_object_set_new(j, "board", json_string(mac));
 	json_object_set_new(j, "file", json_string(r->file));
 	json_object_set_new(j, "type", json_string(proto_type_name(o->type)));
@@ -266,6 +319,7 @@ static void report_json(const struct target_opts *o, const struct target_report 
 	json_object_set_new(j, "frames", json_integer((json_int_t)r->frames));
 	json_object_set_new(j, "crc", json_sprintf("%08x", r->crc));
 	json_object_set_new(j, "seconds", json_secs(r->secs));
+	json_object_set_new(j, "ms", json_integer((json_int_t)(r->secs * 1000.0 + 0.5)));
 	json_object_set_new(j, "result", json_string(result_name(r)));
 	json_object_set_new(j, "notice", json_integer(res->notice));
 	json_object_set_new(j, "exit", json_integer(target_exit_code(r)));
@@ -285,6 +339,9 @@ static void report_json(const struct target_opts *o, const struct target_report 
 			    json_integer((json_int_t)r->stats.data_frames_sent));
 	json_object_set_new(j, "attempts", json_integer(r->attempts));
 	json_object_set_new(j, "resumed_frames", json_integer((json_int_t)r->stats.resumed));
+	json_object_set_new(j, "resumed_bytes",
+			    json_integer((json_int_t)progress_resumed_bytes(&r->stats, r->bytes)));
+	target_diag_json(j);
 	json_object_set_new(j, "exchange", json_string(r->stats.windowed ? "windowed" : "strict"));
 	if (r->send_path)
 		json_object_set_new(j, "send_path", json_string(r->send_path));
@@ -297,6 +354,7 @@ static void report_json(const struct target_opts *o, const struct target_report 
 			json_object_set_new(j, "activation", json_null());
 	}
 	s = json_dumps(j, ETHDL_JSON_FLAGS);
+	outcome_emitted();
 	if (s)
 		fprintf(r->out, "%s\n", s);
 	else
@@ -324,11 +382,16 @@ void target_report(const struct target_opts *o, const struct target_report *r)
 		return;
 	}
 	if (res->notice || res->local) {
+		char text[sizeof(res->text) + 256];
+
+		snprintf(text, sizeof(text), "%s", res->text);
+		target_diag_detail(text, sizeof(text));
 		fprintf(stderr, "%s: %s: %s%s%s\n", PROG, r->file_name,
 			res->notice		    ? frame_notice_name(res->notice)
 			: sess_exit_code(res) == 17 ? "refused by the board's policy"
 						    : "error",
-			*res->text ? ": " : "", res->text);
+			*text ? ": " : "", text);
+		target_diag_hint();
 		return;
 	}
 	if (r->to_board && r->package) {

@@ -138,6 +138,9 @@ run_h resume download -i "$IF" -b "$B" --json "$BIG"
 assert_rc "the same download again" 0 "$RC"
 resumed=$(json_get resumed_frames <"$W/resume.out")
 assert_between "the same download again resumes" 1 $(((64 << 20) / MOST)) "${resumed:-0}"
+rbytes=$((resumed * MOST > (64 << 20) ? (64 << 20) : resumed * MOST))
+assert_eq "the same download again: JSON resumed_bytes" "$rbytes" \
+	"$(json_get resumed_bytes <"$W/resume.out")"
 assert_eq "the same download again: result" ok "$(json_get result <"$W/resume.out")"
 assert_same_file "after the resume the board holds the new file" "$BIG" "$S/config.bin"
 
