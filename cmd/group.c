@@ -390,7 +390,7 @@ static int unicast_run(struct nic *nic, struct sess_host_config *cfg, struct ses
 		snprintf(res->text, sizeof(res->text), "cannot start a session: %s", strerror(-r));
 		return 0;
 	}
-	sig = target_run(h, nic, 0, &stop);
+	sig = target_run(h, nic, NULL, &stop);
 	*res = *sess_host_result(h);
 	return sig;
 }

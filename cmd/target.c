@@ -199,7 +199,7 @@ static void diagnose_connect(const struct target_opts *o, struct sess_host *h, s
 	const struct sess_result *res = sess_host_result(h);
 	struct diag d;
 
-	if (!sess_exit_code(res) ||
+	if (!o || !sess_exit_code(res) ||
 	    (res->notice != NOTICE_CONNECT_FAILED && res->notice != NOTICE_FRAME_CRC &&
 	     res->notice != NOTICE_TIMEOUT))
 		return;
@@ -218,9 +218,11 @@ int target_run(struct sess_host *h, struct nic *nic, const struct target_opts *o
 	int sig = caught_signal();
 
 	diag_clear();
-	progress_init(&pr, stderr, isatty(STDERR_FILENO), o->quiet || o->json, o->verbose, now);
+	progress_init(&pr, stderr, isatty(STDERR_FILENO), !o || o->quiet || o->json,
+		      o ? o->verbose : 0, now);
 	if (!sig) {
-		watch = diag_watch_open(o->ifname, o->board, nic->mac, o->ethertype);
+		if (o) /* no o: a session of another command (group), which reports it */
+			watch = diag_watch_open(o->ifname, o->board, nic->mac, o->ethertype);
 		sess_host_start(h, now);
 	}
 	while (!sig && !sess_host_done(h)) {
