@@ -202,6 +202,7 @@ static int take(struct board_opts *o, int c, const char *arg, char **argv)
 	case O_SKIP_RB:
 		r = opt_uint("--skip-readback-seq", arg, 1, SESS_MAX_FRAMES, 0, "sequence", &v);
 		o->nic.fault.drop_code = FC_READBACK_DATA;
+		o->nic.fault.drop_code_also = FC_OVL_DATA;
 		o->nic.fault.drop_seq = (uint32_t)v;
 		return r;
 	case O_ALLOW_DOWNGRADE: cfg->allow_downgrade = 1; return 0;

@@ -583,6 +583,17 @@ int dev_download_write(void *dev, uint64_t off, const void *buf, size_t len)
 	return d->st->img_write(d->st->ctx, off, buf, len);
 }
 
+int dev_download_rewrite(struct board_device *d, uint64_t off, const void *buf, size_t len)
+{
+	int r = dev_download_write(d, off, buf, len);
+
+	if (r == 0 && off < d->vr_off) {
+		d->vr_off = 0; /* the CRC checked so far no longer covers what is stored */
+		d->vr_crc = 0;
+	}
+	return r;
+}
+
 int dev_download_read(const struct board_device *d, uint64_t off, void *buf, size_t len)
 {
 	if (d->dl != DEV_DL_OPEN || off > d->dl_size || len > d->dl_size - off)

@@ -14,6 +14,7 @@ struct df_ctx {
 	/* The open image, and the sizes of sealed images already known. */
 	uint32_t open_id;
 	uint64_t open_size;
+	uint64_t verify_end; /* where the device's CRC pass over the open image stands */
 	struct {
 		uint32_t id; /* 0: free */
 		uint64_t size;
@@ -79,6 +80,7 @@ static int df_img_begin(void *ctx, uint32_t id, int type, uint64_t size)
 
 	c->open_id = r == 0 ? id : 0;
 	c->open_size = size;
+	c->verify_end = 0;
 	return r;
 }
 
@@ -98,11 +100,24 @@ static int df_img_write(void *ctx, uint64_t off, const void *buf, size_t len)
 	return r;
 }
 
+/* The device reads the open image in order from 0 to check its CRC; any
+ * other read of it is a read-back (PROTOCOL.md §10), which corrupt_readback
+ * damages as it does a read of a sealed image. */
 static int df_img_read_open(void *ctx, uint64_t off, void *buf, size_t len)
 {
 	struct df_ctx *c = ctx;
+	uint64_t mid = c->open_size / 2;
+	int r = c->inner.img_read_open(c->inner.ctx, off, buf, len);
 
-	return c->inner.img_read_open(c->inner.ctx, off, buf, len);
+	if (r < 0 || !c->f.corrupt_readback)
+		return r;
+	if (off == 0 || off == c->verify_end) {
+		c->verify_end = off + len;
+		return r;
+	}
+	if (mid >= off && mid - off < len)
+		((uint8_t *)buf)[mid - off] ^= 0x20;
+	return r;
 }
 
 static int df_img_seal(void *ctx)
@@ -130,6 +145,7 @@ static int df_img_reopen(void *ctx, uint32_t id, int type, uint64_t size)
 
 	c->open_id = r == 0 ? id : 0;
 	c->open_size = size;
+	c->verify_end = 0;
 	return r;
 }
 

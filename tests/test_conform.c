@@ -259,7 +259,8 @@ static void test_corrupt_readback_fails(void)
 
 static void test_skip_readback_seq_fails(void)
 {
-	struct board_setup bs = {.fault = {.drop_code = FC_READBACK_DATA, .drop_seq = 3}};
+	struct board_setup bs = {
+		.fault = {.drop_code = FC_READBACK_DATA, .drop_code_also = FC_OVL_DATA, .drop_seq = 3}};
 	struct rig *r = run_suite(&bs, fault_cases);
 
 	CU_ASSERT_EQUAL(result_of(r, "connect"), CONFORM_PASS);
