@@ -14,18 +14,26 @@
 #include "board_int.h"
 #include "common.h"
 
-/* OVL_DATA frames per poll: input is drained before each poll, so the
- * download's frames and the status reports always go first. */
+/* OVL_DATA frames per poll: one per data frame taken since the last poll,
+ * and OVL_BATCH more (at most OVL_MAX): the read-back keeps pace with the
+ * download. Input is drained before each poll, so the download's frames
+ * and the status reports always go first. */
 #define OVL_BATCH 16
+#define OVL_MAX	  512
 
 void board_ovl_end(struct sess_board *b)
 {
 	struct board_ovl *o = &b->ovl;
+	/* what the last one did stays to be looked at */
+	uint64_t passes = o->passes, sent = o->chunks_sent, rereads = o->rereads;
 
 	free(o->pass);
 	free(o->todo);
 	free(o->ring);
 	memset(o, 0, sizeof(*o));
+	o->passes = passes;
+	o->chunks_sent = sent;
+	o->rereads = rereads;
 }
 
 static void enqueue(struct board_ovl *o, uint32_t r, uint64_t chunks)
@@ -68,6 +76,7 @@ int board_ovl_begin(struct sess_board *b, uint64_t size, unsigned block)
 	struct board_ovl *o = &b->ovl;
 
 	board_ovl_end(b);
+	o->passes = o->chunks_sent = o->rereads = 0;
 	if (!b->overlap || ovl_geom_init(&o->g, size, block) < 0)
 		return 0;
 	o->block = block;
@@ -95,6 +104,7 @@ void board_ovl_stored(struct sess_board *b, uint32_t seq)
 
 	if (!o->on || o->committed || !o->g.regions)
 		return;
+	o->credit++;
 	if (end > o->g.size)
 		end = o->g.size;
 	for (uint32_t r = (uint32_t)(off / o->g.rbytes); r <= (end - 1) / o->g.rbytes; r++)
@@ -110,6 +120,7 @@ int board_ovl_repeat(struct sess_board *b, const struct frame *f)
 
 	if (!o->on || o->committed || f->seq < 1 || off >= o->g.size)
 		return 0;
+	o->credit++;
 	end = off + f->len;
 	if (end > o->g.size || f->len != (o->g.size - off < o->block ? o->g.size - off : o->block))
 		return 0;
@@ -217,10 +228,12 @@ static void send_done(struct sess_board *b)
 int board_ovl_poll(struct sess_board *b, uint64_t now)
 {
 	struct board_ovl *o = &b->ovl;
+	unsigned budget = OVL_BATCH + o->credit < OVL_MAX ? OVL_BATCH + o->credit : OVL_MAX;
 
 	if (!o->on || now < o->blocked_until)
 		return 0;
-	for (int i = 0; i < OVL_BATCH && o->count; i++) {
+	o->credit = 0;
+	for (unsigned i = 0; i < budget && o->count; i++) {
 		uint32_t r = o->ring[o->head];
 		unsigned k = 0;
 		int e;

@@ -87,6 +87,8 @@ struct board_ovl {
 	uint64_t passes;   /* sum of pass[] */
 	uint32_t crc;	   /* of the stored file, once committed */
 	uint64_t blocked_until; /* the nic refused a frame: wait a little */
+	unsigned credit;	/* data frames taken since the last poll */
+	/* statistics (kept after the session, until the next download) */
 	uint64_t chunks_sent, rereads;
 };
 
