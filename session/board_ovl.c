@@ -14,12 +14,16 @@
 #include "board_int.h"
 #include "common.h"
 
-/* OVL_DATA frames per poll: one per data frame taken since the last poll,
- * and OVL_BATCH more (at most OVL_MAX): the read-back keeps pace with the
- * download. Input is drained before each poll, so the download's frames
- * and the status reports always go first. */
-#define OVL_BATCH 16
-#define OVL_MAX	  512
+/* OVL_DATA frames per poll while the download runs: one per data frame
+ * taken since the last poll (at most OVL_MAX), so the read-back never
+ * sends faster than the data comes and the board's status reports do not
+ * wait behind it in its send queue; OVL_BATCH when no data came for
+ * OVL_IDLE_US (the download waits on repair) and after the commit. Input
+ * is drained before each poll, so the download's frames and the status
+ * reports always go first. */
+#define OVL_BATCH   16
+#define OVL_MAX	    512
+#define OVL_IDLE_US 1000
 
 void board_ovl_end(struct sess_board *b)
 {
@@ -228,10 +232,12 @@ static void send_done(struct sess_board *b)
 int board_ovl_poll(struct sess_board *b, uint64_t now)
 {
 	struct board_ovl *o = &b->ovl;
-	unsigned budget = OVL_BATCH + o->credit < OVL_MAX ? OVL_BATCH + o->credit : OVL_MAX;
+	unsigned budget = o->credit < OVL_MAX ? o->credit : OVL_MAX;
 
 	if (!o->on || now < o->blocked_until)
 		return 0;
+	if (o->committed || (!budget && now - b->last_progress >= OVL_IDLE_US))
+		budget = OVL_BATCH;
 	o->credit = 0;
 	for (unsigned i = 0; i < budget && o->count; i++) {
 		uint32_t r = o->ring[o->head];
@@ -260,5 +266,11 @@ int board_ovl_poll(struct sess_board *b, uint64_t now)
 
 uint64_t board_ovl_deadline(const struct sess_board *b)
 {
-	return b->ovl.on && (b->ovl.count || b->ovl.done_owed) ? b->ovl.blocked_until : SESS_NEVER;
+	const struct board_ovl *o = &b->ovl;
+	uint64_t idle = b->last_progress + OVL_IDLE_US;
+
+	if (!o->on || (!o->count && !o->done_owed))
+		return SESS_NEVER;
+	/* while the data comes, its frames wake the board */
+	return o->committed || o->blocked_until > idle ? o->blocked_until : idle;
 }
