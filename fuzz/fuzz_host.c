@@ -44,13 +44,16 @@ static const uint8_t codes[] = {
 	FC_CONNECT_ACK,	    FC_DOWNLOAD_ACK,  FC_FILE_INFO_ACK,	 FC_DOWNLOAD_DONE, FC_READBACK_ACK,
 	FC_READBACK_DATA,   FC_READBACK_DONE, FC_DISCONNECT_ACK, FC_ERROR,	   FC_BOARD_STATUS,
 	FC_RB_STATUS_QUERY, FC_INFO_ACK,      FC_ACT_STATE,	 FC_LOG_DATA,	   FC_AUTH_ACK,
-	FC_GROUP_STATUS,    FC_CONNECT,	      FC_FILE_DATA,
+	FC_GROUP_STATUS,    FC_CONNECT,	      FC_FILE_DATA,	 FC_OVL_DATA,	   FC_OVL_DONE,
 };
 #define NCODES (sizeof(codes))
 
 static struct pick_tlv dict[] = {
 	{T_CAPS, 4, CAP_WINDOW | CAP_RESUME | CAP_DEVICE, NULL},
 	{T_CAPS, 4, 0, NULL},
+	{T_CAPS, 4, CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_OVERLAP, NULL},
+	{T_PASSES, 8, 1, NULL},
+	{T_REGIONS, 4, 1, NULL},
 	{T_WINDOW, 2, 8, NULL},
 	{T_BLOCK, 2, BLK, NULL},
 	{T_TYPE, 1, FT_CONFIG, NULL},
@@ -71,14 +74,16 @@ static struct pick_tlv dict[] = {
 };
 #define NDICT (sizeof(dict) / sizeof(dict[0]))
 
-static void canonical(struct tlv_writer *w, uint8_t code, unsigned block)
+static void canonical(struct tlv_writer *w, uint8_t code, unsigned block, int ovl)
 {
 	uint32_t frames = (FSIZE + block - 1) / block;
+	struct ovl_geom g;
 
 	switch (code) {
 	case FC_CONNECT_ACK:
 		tlv_put_str(w, T_VENDOR, "acme");
-		tlv_put_u32(w, T_CAPS, CAP_WINDOW | CAP_RESUME | CAP_DEVICE);
+		tlv_put_u32(w, T_CAPS,
+			    CAP_WINDOW | CAP_RESUME | CAP_DEVICE | (ovl ? CAP_OVERLAP : 0));
 		tlv_put_u16(w, T_BLOCK, BLK);
 		tlv_put_u16(w, T_WINDOW, 8);
 		break;
@@ -96,6 +101,14 @@ static void canonical(struct tlv_writer *w, uint8_t code, unsigned block)
 		tlv_put_u32(w, T_CUM, FRAMES);
 		tlv_put_u32(w, T_HIGH, FRAMES);
 		tlv_put_u32(w, T_HAVE, FRAMES);
+		break;
+	case FC_OVL_DONE:
+		if (ovl_geom_init(&g, FSIZE, block) < 0)
+			break;
+		tlv_put_u64(w, T_SIZE, FSIZE);
+		tlv_put_u32(w, T_CRC, file_crc);
+		tlv_put_u32(w, T_REGIONS, g.regions);
+		tlv_put_u64(w, T_PASSES, g.regions);
 		break;
 	case FC_ERROR:
 		tlv_put_u8(w, T_NOTICE, NOTICE_FILE_CRC);
@@ -164,6 +177,16 @@ static void check(const struct sess_host *h)
 	if (!sess_host_done(h) || sess_exit_code(sess_host_result(h)) != 0)
 		return;
 	sess_host_stats(h, &st);
+	if (h->ovl.on) {
+		/* proven as it came (§10): every region complete in its newest
+		 * pass and identical, every byte compared */
+		if (h->ovl.proven != h->ovl.g.regions || st.ovl_during + st.ovl_after < FSIZE)
+			abort();
+		for (uint32_t g = 0; g < h->ovl.g.regions; g++)
+			if (h->ovl.ndiff[g])
+				abort();
+		return;
+	}
 	if (cmp.size != FSIZE || cmp.bytes != FSIZE || cmp.ndiff || cmp.twice ||
 	    st.bytes_rb != FSIZE || sess_host_result(h)->notice || sess_host_result(h)->local)
 		abort();
@@ -239,7 +262,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(f.src, (r[0] & 3) == 3 ? mac_x : mac_b, 6);
 		memcpy(f.dst, mac_h, 6);
 		f.session = (r[0] & 4) ? 0x55555555u ^ r[2] : SID;
-		if (code == FC_READBACK_DATA) {
+		if (code == FC_OVL_DATA && block > OVL_HDR) {
+			/* a chunk of the file (§10), its pass 1 or 2 */
+			uint64_t q = f.seq ? f.seq - 1 : 0, o = q * (block - OVL_HDR);
+			size_t l = o >= FSIZE ? 0
+				   : FSIZE - o < block - OVL_HDR ? FSIZE - o
+								  : block - OVL_HDR;
+
+			put_be32(payload, 1u + (r[0] >> 5 & 1));
+			memcpy(payload + OVL_HDR, file + o, l);
+			if ((r[0] & 8) && l)
+				payload[OVL_HDR + l / 2] ^= 0x10;
+			f.data = payload;
+			f.len = (uint16_t)(OVL_HDR + l);
+		} else if (code == FC_READBACK_DATA) {
 			uint64_t o =
 				f.seq >= 1 && f.seq <= frames ? (uint64_t)(f.seq - 1) * block : 0;
 			size_t l = FSIZE - o < block ? FSIZE - o : block;
@@ -255,7 +291,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			tlv_writer_init(&w, payload, sizeof(payload));
 			pick_all(&w, dict, NDICT, r + PICK_HDR, npick);
 			if (r[4] & 0x80)
-				canonical(&w, code, block);
+				canonical(&w, code, block, r[4] & 0x40);
 			f.data = payload;
 			f.len = (uint16_t)w.len;
 		}
