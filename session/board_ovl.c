@@ -125,11 +125,14 @@ int board_ovl_repeat(struct sess_board *b, const struct frame *f)
 	if (!o->on || o->committed || f->seq < 1 || off >= o->g.size)
 		return 0;
 	o->credit++;
+	if (!(f->flags & FRAME_FLAG_RETX))
+		return 0; /* a copy the link made: the same bytes */
 	end = off + f->len;
 	if (end > o->g.size || f->len != (o->g.size - off < o->block ? o->g.size - off : o->block))
 		return 0;
-	/* The last write wins: the store holds what came last, and a region
-	 * already read back is read back again. */
+	/* A retransmission is written again, the last write wins: the store
+	 * holds what came last, and a region already read back is read back
+	 * again. */
 	r = dev_download_rewrite(&b->dev, off, f->data, f->len);
 	if (r < 0)
 		return r;

@@ -833,8 +833,10 @@ void sess_host_stats(const struct sess_host *h, struct sess_host_stats *st)
 		st->overlap = 1;
 		st->ovl_during = h->ovl.bytes_during;
 		st->ovl_after = h->ovl.bytes_after;
-		if (!st->bytes_rb)
-			st->bytes_rb = st->ovl_during + st->ovl_after;
+		if (!st->bytes_rb) /* (a region read twice counts once) */
+			st->bytes_rb = st->ovl_during + st->ovl_after < h->cfg.size
+					       ? st->ovl_during + st->ovl_after
+					       : h->cfg.size;
 		if (st->phase == SESS_PH_READBACK && !xrecv_bytes(&h->rx_data))
 			st->done = st->bytes_rb < st->total ? st->bytes_rb : st->total;
 	}
