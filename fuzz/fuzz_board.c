@@ -57,16 +57,14 @@ static const uint8_t codes[] = {
 	FC_ACTIVATE,	FC_ROLLBACK,   FC_ACT_QUERY,	FC_LOG_QUERY,	 FC_DISCOVER,
 	FC_GROUP_JOIN,	FC_GROUP_DATA, FC_GROUP_PARITY, FC_GROUP_QUERY,	 FC_GROUP_VERIFY,
 	FC_GROUP_LEAVE, FC_AUTH,       FC_CONNECT_ACK,	FC_BOARD_STATUS, FC_READBACK_DATA,
-	FC_OVL_WANT,
 };
+/* (OVL_WANT, §10, is reached by its own byte, 0x2F) */
 #define NCODES	  (sizeof(codes))
 #define POWER_CUT NCODES
 #define RESTART	  (NCODES + 1)
 
 static const struct pick_tlv dict[] = {
 	{T_CAPS, 4, CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_GROUP, NULL},
-	{T_CAPS, 4, CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_OVERLAP, NULL},
-	{T_OVL_WANT, 16, 0, ovl_want},
 	{T_CAPS, 4, 0, NULL},
 	{T_WINDOW, 2, 8, NULL},
 	{T_BLOCK, 2, BLK, NULL},
@@ -106,6 +104,9 @@ static const struct pick_tlv dict[] = {
 	{T_NOTICE, 1, NOTICE_WRONG_COMMAND, NULL},
 	{T_DETAIL, 2, D_UNEXPECTED_CODE, NULL},
 	{T_PKG_HDR, 4, 0x45504b47, NULL},
+	/* the read-back as it comes (§10) */
+	{T_CAPS, 4, CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_OVERLAP, NULL},
+	{T_OVL_WANT, 16, 0, ovl_want},
 };
 #define NDICT (sizeof(dict) / sizeof(dict[0]))
 static struct pick_tlv live_dict[NDICT];

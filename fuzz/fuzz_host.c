@@ -14,7 +14,8 @@
  * id, bit 3 damage the data (a byte flipped), bit 4 one byte short.
  * code: index into codes[]; past its end, the byte itself is the code.
  * READBACK_DATA carries the bytes of the file at (seq - 1) x the host's
- * block.
+ * block; OVL_DATA the pass (1, or 2 with sel bit 5) and the bytes of chunk
+ * seq - 1 (§10).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -44,16 +45,14 @@ static const uint8_t codes[] = {
 	FC_CONNECT_ACK,	    FC_DOWNLOAD_ACK,  FC_FILE_INFO_ACK,	 FC_DOWNLOAD_DONE, FC_READBACK_ACK,
 	FC_READBACK_DATA,   FC_READBACK_DONE, FC_DISCONNECT_ACK, FC_ERROR,	   FC_BOARD_STATUS,
 	FC_RB_STATUS_QUERY, FC_INFO_ACK,      FC_ACT_STATE,	 FC_LOG_DATA,	   FC_AUTH_ACK,
-	FC_GROUP_STATUS,    FC_CONNECT,	      FC_FILE_DATA,	 FC_OVL_DATA,	   FC_OVL_DONE,
+	FC_GROUP_STATUS,    FC_CONNECT,	      FC_FILE_DATA,
 };
+/* (OVL_DATA and OVL_DONE, §10, are reached by their own bytes, 0xAC and 0xAD) */
 #define NCODES (sizeof(codes))
 
 static struct pick_tlv dict[] = {
 	{T_CAPS, 4, CAP_WINDOW | CAP_RESUME | CAP_DEVICE, NULL},
 	{T_CAPS, 4, 0, NULL},
-	{T_CAPS, 4, CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_OVERLAP, NULL},
-	{T_PASSES, 8, 1, NULL},
-	{T_REGIONS, 4, 1, NULL},
 	{T_WINDOW, 2, 8, NULL},
 	{T_BLOCK, 2, BLK, NULL},
 	{T_TYPE, 1, FT_CONFIG, NULL},
@@ -71,6 +70,10 @@ static struct pick_tlv dict[] = {
 	{T_VENDOR, 1, 'v', NULL},
 	{T_ACT_STATE, 1, 3, NULL},
 	{T_HEALTH_MS, 4, 1000, NULL},
+	/* the read-back as it comes (§10) */
+	{T_CAPS, 4, CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_OVERLAP, NULL},
+	{T_PASSES, 8, 1, NULL},
+	{T_REGIONS, 4, 1, NULL},
 };
 #define NDICT (sizeof(dict) / sizeof(dict[0]))
 
