@@ -273,7 +273,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 								  : block - OVL_HDR;
 
 			put_be32(payload, 1u + (r[0] >> 5 & 1));
-			memcpy(payload + OVL_HDR, file + o, l);
+			if (l)
+				memcpy(payload + OVL_HDR, file + o, l);
 			if ((r[0] & 8) && l)
 				payload[OVL_HDR + l / 2] ^= 0x10;
 			f.data = payload;
