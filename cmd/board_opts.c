@@ -18,6 +18,7 @@ static void show_usage(FILE *f)
 		"      --strict           offer only the 15 base function codes\n"
 		"      --no-group         offer every extension but the group download (a\n"
 		"                         board of older firmware: no discovery, no group)\n"
+		"      --no-overlap       read back only when asked, never while downloading\n"
 		"      --window N         frames the board takes ahead, 1 to 65535 (default 1024)\n"
 		"      --max-block BYTES  largest data per frame, at most the MTU minus 21\n"
 		"                         (default: as the MTU allows)\n"
@@ -75,6 +76,7 @@ enum {
 	O_TIMEOUT,
 	O_STRICT,
 	O_NO_GROUP,
+	O_NO_OVERLAP,
 	O_WINDOW,
 	O_MAX_BLOCK,
 	O_MAX_FILE,
@@ -105,6 +107,7 @@ static const struct option long_opts[] = {
 	{"timeout", required_argument, NULL, O_TIMEOUT},
 	{"strict", no_argument, NULL, O_STRICT},
 	{"no-group", no_argument, NULL, O_NO_GROUP},
+	{"no-overlap", no_argument, NULL, O_NO_OVERLAP},
 	{"window", required_argument, NULL, O_WINDOW},
 	{"max-block", required_argument, NULL, O_MAX_BLOCK},
 	{"max-file", required_argument, NULL, O_MAX_FILE},
@@ -160,6 +163,7 @@ static int take(struct board_opts *o, int c, const char *arg, char **argv)
 	case O_TIMEOUT: return opt_real("--timeout", arg, 0.001, 3600, 0, "seconds", &o->timeout);
 	case O_STRICT: cfg->strict = 1; return 0;
 	case O_NO_GROUP: cfg->no_group = 1; return 0;
+	case O_NO_OVERLAP: cfg->no_overlap = 1; return 0;
 	case O_WINDOW:
 		r = opt_uint("--window", arg, 1, 65535, 0, "frames", &v);
 		cfg->window = (unsigned)v;
@@ -202,6 +206,7 @@ static int take(struct board_opts *o, int c, const char *arg, char **argv)
 	case O_SKIP_RB:
 		r = opt_uint("--skip-readback-seq", arg, 1, SESS_MAX_FRAMES, 0, "sequence", &v);
 		o->nic.fault.drop_code = FC_READBACK_DATA;
+		o->nic.fault.drop_code_also = FC_OVL_DATA;
 		o->nic.fault.drop_seq = (uint32_t)v;
 		return r;
 	case O_ALLOW_DOWNGRADE: cfg->allow_downgrade = 1; return 0;

@@ -14,6 +14,7 @@
 
 struct download_opts {
 	int readback;
+	int after; /* --readback-after: no read-back during the download */
 	double rate;
 	const char *activate; /* --activate as given, or NULL */
 	int act_mode;	      /* enum sess_activate */
@@ -24,6 +25,7 @@ enum {
 	O_NO_READBACK = O_OWN,
 	O_RATE,
 	O_ACTIVATE,
+	O_READBACK_AFTER,
 };
 
 static const struct option longopts[] = {
@@ -31,11 +33,14 @@ static const struct option longopts[] = {
 	{"no-readback", no_argument, NULL, O_NO_READBACK},
 	{"rate", required_argument, NULL, O_RATE},
 	{"activate", required_argument, NULL, O_ACTIVATE},
+	{"readback-after", no_argument, NULL, O_READBACK_AFTER},
 	{NULL, 0, NULL, 0},
 };
 
 static const char help[] =
 	"      --no-readback      skip the read-back and compare\n"
+	"      --readback-after   read back only after the download, even from a board\n"
+	"                         that can read back while it downloads\n"
 	"      --rate BPS         pace data frames to BPS bits/s, 1k to 100G\n"
 	"                         (k, M, G: powers of 1000; default: no pacing)\n"
 	"      --activate WHEN    an update package (a file that starts with ETHDLPKG),\n"
@@ -50,6 +55,7 @@ static int own_opt(void *ctx, int c, const char *arg)
 
 	switch (c) {
 	case O_NO_READBACK: d->readback = 0; return -1;
+	case O_READBACK_AFTER: d->after = 1; return -1;
 	case O_RATE:
 		if (opt_real("--rate", arg, 1e3, 1e11, 1000, "bits/s", &d->rate))
 			return EXIT_USAGE;
@@ -277,6 +283,7 @@ int cmd_download(const struct command *cmd, int argc, char **argv)
 		sink = rb_compare_sink(cmp);
 		target_session_config(&o, nic, SESS_DOWNLOAD, &cfg);
 		cfg.readback = d.readback;
+		cfg.no_overlap = d.after;
 		cfg.name = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 		cfg.size = size;
 		cfg.crc = crc;

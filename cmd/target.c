@@ -337,6 +337,15 @@ static void report_json(const struct target_opts *o, const struct target_report 
 					    json_integer((json_int_t)r->stats.board_has));
 	}
 	json_object_set_new(j, "readback", json_boolean(r->readback));
+	if (r->to_board && r->readback) {
+		/* read back as it came (PROTOCOL.md §10): bytes compared during
+		 * the download and after it */
+		json_object_set_new(j, "overlapped_bytes",
+				    json_integer((json_int_t)r->stats.ovl_during));
+		json_object_set_new(j, "readback_after_bytes",
+				    json_integer((json_int_t)(r->stats.overlap ? r->stats.ovl_after
+									      : r->stats.bytes_rb)));
+	}
 	json_object_set_new(j, "data_frames_sent",
 			    json_integer((json_int_t)r->stats.data_frames_sent));
 	json_object_set_new(j, "attempts", json_integer(r->attempts));

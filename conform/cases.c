@@ -148,6 +148,13 @@ static const struct cf_step download_[] = {
 	END,
 };
 
+/* with CAP_OVERLAP offered: a board that sets it must read back as it comes */
+static const struct cf_step overlap_download_[] = {
+	DOWNLOAD(WINDOWED | CAP_OVERLAP),
+	SLOT_NEW,
+	END,
+};
+
 static const struct cf_step strict_download_[] = {
 	DOWNLOAD(STRICT),
 	SLOT_NEW,
@@ -500,6 +507,8 @@ const struct conform_case conform_cases[] = {
 	{"download-block", "a file of exactly one block", 0, BLK(1, 0), download_},
 	{"download-block+1", "a file one byte over a block", 0, BLK(1, 1), download_},
 	{"download-large", "a 1 MiB file", 0, BLK(0, 1 << 20), download_},
+	{"overlap-download", "a 1 MiB file read back as it comes (CAP_OVERLAP, §10), if offered",
+	 NEED_WINDOW, BLK(0, 1 << 20), overlap_download_},
 	{"strict-download", "a download in the strict exchange (the 15 codes)", 0, BLK(7, 11),
 	 strict_download_},
 	{"strict-exchange", "the strict exchange frame by frame: every reply's code and fields", 0,

@@ -455,9 +455,10 @@ static int sink_finish(void *ctx, struct sess_verdict *v)
 
 /* Run the host machine: job SESS_DOWNLOAD of (data, size) or SESS_READBACK
  * into m. 0 when the session ended well, else -1 with why. */
-static int run_host(struct conform *cf, int job, int strict, const uint8_t *data, uint64_t size,
-		    struct mem_io *m)
+static int run_host(struct conform *cf, int job, uint32_t caps, const uint8_t *data,
+		    uint64_t size, struct mem_io *m)
 {
+	int strict = !caps;
 	struct sess_host *h = calloc(1, sizeof(*h));
 	struct sess_host_config hc;
 	struct mem_io srcm = {.src = data, .size = size};
@@ -482,6 +483,7 @@ static int run_host(struct conform *cf, int job, int strict, const uint8_t *data
 	hc.src = &src;
 	hc.sink = &sink;
 	hc.strict = strict;
+	hc.no_overlap = !(caps & CAP_OVERLAP);
 	hc.session_id = rnd(cf) | 1;
 	hc.log = cf->cfg.log;
 	hc.log_ctx = cf->cfg.log_ctx;
@@ -515,6 +517,18 @@ static int run_host(struct conform *cf, int job, int strict, const uint8_t *data
 		      strict ? " (strict)" : "", res->notice ? frame_notice_name(res->notice) : "",
 		      res->notice && res->text[0] ? ": " : "", res->text, sess_exit_code(res));
 		goto out;
+	}
+	if (job == SESS_DOWNLOAD && (caps & CAP_OVERLAP) && (h->board.caps & CAP_OVERLAP)) {
+		struct sess_host_stats st;
+
+		/* a board that offers it must have read back as it came */
+		sess_host_stats(h, &st);
+		if (!st.overlap || st.ovl_during + st.ovl_after < size) {
+			failf(cf, "CAP_OVERLAP offered, but %llu of %llu bytes read back as they came",
+			      (unsigned long long)(st.ovl_during + st.ovl_after),
+			      (unsigned long long)size);
+			goto out;
+		}
 	}
 	ret = 0;
 out:
@@ -737,14 +751,14 @@ static int run_step(struct conform *cf, const struct cf_step *s)
 		memset(&m, 0, sizeof(m));
 		m.src = cf->file;
 		m.size = cf->size;
-		return run_host(cf, SESS_DOWNLOAD, !s->caps, cf->file, cf->size, &m);
+		return run_host(cf, SESS_DOWNLOAD, s->caps, cf->file, cf->size, &m);
 	case CF_READBACK: {
 		int r;
 
 		memset(&m, 0, sizeof(m));
 		m.src = cf->file;
 		m.size = cf->size;
-		r = run_host(cf, SESS_READBACK, !s->caps, cf->file, cf->size, &m);
+		r = run_host(cf, SESS_READBACK, s->caps, cf->file, cf->size, &m);
 		if (r == 0 && m.differs)
 			return failf(cf,
 				     "read-back%s differs from the file downloaded at byte %llu",
@@ -789,7 +803,7 @@ int conform_begin(struct conform *cf, struct conform_result *r)
 	if (cf->have_slots && s->have && s->size <= cf->cfg.max_save) {
 		struct mem_io m = {0};
 
-		ret = run_host(cf, SESS_READBACK, 0, NULL, 0, &m);
+		ret = run_host(cf, SESS_READBACK, CAP_WINDOW, NULL, 0, &m);
 		if (ret == 0 && m.got == s->size && frame_crc32(0, m.save, m.got) == s->crc) {
 			cf->saved = m.save;
 			cf->saved_size = m.got;

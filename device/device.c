@@ -15,7 +15,7 @@
  * block u32, header length u16, header, bits u32, map */
 #define CK_FIXED       27u
 #define REC_MAX	       (REC_LEN + CK_FIXED + 1500 + DEV_CK_MAP_MAX)
-#define CHECK_CHUNK    16384u
+#define CHECK_CHUNK    DEVSTORE_CHECK_PIECE
 #define HEALTH_POLL_US 50000u
 
 /* ---- the record, big endian ---- */
@@ -583,6 +583,17 @@ int dev_download_write(void *dev, uint64_t off, const void *buf, size_t len)
 	return d->st->img_write(d->st->ctx, off, buf, len);
 }
 
+int dev_download_rewrite(struct board_device *d, uint64_t off, const void *buf, size_t len)
+{
+	int r = dev_download_write(d, off, buf, len);
+
+	if (r == 0 && off < d->vr_off) {
+		d->vr_off = 0; /* the CRC checked so far no longer covers what is stored */
+		d->vr_crc = 0;
+	}
+	return r;
+}
+
 int dev_download_read(const struct board_device *d, uint64_t off, void *buf, size_t len)
 {
 	if (d->dl != DEV_DL_OPEN || off > d->dl_size || len > d->dl_size - off)
@@ -609,6 +620,10 @@ int dev_download_verify(struct board_device *d, uint64_t upto, size_t budget)
 	end = upto < d->dl_size ? upto : d->dl_size;
 	if (budget && end > d->vr_off && end - d->vr_off > budget)
 		end = d->vr_off + budget;
+	/* in whole pieces until the end: the store sees every read of this
+	 * pass as one piece at a multiple of CHECK_CHUNK, or the last one */
+	if (end < d->dl_size && end > d->vr_off)
+		end -= (end - d->vr_off) % CHECK_CHUNK;
 	while (d->vr_off < end) {
 		size_t n = end - d->vr_off < sizeof(buf) ? (size_t)(end - d->vr_off) : sizeof(buf);
 		int r = d->st->img_read_open(d->st->ctx, d->vr_off, buf, n);

@@ -233,6 +233,10 @@ int dev_download_verify(struct board_device *d, uint64_t upto, size_t budget);
 int dev_image_digest(struct board_device *d, int type, enum dev_role role, uint8_t out[32]);
 /** Store len bytes of the download at off (the receiver's write callback). */
 int dev_download_write(void *dev, uint64_t off, const void *buf, size_t len);
+/** Store len bytes at off again (a block received once more): the CRC
+ *  checked as it came is checked again from the start if it covered them,
+ *  so the commit's CRC is always of what the store holds. 0 or -errno. */
+int dev_download_rewrite(struct board_device *d, uint64_t off, const void *buf, size_t len);
 /** Read len bytes at off of what the download holds so far (a group
  *  download reads held blocks back to decode a generation). 0 or -errno. */
 int dev_download_read(const struct board_device *d, uint64_t off, void *buf, size_t len);

@@ -34,6 +34,11 @@
 #define DEVSTORE_LOG_KEEP  1024u  /* events kept at least */
 #define DEVSTORE_EVENT_LEN 64u	  /* bytes of one log entry */
 
+/* The device checks the CRC of the image being written reading it in pieces
+ * of this many bytes, each at a multiple of it (the last one of the file
+ * shorter); its other reads of it are read-backs (PROTOCOL.md §10). */
+#define DEVSTORE_CHECK_PIECE 16384u
+
 struct devstore {
 	/* ---- images ---- */
 	/** Start image id (type is a hint for naming) of size bytes: reserve

@@ -46,7 +46,10 @@ int frame_code_known(int code)
 	case FC_GROUP_DONE:
 	case FC_GROUP_LEAVE_ACK:
 	case FC_AUTH:
-	case FC_AUTH_ACK: return 1;
+	case FC_AUTH_ACK:
+	case FC_OVL_WANT:
+	case FC_OVL_DATA:
+	case FC_OVL_DONE: return 1;
 	default: return 0;
 	}
 }
@@ -100,6 +103,9 @@ const char *frame_code_name(int code)
 	case FC_GROUP_LEAVE_ACK: return "GROUP_LEAVE_ACK";
 	case FC_AUTH: return "AUTH";
 	case FC_AUTH_ACK: return "AUTH_ACK";
+	case FC_OVL_WANT: return "OVL_WANT";
+	case FC_OVL_DATA: return "OVL_DATA";
+	case FC_OVL_DONE: return "OVL_DONE";
 	default: return "?";
 	}
 }

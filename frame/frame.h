@@ -97,6 +97,11 @@ enum frame_code {
 	/* session authentication (CAP_AUTH, PROTOCOL.md §9) */
 	FC_AUTH = 0x2E,	    /* host: its proof of the session key */
 	FC_AUTH_ACK = 0xAB, /* board: accepted, with its own proof */
+	/* the overlapped read-back (CAP_OVERLAP, PROTOCOL.md §10) */
+	FC_OVL_WANT = 0x2F, /* host: chunks of regions it still lacks; after the download, a
+			     * request for OVL_DONE */
+	FC_OVL_DATA = 0xAC, /* board: one chunk of a region, read back from its store */
+	FC_OVL_DONE = 0xAD, /* board: every region queued was sent; passes and file CRC */
 	FC_DISCOVER_ACK = 0xA6,	   /* board: identity, capabilities, images */
 	FC_GROUP_JOIN_ACK = 0xA7,  /* board: joined */
 	FC_GROUP_STATUS = 0xA8,	   /* board: what it still needs */
@@ -116,6 +121,7 @@ enum frame_code {
 #define CAP_DEVICE 0x00000004u /* board stages, activates, rolls back and logs (§7) */
 #define CAP_GROUP  0x00000008u /* board answers discovery and joins group downloads (§8) */
 #define CAP_AUTH   0x00000010u /* board requires an authenticated session (§9) */
+#define CAP_OVERLAP 0x00000020u /* read-back of each region while the download goes on (§10) */
 
 /* The address DISCOVER is sent to; boards with CAP_GROUP listen on it. A
  * locally administered multicast MAC, so boards without the extension never

@@ -65,6 +65,10 @@ enum proto_tlv {
 	T_AUTH = 52,	   /* 32 bytes: HMAC-SHA256 proof (AUTH, AUTH_ACK) */
 	T_CTR = 53,	   /* u32: control-frame counter of the sender in this session */
 	T_FMAC = 54,	   /* 16 bytes: truncated HMAC of the frame; always the last TLV */
+	/* the overlapped read-back (CAP_OVERLAP, §10) */
+	T_PASSES = 60,	 /* u64 OVL_DONE: region read-backs the board made, all regions */
+	T_OVL_WANT = 61, /* 16 bytes, repeated: region u32, pass u32, chunk mask u64 */
+	T_REGIONS = 62,	 /* u32 OVL_DONE: regions of the file */
 };
 
 /* A version on the wire: count u8 (0 = unknown, else 1..4), then four u16

@@ -48,6 +48,8 @@ static const uint8_t mac_h[6] = {2, 0, 0, 0, 0, 1}, mac_b[6] = {2, 0, 0, 0, 0, 2
 static const uint8_t mac_x[6] = {2, 0, 0, 0, 0, 3}, mac_y[6] = {2, 0x66, 0, 0, 0, 4};
 static const uint8_t disc_mac[6] = FRAME_DISCOVER_MAC, group_mac[6] = {3, 0, 0, 0, 0x10, 1};
 static const uint8_t bitmap[4] = {0xff, 0x0f, 0, 0x80};
+/* T_OVL_WANT: region 0, pass 1, every chunk */
+static const uint8_t ovl_want[16] = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x7f};
 
 static const uint8_t codes[] = {
 	FC_CONNECT,	FC_DOWNLOAD,   FC_FILE_INFO,	FC_FILE_DATA,	 FC_READBACK,
@@ -56,6 +58,7 @@ static const uint8_t codes[] = {
 	FC_GROUP_JOIN,	FC_GROUP_DATA, FC_GROUP_PARITY, FC_GROUP_QUERY,	 FC_GROUP_VERIFY,
 	FC_GROUP_LEAVE, FC_AUTH,       FC_CONNECT_ACK,	FC_BOARD_STATUS, FC_READBACK_DATA,
 };
+/* (OVL_WANT, §10, is reached by its own byte, 0x2F) */
 #define NCODES	  (sizeof(codes))
 #define POWER_CUT NCODES
 #define RESTART	  (NCODES + 1)
@@ -101,6 +104,9 @@ static const struct pick_tlv dict[] = {
 	{T_NOTICE, 1, NOTICE_WRONG_COMMAND, NULL},
 	{T_DETAIL, 2, D_UNEXPECTED_CODE, NULL},
 	{T_PKG_HDR, 4, 0x45504b47, NULL},
+	/* the read-back as it comes (§10) */
+	{T_CAPS, 4, CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_OVERLAP, NULL},
+	{T_OVL_WANT, 16, 0, ovl_want},
 };
 #define NDICT (sizeof(dict) / sizeof(dict[0]))
 static struct pick_tlv live_dict[NDICT];
@@ -109,7 +115,8 @@ static void canonical(struct tlv_writer *w, uint8_t code)
 {
 	switch (code) {
 	case FC_CONNECT:
-		tlv_put_u32(w, T_CAPS, CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_GROUP);
+		tlv_put_u32(w, T_CAPS,
+			    CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_GROUP | CAP_OVERLAP);
 		tlv_put_u16(w, T_BLOCK, 1479);
 		tlv_put_u16(w, T_WINDOW, 8);
 		break;
@@ -134,6 +141,7 @@ static void canonical(struct tlv_writer *w, uint8_t code)
 		tlv_put_u16(w, T_BLOCK, BLK);
 		tlv_put_str(w, T_NAME, "f");
 		break;
+	case FC_OVL_WANT: tlv_put(w, T_OVL_WANT, ovl_want, sizeof(ovl_want)); break;
 	case FC_HOST_STATUS:
 		tlv_put_u32(w, T_CUM, FRAMES);
 		tlv_put_u32(w, T_HIGH, FRAMES);

@@ -14,7 +14,8 @@
  * id, bit 3 damage the data (a byte flipped), bit 4 one byte short.
  * code: index into codes[]; past its end, the byte itself is the code.
  * READBACK_DATA carries the bytes of the file at (seq - 1) x the host's
- * block.
+ * block; OVL_DATA the pass (1, or 2 with sel bit 5) and the bytes of chunk
+ * seq - 1 (§10).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@ static const uint8_t codes[] = {
 	FC_RB_STATUS_QUERY, FC_INFO_ACK,      FC_ACT_STATE,	 FC_LOG_DATA,	   FC_AUTH_ACK,
 	FC_GROUP_STATUS,    FC_CONNECT,	      FC_FILE_DATA,
 };
+/* (OVL_DATA and OVL_DONE, §10, are reached by their own bytes, 0xAC and 0xAD) */
 #define NCODES (sizeof(codes))
 
 static struct pick_tlv dict[] = {
@@ -68,17 +70,23 @@ static struct pick_tlv dict[] = {
 	{T_VENDOR, 1, 'v', NULL},
 	{T_ACT_STATE, 1, 3, NULL},
 	{T_HEALTH_MS, 4, 1000, NULL},
+	/* the read-back as it comes (§10) */
+	{T_CAPS, 4, CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_OVERLAP, NULL},
+	{T_PASSES, 8, 1, NULL},
+	{T_REGIONS, 4, 1, NULL},
 };
 #define NDICT (sizeof(dict) / sizeof(dict[0]))
 
-static void canonical(struct tlv_writer *w, uint8_t code, unsigned block)
+static void canonical(struct tlv_writer *w, uint8_t code, unsigned block, int ovl)
 {
 	uint32_t frames = (FSIZE + block - 1) / block;
+	struct ovl_geom g;
 
 	switch (code) {
 	case FC_CONNECT_ACK:
 		tlv_put_str(w, T_VENDOR, "acme");
-		tlv_put_u32(w, T_CAPS, CAP_WINDOW | CAP_RESUME | CAP_DEVICE);
+		tlv_put_u32(w, T_CAPS,
+			    CAP_WINDOW | CAP_RESUME | CAP_DEVICE | (ovl ? CAP_OVERLAP : 0));
 		tlv_put_u16(w, T_BLOCK, BLK);
 		tlv_put_u16(w, T_WINDOW, 8);
 		break;
@@ -96,6 +104,14 @@ static void canonical(struct tlv_writer *w, uint8_t code, unsigned block)
 		tlv_put_u32(w, T_CUM, FRAMES);
 		tlv_put_u32(w, T_HIGH, FRAMES);
 		tlv_put_u32(w, T_HAVE, FRAMES);
+		break;
+	case FC_OVL_DONE:
+		if (ovl_geom_init(&g, FSIZE, block) < 0)
+			break;
+		tlv_put_u64(w, T_SIZE, FSIZE);
+		tlv_put_u32(w, T_CRC, file_crc);
+		tlv_put_u32(w, T_REGIONS, g.regions);
+		tlv_put_u64(w, T_PASSES, g.regions);
 		break;
 	case FC_ERROR:
 		tlv_put_u8(w, T_NOTICE, NOTICE_FILE_CRC);
@@ -164,6 +180,16 @@ static void check(const struct sess_host *h)
 	if (!sess_host_done(h) || sess_exit_code(sess_host_result(h)) != 0)
 		return;
 	sess_host_stats(h, &st);
+	if (h->ovl.on) {
+		/* proven as it came (§10): every region complete in its newest
+		 * pass and identical, every byte compared */
+		if (h->ovl.proven != h->ovl.g.regions || st.ovl_during + st.ovl_after < FSIZE)
+			abort();
+		for (uint32_t g = 0; g < h->ovl.g.regions; g++)
+			if (h->ovl.ndiff[g])
+				abort();
+		return;
+	}
 	if (cmp.size != FSIZE || cmp.bytes != FSIZE || cmp.ndiff || cmp.twice ||
 	    st.bytes_rb != FSIZE || sess_host_result(h)->notice || sess_host_result(h)->local)
 		abort();
@@ -239,7 +265,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(f.src, (r[0] & 3) == 3 ? mac_x : mac_b, 6);
 		memcpy(f.dst, mac_h, 6);
 		f.session = (r[0] & 4) ? 0x55555555u ^ r[2] : SID;
-		if (code == FC_READBACK_DATA) {
+		if (code == FC_OVL_DATA && block > OVL_HDR) {
+			/* a chunk of the file (§10), its pass 1 or 2 */
+			uint64_t q = f.seq ? f.seq - 1 : 0, o = q * (block - OVL_HDR);
+			size_t l = o >= FSIZE ? 0
+				   : FSIZE - o < block - OVL_HDR ? FSIZE - o
+								  : block - OVL_HDR;
+
+			put_be32(payload, 1u + (r[0] >> 5 & 1));
+			if (l)
+				memcpy(payload + OVL_HDR, file + o, l);
+			if ((r[0] & 8) && l)
+				payload[OVL_HDR + l / 2] ^= 0x10;
+			f.data = payload;
+			f.len = (uint16_t)(OVL_HDR + l);
+		} else if (code == FC_READBACK_DATA) {
 			uint64_t o =
 				f.seq >= 1 && f.seq <= frames ? (uint64_t)(f.seq - 1) * block : 0;
 			size_t l = FSIZE - o < block ? FSIZE - o : block;
@@ -255,7 +295,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			tlv_writer_init(&w, payload, sizeof(payload));
 			pick_all(&w, dict, NDICT, r + PICK_HDR, npick);
 			if (r[4] & 0x80)
-				canonical(&w, code, block);
+				canonical(&w, code, block, r[4] & 0x40);
 			f.data = payload;
 			f.len = (uint16_t)w.len;
 		}

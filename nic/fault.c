@@ -35,7 +35,8 @@ static int fault_send(struct nic *n, const uint8_t *buf, size_t len)
 	}
 	if (frame_decode(&fr, buf, len, etype(fp)) != 0)
 		return nic_send(fp->inner, buf, len);
-	if (fp->f.drop_code && fr.code == fp->f.drop_code && fr.seq == fp->f.drop_seq) {
+	if (fp->f.drop_code && fr.seq == fp->f.drop_seq &&
+	    (fr.code == fp->f.drop_code || (fp->f.drop_code_also && fr.code == fp->f.drop_code_also))) {
 		fp->st.dropped++;
 		return 0;
 	}

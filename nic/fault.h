@@ -30,8 +30,9 @@ struct nic_fault {
 	 *  rewrite_to, its CRC sealed again so that the frame is valid. */
 	uint8_t rewrite_code, rewrite_to;
 	/** 0 = off; else the frame with code drop_code and sequence drop_seq is
-	 *  never sent (each attempt is swallowed). */
-	uint8_t drop_code;
+	 *  never sent (each attempt is swallowed); so is the frame with code
+	 *  drop_code_also (when not 0) and the same sequence. */
+	uint8_t drop_code, drop_code_also;
 	uint32_t drop_seq;
 };
 

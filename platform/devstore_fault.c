@@ -98,11 +98,23 @@ static int df_img_write(void *ctx, uint64_t off, const void *buf, size_t len)
 	return r;
 }
 
+/* The device checks the CRC of the open image in pieces of DEVSTORE_CHECK_PIECE
+ * at multiples of it (the last one shorter); any other read of it is a
+ * read-back (PROTOCOL.md §10), which corrupt_readback damages as it does a
+ * read of a sealed image. */
 static int df_img_read_open(void *ctx, uint64_t off, void *buf, size_t len)
 {
 	struct df_ctx *c = ctx;
+	uint64_t mid = c->open_size / 2;
+	int r = c->inner.img_read_open(c->inner.ctx, off, buf, len);
 
-	return c->inner.img_read_open(c->inner.ctx, off, buf, len);
+	if (r < 0 || !c->f.corrupt_readback)
+		return r;
+	if (off % DEVSTORE_CHECK_PIECE == 0 && (len == DEVSTORE_CHECK_PIECE || off + len == c->open_size))
+		return r;
+	if (mid >= off && mid - off < len)
+		((uint8_t *)buf)[mid - off] ^= 0x20;
+	return r;
 }
 
 static int df_img_seal(void *ctx)

@@ -18,8 +18,9 @@ struct devstore_fault {
 	 *  sent. */
 	int flip_received;
 	/** img_read of a sealed image returns the byte at offset size/2 xor
-	 *  0x20: a read-back mismatch at size/2. img_read_open and img_sha256
-	 *  tell the truth. The size is the one given to img_begin for images
+	 *  0x20: a read-back mismatch at size/2. So does img_read_open of the
+	 *  open image, except the reads that go on in order from offset 0 (the
+	 *  device's CRC pass); img_sha256 tells the truth. The size is the one given to img_begin for images
 	 *  sealed through this store, else found once by reading inner. */
 	int corrupt_readback;
 };

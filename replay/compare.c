@@ -62,6 +62,9 @@ static const char *const tlv_names[] = {
 	[T_AUTH] = "auth",
 	[T_CTR] = "ctr",
 	[T_FMAC] = "fmac",
+	[T_PASSES] = "passes",
+	[T_OVL_WANT] = "ovl_want",
+	[T_REGIONS] = "regions",
 };
 
 const char *rp_tlv_name(int type, char *tmp, size_t cap)
@@ -93,7 +96,7 @@ int rp_tlv_skipped(int type)
 static int is_data(int code)
 {
 	return code == FC_FILE_DATA || code == FC_READBACK_DATA || code == FC_GROUP_DATA ||
-	       code == FC_GROUP_PARITY;
+	       code == FC_GROUP_PARITY || code == FC_OVL_DATA;
 }
 
 /* Walk a well-formed TLV list: the i-th entry from *pos. */

@@ -28,7 +28,7 @@ static int is_status(int code)
 
 static int is_data(int code)
 {
-	return code == FC_FILE_DATA || code == FC_READBACK_DATA;
+	return code == FC_FILE_DATA || code == FC_READBACK_DATA || code == FC_OVL_DATA;
 }
 
 /* Board side: nothing is awaited with a bound before the host appears. */

@@ -73,6 +73,7 @@ int sess_auth_sealed_code(int code)
 	switch (code) {
 	case FC_FILE_DATA:
 	case FC_READBACK_DATA:
+	case FC_OVL_DATA:
 	case FC_STATUS_QUERY:
 	case FC_RB_STATUS_QUERY:
 	case FC_CONNECT:

@@ -140,6 +140,7 @@ static void end_session_keep(struct sess_board *b, const char *why, int keep)
 	}
 	xsend_dispose(&b->tx_data);
 	memset(&b->tx_data, 0, sizeof(b->tx_data));
+	board_ovl_end(b);
 	if (b->cfg.auth && !b->auth.on)
 		/* a session that never authenticated: the refusal is recorded */
 		dev_log(&b->dev, EV_REFUSED, 0, NOTICE_CONNECT_FAILED, D_AUTH, b->host, NULL, NULL);
@@ -228,18 +229,23 @@ void board_open_session(struct sess_board *b, uint32_t session, const uint8_t ho
 	memcpy(b->host, host, 6);
 	b->windowed = !b->cfg.strict && (caps & CAP_WINDOW);
 	b->resumable = b->windowed && (caps & CAP_RESUME);
+	b->overlap = b->windowed && (caps & CAP_OVERLAP) && (board_caps(b) & CAP_OVERLAP);
 	b->state = B_READY;
 	b->last_progress = now;
 	memset(b->dl_role, 0, sizeof(b->dl_role));
 	b->dev.sessions++;
 }
 
-void board_connect_ack_tlvs(struct sess_board *b, struct tlv_writer *w)
+void board_connect_ack_tlvs(struct sess_board *b, struct tlv_writer *w, uint64_t host_caps)
 {
+	/* CAP_OVERLAP only to a host that offers it: an older host sees the
+	 * CONNECT_ACK it always saw */
+	uint32_t caps = board_caps(b) & ~(host_caps & CAP_OVERLAP ? 0 : CAP_OVERLAP);
+
 	tlv_put_str(w, T_VENDOR, b->cfg.vendor);
 	tlv_put_str(w, T_MODEL, b->cfg.model);
 	tlv_put_str(w, T_SERIAL, b->cfg.serial);
-	tlv_put_u32(w, T_CAPS, board_caps(b));
+	tlv_put_u32(w, T_CAPS, caps);
 	tlv_put_u16(w, T_BLOCK, (uint16_t)board_max_block(b));
 	tlv_put_u16(w, T_WINDOW, (uint16_t)(b->cfg.window > 65535 ? 65535 : b->cfg.window));
 }
@@ -289,7 +295,7 @@ static void on_connect(struct sess_board *b, const struct frame *f, uint64_t now
 	tlv_get_uint(f->data, f->len, T_CAPS, &caps);
 	board_open_session(b, f->session, f->src, caps, now);
 	tlv_writer_init(&w, d, sizeof(d));
-	board_connect_ack_tlvs(b, &w);
+	board_connect_ack_tlvs(b, &w, caps);
 	if (b->cfg.auth && board_auth_connect(b, &w) < 0) {
 		refuse(b, NOTICE_CONNECT_FAILED, D_AUTH, 0, 0, "no random source for the nonce");
 		return;
@@ -474,6 +480,11 @@ static void on_file_info(struct sess_board *b, const struct frame *f, uint64_t n
 	r = open_receiver(b, size, (unsigned)block, r);
 	if (r < 0)
 		return;
+	if (board_ovl_begin(b, size, (unsigned)block) < 0) {
+		dev_download_close(&b->dev, 0);
+		refuse(b, NOTICE_NONE, D_STORAGE, 0, ENOMEM, "no memory for the read-back");
+		return;
+	}
 	if (b->dev.dl_package && b->pkg_hdr_len)
 		dev_download_header(&b->dev, b->pkg_hdr, b->pkg_hdr_len);
 	b->last_checkpoint = now;
@@ -550,6 +561,7 @@ static void finish_download(struct sess_board *b)
 	reply_done(b, FC_STATUS_QUERY, FC_DOWNLOAD_DONE, frames, d, w.len);
 	b->state = B_READY;
 	b->dl_role[b->type] = package ? 2 : 1;
+	board_ovl_committed(b, b->type, package ? DEV_STAGED : DEV_ACTIVE, crc);
 	blog(b, "%s %s: %llu bytes, CRC %08x", package ? "staged" : "stored",
 	     proto_type_name(b->type), (unsigned long long)size, crc);
 }
@@ -570,9 +582,16 @@ static void on_file_data(struct sess_board *b, const struct frame *f, uint64_t n
 		refuse(b, why.notice, why.detail, why.expected, why.got, "%s", why.text);
 		return;
 	}
-	if (r == 0)
-		return; /* a repeat */
+	if (r == 0) {
+		/* a repeat (read back as it comes: stored again) */
+		r = board_ovl_repeat(b, f);
+		if (r < 0)
+			refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "storing: %s",
+			       strerror(-r));
+		return;
+	}
 	b->last_progress = now;
+	board_ovl_stored(b, f->seq);
 	if (xrecv_complete(rx))
 		finish_download(b);
 	else if (now - b->last_checkpoint >= CHECKPOINT_US)
@@ -617,6 +636,7 @@ static void on_readback(struct sess_board *b, const struct frame *f, uint64_t no
 
 	if (!want_type(b, f, &type))
 		return;
+	board_ovl_end(b); /* the host reads back afterwards after all */
 	/* what this session downloaded of the type (a package: staged), else
 	 * the active image, unless the host names one */
 	if (!tlv_get_uint(f->data, f->len, T_ROLE, &role) || role < 1 || role > 2)
@@ -693,11 +713,13 @@ static void put_version(struct tlv_writer *w, uint8_t type, const struct pkg_ver
 uint32_t board_caps(const struct sess_board *b)
 {
 	/* an authenticating board takes no group download (§9) */
+	uint32_t ovl = b->cfg.no_overlap ? 0 : CAP_OVERLAP;
+
 	if (b->cfg.auth)
-		return b->cfg.strict ? CAP_AUTH : CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_AUTH;
+		return b->cfg.strict ? CAP_AUTH : CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_AUTH | ovl;
 	return b->cfg.strict	 ? 0
-	       : b->cfg.no_group ? CAP_WINDOW | CAP_RESUME | CAP_DEVICE
-				 : CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_GROUP;
+	       : b->cfg.no_group ? CAP_WINDOW | CAP_RESUME | CAP_DEVICE | ovl
+				 : CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_GROUP | ovl;
 }
 
 size_t board_identity_only(struct sess_board *b, uint8_t *d, size_t cap)
@@ -883,11 +905,15 @@ static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 		on_host_status(b, f, now);
 		return;
 	}
+	if (code == FC_OVL_WANT && b->overlap && (b->state == B_DL_DATA || b->state == B_READY)) {
+		board_ovl_want(b, f, now);
+		return;
+	}
 	/* A command whose TLV list runs past its data is malformed: refused
 	 * whole, never read up to the damage. (Data, probes and reports that
 	 * the exchange has moved past are left to the rule at the end.) */
 	if (code != FC_FILE_DATA && code != FC_STATUS_QUERY && code != FC_HOST_STATUS &&
-	    !tlv_valid(f->data, f->len)) {
+	    code != FC_OVL_WANT && !tlv_valid(f->data, f->len)) {
 		refuse(b, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, f->code,
 		       "%s with a malformed TLV list", frame_code_name(f->code));
 		return;
@@ -940,7 +966,8 @@ static void dispatch(struct sess_board *b, const struct frame *f, uint64_t now)
 	/* In the windowed exchange, data, probes and reports that the exchange
 	 * has moved past come late or twice: they are left alone. */
 	if ((b->windowed || b->auth.on) &&
-	    (code == FC_FILE_DATA || code == FC_STATUS_QUERY || code == FC_HOST_STATUS))
+	    (code == FC_FILE_DATA || code == FC_STATUS_QUERY || code == FC_HOST_STATUS ||
+	     (code == FC_OVL_WANT && b->overlap)))
 		return;
 	unexpected(b, f,
 		   b->state == B_DL_INFO   ? FC_FILE_INFO
@@ -1040,6 +1067,15 @@ void sess_board_poll(struct sess_board *b, uint64_t now)
 		if (xsend_done(&b->tx_data))
 			readback_done(b);
 	}
+	if (b->ovl.on && (b->state == B_DL_DATA || b->state == B_READY)) {
+		int r = board_ovl_poll(b, now);
+
+		if (r < 0) {
+			refuse(b, NOTICE_NONE, D_STORAGE, 0, (uint32_t)-r, "reading back: %s",
+			       strerror(-r));
+			return;
+		}
+	}
 	board_group_poll(b, now);
 	if (b->state == B_IDLE || b->state == B_GROUP || now - b->last_progress < b->cfg.timeout_us)
 		return;
@@ -1058,6 +1094,8 @@ uint64_t sess_board_next_deadline(const struct sess_board *b)
 	d = b->last_progress + b->cfg.timeout_us < d ? b->last_progress + b->cfg.timeout_us : d;
 	if (b->state == B_RB_DATA && xsend_deadline(&b->tx_data) < d)
 		d = xsend_deadline(&b->tx_data);
+	if (board_ovl_deadline(b) < d)
+		d = board_ovl_deadline(b);
 	return d < b->dev_wake ? d : b->dev_wake;
 }
 

@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "board_group.h"
 #include "device.h"
+#include "overlap.h"
 #include "sess.h"
 
 struct sess_board_config {
@@ -26,6 +27,7 @@ struct sess_board_config {
 	uint64_t max_file;		     /* 0 = 4 GiB */
 	int strict;			     /* advertise no extensions */
 	int no_group;			     /* take no part in group downloads: no CAP_GROUP (§8) */
+	int no_overlap;			     /* read back only when asked: no CAP_OVERLAP (§10) */
 	uint64_t seed;			     /* the board's PRNG (discovery delays); 0 = a fixed default */
 	const struct sess_auth_key *auth;    /* lent; non-NULL: sessions must authenticate (§9) */
 	sess_log_fn log;
@@ -62,6 +64,8 @@ struct sess_board {
 	uint8_t host[6];
 	int windowed;
 	int resumable;		/* CAP_RESUME in use */
+	int overlap;		/* CAP_OVERLAP in use */
+	struct board_ovl ovl;	/* the download read back as it comes (board_ovl.c) */
 	uint64_t last_progress; /* the exchange last moved on: the 3-s timer runs from here */
 	uint64_t dev_wake;	/* the device wants dev_poll then (machine clock) */
 	uint64_t frames_rx;

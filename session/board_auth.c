@@ -109,7 +109,7 @@ void board_auth_pending_connect(struct sess_board *b, const struct frame *f, uin
 	tlv_get_uint(f->data, f->len, T_CAPS, &b->auth_pending.caps);
 	b->auth_pending.since = now;
 	tlv_writer_init(&w, d, sizeof(d));
-	board_connect_ack_tlvs(b, &w);
+	board_connect_ack_tlvs(b, &w, b->auth_pending.caps);
 	tlv_put(&w, T_NONCE, b->auth_pending.ctx.board_nonce, SESS_AUTH_NONCE_LEN);
 	n = sess_encode(b->cfg.nic, b->cfg.ethertype, b->auth_pending.ack,
 			sizeof(b->auth_pending.ack), f->src, f->session, 0, FC_CONNECT_ACK, 0, d,

@@ -48,8 +48,9 @@ void board_device_command(struct sess_board *b, const struct frame *f, uint64_t 
  *  its CONNECT_ACK is the caller's to send. */
 void board_open_session(struct sess_board *b, uint32_t session, const uint8_t host[6],
 			uint64_t caps, uint64_t now);
-/** CONNECT_ACK's TLVs but the nonce and the slots: identity, caps, block, window. */
-void board_connect_ack_tlvs(struct sess_board *b, struct tlv_writer *w);
+/** CONNECT_ACK's TLVs but the nonce and the slots: identity, caps (CAP_OVERLAP
+ *  only if host_caps, the CONNECT's, has it), block, window. */
+void board_connect_ack_tlvs(struct sess_board *b, struct tlv_writer *w, uint64_t host_caps);
 /** INFO_ACK's TLVs without the clock and the images (what an
  *  authenticating board tells a stranger: discovery). */
 size_t board_identity_only(struct sess_board *b, uint8_t *d, size_t cap);
@@ -77,6 +78,28 @@ int board_auth_filter(struct sess_board *b, const struct frame *f, uint64_t now)
 int board_auth_encode(struct sess_board *b, uint8_t *buf, size_t cap, const uint8_t dst[6],
 		      uint32_t session, uint32_t seq, uint8_t code, uint8_t flags,
 		      const uint8_t *data, size_t len);
+
+/* ---- board_ovl.c (§10), called by board.c ---- */
+
+/** FILE_INFO taken (the receiver open): read this download back as it
+ *  comes if the session uses CAP_OVERLAP. 0 or -ENOMEM. */
+int board_ovl_begin(struct sess_board *b, uint64_t size, unsigned block);
+/** Frame seq of the download was stored for the first time. */
+void board_ovl_stored(struct sess_board *b, uint32_t seq);
+/** Frame f of the download came again: stored again, and the regions it
+ *  touches read back again if they were. 0 or -errno of the store. */
+int board_ovl_repeat(struct sess_board *b, const struct frame *f);
+/** The download is committed as type in role with crc: the rest is read
+ *  from the image, then OVL_DONE goes. */
+void board_ovl_committed(struct sess_board *b, int type, int role, uint32_t crc);
+/** OVL_WANT from the host. */
+void board_ovl_want(struct sess_board *b, const struct frame *f, uint64_t now);
+/** Send queued chunks (a batch) and OVL_DONE when owed. 0 or -errno of a read. */
+int board_ovl_poll(struct sess_board *b, uint64_t now);
+/** When board_ovl_poll must run next (SESS_NEVER: nothing to send). */
+uint64_t board_ovl_deadline(const struct sess_board *b);
+/** Forget the read-back (the session ended, or a new download). */
+void board_ovl_end(struct sess_board *b);
 
 /* ---- board_group.c, called by board.c ---- */
 

@@ -22,6 +22,11 @@ static int send_frame(struct sess_host *h, uint8_t code, uint32_t seq, uint8_t f
 	return n;
 }
 
+int host_send_frame(struct sess_host *h, uint8_t code, const uint8_t *data, size_t len)
+{
+	return send_frame(h, code, 0, 0, data, len);
+}
+
 /* Keep a command to send again while its reply is awaited; send it now
  * unless later says so. It is kept whatever the nic says: a refused frame
  * goes again when the resend timer fires. */
@@ -131,6 +136,7 @@ void sess_host_dispose(struct sess_host *h)
 {
 	xsend_dispose(&h->tx_data);
 	xrecv_dispose(&h->rx_data);
+	host_ovl_dispose(h);
 }
 
 void sess_host_start(struct sess_host *h, uint64_t now)
@@ -141,7 +147,7 @@ void sess_host_start(struct sess_host *h, uint64_t now)
 	tlv_writer_init(&w, d, sizeof(d));
 	tlv_put_u32(&w, T_CAPS,
 		    (h->cfg.strict ? 0 : CAP_WINDOW | CAP_RESUME | CAP_DEVICE) |
-			    (h->cfg.auth ? CAP_AUTH : 0));
+			    (h->cfg.auth ? CAP_AUTH : 0) | (host_ovl_offer(h) ? CAP_OVERLAP : 0));
 	tlv_put_u16(&w, T_BLOCK, (uint16_t)sess_block_for_mtu(h->cfg.nic->mtu));
 	tlv_put_u16(&w, T_WINDOW, (uint16_t)(h->cfg.window > 65535 ? 65535 : h->cfg.window));
 	host_send_cmd(h, FC_CONNECT, d, w.len, H_CONNECT, now);
@@ -187,7 +193,7 @@ static unsigned negotiate_block(struct sess_host *h)
 	return b ? b : 1;
 }
 
-static void send_readback(struct sess_host *h, uint64_t now)
+void host_send_readback(struct sess_host *h, uint64_t now)
 {
 	uint8_t d[32];
 	struct tlv_writer w;
@@ -225,7 +231,7 @@ void host_connected(struct sess_host *h, uint64_t now)
 	struct tlv_writer w;
 
 	if (h->cfg.job == SESS_READBACK) {
-		send_readback(h, now);
+		host_send_readback(h, now);
 		return;
 	}
 	if (host_dev_connected(h, now))
@@ -271,6 +277,11 @@ static void start_data(struct sess_host *h, const struct frame *f, uint64_t now)
 		return;
 	}
 	h->tx_open = 1;
+	r = host_ovl_start(h, now);
+	if (r < 0) {
+		local_fail(h, now, r, "read-back");
+		return;
+	}
 	/* The board kept part of this file from a cut-off session. */
 	if (h->windowed && tlv_get_uint(f->data, f->len, T_RESUME, &resume) && resume &&
 	    tlv_find(f->data, f->len, T_CUM, 0, &(size_t){0})) {
@@ -369,8 +380,12 @@ static void on_download_done(struct sess_host *h, const struct frame *f, uint64_
 		return;
 	}
 	hlog(h, "download done: %llu bytes, CRC %08x", (unsigned long long)size, (unsigned)crc);
+	if (h->cfg.readback && h->ovl.on) {
+		host_ovl_download_done(h, now);
+		return;
+	}
 	if (h->cfg.readback) {
-		send_readback(h, now);
+		host_send_readback(h, now);
 		return;
 	}
 	host_dev_proven(h, now);
@@ -543,6 +558,7 @@ static int expected_code(enum sess_host_state s)
 	case H_WAIT_DONE: return FC_DOWNLOAD_DONE;
 	case H_READBACK: return FC_READBACK_ACK;
 	case H_RB_DATA: return FC_READBACK_DATA;
+	case H_OVL: return FC_OVL_DONE;
 	case H_INFO: return FC_INFO_ACK;
 	case H_ACTIVATE:
 	case H_ACT_QUERY:
@@ -582,6 +598,11 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 		send_host_status(h, f->seq, now);
 		return;
 	}
+	if (code == FC_OVL_DATA && h->ovl.on &&
+	    (h->state == H_DATA || h->state == H_WAIT_DONE || h->state == H_OVL)) {
+		host_ovl_data(h, f, now);
+		return;
+	}
 	if (h->state == H_RB_DATA && code == FC_READBACK_DONE) {
 		h->seen_codes[(code >> 5) & 7] |= 1u << (code & 31);
 		on_readback_done(h, now);
@@ -594,7 +615,8 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 		 * (READBACK is resent) or after the read-back is over. */
 		if (seen(h, code) ||
 		    (h->windowed && (code == FC_BOARD_STATUS || code == FC_READBACK_DATA ||
-				     code == FC_RB_STATUS_QUERY || code == FC_DOWNLOAD_DONE)) ||
+				     code == FC_RB_STATUS_QUERY || code == FC_DOWNLOAD_DONE ||
+				     code == FC_OVL_DATA || code == FC_OVL_DONE)) ||
 		    (h->windowed && h->state == H_READBACK && code == FC_READBACK_DONE))
 			return;
 		host_fail(h, now, NOTICE_WRONG_COMMAND, D_UNEXPECTED_CODE,
@@ -613,6 +635,7 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 	case FC_DOWNLOAD_DONE: on_download_done(h, f, now); break;
 	case FC_READBACK_ACK: on_readback_ack(h, f, now); break;
 	case FC_READBACK_DATA: on_readback_data(h, f, now); break;
+	case FC_OVL_DONE: host_ovl_done(h, f, now); break;
 	case FC_INFO_ACK:
 	case FC_ACT_STATE:
 	case FC_LOG_DATA: host_dev_input(h, f, now); break;
@@ -679,7 +702,8 @@ static int awaiting_reply(const struct sess_host *h)
 	       (h->state == H_CONNECT || h->state == H_AUTH || h->state == H_DOWNLOAD ||
 		h->state == H_FILE_INFO || h->state == H_READBACK || h->state == H_INFO ||
 		h->state == H_ACTIVATE || h->state == H_ROLLBACK || h->state == H_LOG ||
-		h->state == H_DISCONNECT || (h->state == H_WAIT_DONE && h->windowed));
+		h->state == H_DISCONNECT || h->state == H_OVL ||
+		(h->state == H_WAIT_DONE && h->windowed));
 }
 
 /* A command goes again after timeout/30 (100 ms; less on a fast link, see
@@ -707,6 +731,8 @@ void sess_host_poll(struct sess_host *h, uint64_t now)
 		return;
 	if (h->state == H_DATA)
 		poll_data(h, now);
+	if (h->state == H_DATA || h->state == H_WAIT_DONE)
+		host_ovl_poll(h, now);
 	if (h->state == H_END)
 		return;
 	/* All read back: say so again until READBACK_DONE comes. */
@@ -755,6 +781,8 @@ uint64_t sess_host_next_deadline(const struct sess_host *h)
 	d = quiet + h->cfg.timeout_us;
 	if (h->state == H_DATA && xsend_deadline(&h->tx_data) < d)
 		d = xsend_deadline(&h->tx_data);
+	if ((h->state == H_DATA || h->state == H_WAIT_DONE) && host_ovl_deadline(h) < d)
+		d = host_ovl_deadline(h);
 	if (h->state == H_RB_DATA && h->windowed && xrecv_complete(&h->rx_data) &&
 	    h->last_status_tx + h->cfg.timeout_us / 30 < d)
 		d = h->last_status_tx + h->cfg.timeout_us / 30;
@@ -780,7 +808,8 @@ void sess_host_stats(const struct sess_host *h, struct sess_host_stats *st)
 	case H_DATA:
 	case H_WAIT_DONE: st->phase = SESS_PH_DOWNLOAD; break;
 	case H_READBACK:
-	case H_RB_DATA: st->phase = SESS_PH_READBACK; break;
+	case H_RB_DATA:
+	case H_OVL: st->phase = SESS_PH_READBACK; break;
 	case H_INFO:
 	case H_ACTIVATE:
 	case H_ACT_QUERY:
@@ -800,6 +829,17 @@ void sess_host_stats(const struct sess_host *h, struct sess_host_stats *st)
 	}
 	st->bytes_sent = h->tx_open ? h->tx_data.bytes_new : 0;
 	st->bytes_rb = xrecv_bytes(&h->rx_data);
+	if (h->ovl.on || h->ovl.bytes_during + h->ovl.bytes_after) {
+		st->overlap = 1;
+		st->ovl_during = h->ovl.bytes_during;
+		st->ovl_after = h->ovl.bytes_after;
+		if (!st->bytes_rb) /* (a region read twice counts once) */
+			st->bytes_rb = st->ovl_during + st->ovl_after < h->cfg.size
+					       ? st->ovl_during + st->ovl_after
+					       : h->cfg.size;
+		if (st->phase == SESS_PH_READBACK && !xrecv_bytes(&h->rx_data))
+			st->done = st->bytes_rb < st->total ? st->bytes_rb : st->total;
+	}
 	st->frames_rx = h->frames_rx;
 	st->frames_bad = h->frames_bad;
 	st->windowed = h->windowed;

@@ -14,6 +14,7 @@
 #define ETHDL_HOST_H
 
 #include "auth.h"
+#include "overlap.h"
 #include "pkg.h"
 #include "sess.h"
 
@@ -132,6 +133,7 @@ struct sess_host_config {
 	unsigned block;	     /* wanted data bytes per frame; 0 = as many as fit */
 	unsigned window;     /* frames in flight; 0 = 1024 */
 	int strict;	     /* offer no extensions: the exchange of the 15 codes only */
+	int no_overlap;	     /* read back only after the download (no CAP_OVERLAP, §10) */
 	uint64_t rate_bps;   /* pace data frames to this many bits/s; 0 = no pacing */
 	uint32_t session_id; /* nonzero, chosen at random by the caller */
 	sess_log_fn log;
@@ -170,6 +172,7 @@ enum sess_host_state {
 	H_WAIT_DONE,  /* all data sent, waiting for DOWNLOAD_DONE */
 	H_READBACK,   /* READBACK sent, waiting for READBACK_ACK */
 	H_RB_DATA,    /* receiving READBACK_DATA */
+	H_OVL,	      /* read back as it came: waiting for OVL_DONE and the chunks missing (§10) */
 	H_INFO,	      /* INFO sent, waiting for INFO_ACK */
 	H_ACTIVATE,   /* ACTIVATE sent, waiting for ACT_STATE */
 	H_ACT_QUERY,  /* the health check runs: ACT_QUERY every 100 ms */
@@ -215,6 +218,7 @@ struct sess_host {
 	struct xsend tx_data;
 	int tx_open;
 	struct xrecv rx_data;
+	struct host_ovl ovl; /* the read-back as it comes (host_ovl.c) */
 	int disconnect_acked;
 	uint64_t last_status_tx;
 	/* the device extension */
@@ -286,6 +290,8 @@ struct sess_host_stats {
 	uint32_t board_has;		/* frames the board acknowledged (windowed download) */
 	uint64_t rb_size;		/* read-back: size, CRC and frames the board announced */
 	uint32_t rb_crc, rb_frames;
+	int overlap;			   /* the read-back ran beside the download (§10) */
+	uint64_t ovl_during, ovl_after;	   /* bytes it compared before / after DOWNLOAD_DONE */
 	const struct sess_identity *board; /* from CONNECT_ACK (zero before) */
 };
 /** Fill st from h; any time after sess_host_init(). */

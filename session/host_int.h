@@ -28,6 +28,31 @@ uint64_t host_wall(const struct sess_host *h, uint64_t now);
 /** CONNECT_ACK handled and, if it was asked for, AUTH_ACK: start the job. */
 void host_connected(struct sess_host *h, uint64_t now);
 
+/** Send a frame of the session now (sealed once authenticated). */
+int host_send_frame(struct sess_host *h, uint8_t code, const uint8_t *data, size_t len);
+/** READBACK of the downloaded type: the read-back after the download. */
+void host_send_readback(struct sess_host *h, uint64_t now);
+
+/* ---- host_ovl.c (§10) ---- */
+
+/** 1 when the host offers CAP_OVERLAP (a download read back, not strict). */
+int host_ovl_offer(const struct sess_host *h);
+/** The data begins: read back as it comes if both sides have CAP_OVERLAP
+ *  and the block allows. 0 or -ENOMEM. */
+int host_ovl_start(struct sess_host *h, uint64_t now);
+/** OVL_DATA: compare the chunk with the file. */
+void host_ovl_data(struct sess_host *h, const struct frame *f, uint64_t now);
+/** During the download: ask for chunks lost on the way. */
+void host_ovl_poll(struct sess_host *h, uint64_t now);
+uint64_t host_ovl_deadline(const struct sess_host *h);
+/** DOWNLOAD_DONE checked: wait for OVL_DONE (state H_OVL). */
+void host_ovl_download_done(struct sess_host *h, uint64_t now);
+/** OVL_DONE in H_OVL: ask for what is missing, or give the verdict. */
+void host_ovl_done(struct sess_host *h, const struct frame *f, uint64_t now);
+void host_ovl_dispose(struct sess_host *h);
+/** Bytes the read-back as it comes holds for this session. */
+size_t host_ovl_memory(const struct sess_host *h);
+
 /* ---- host_auth.c (§9) ---- */
 
 /** CONNECT_ACK came: 1 when authentication takes over (AUTH sent, or the

@@ -217,8 +217,8 @@ static void test_strict_board_windowed_na(void)
 	rig_down(r);
 }
 
-static const char *const fault_cases[] = {"connect", "strict-exchange", "readback",
-					  "download-large", NULL};
+static const char *const fault_cases[] = {"connect",	    "strict-exchange",	"readback",
+					  "download-large", "overlap-download", NULL};
 
 static void test_wrong_reply_fails(void)
 {
@@ -254,17 +254,21 @@ static void test_corrupt_readback_fails(void)
 	CU_ASSERT_EQUAL(result_of(r, "connect"), CONFORM_PASS);
 	CU_ASSERT_EQUAL(result_of(r, "readback"), CONFORM_FAIL);
 	CU_ASSERT_EQUAL(result_of(r, "download-large"), CONFORM_FAIL);
+	CU_ASSERT_EQUAL(result_of(r, "overlap-download"), CONFORM_FAIL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(detail_of(r, "overlap-download"), "READBACK_MISMATCH"));
 	rig_down(r);
 }
 
 static void test_skip_readback_seq_fails(void)
 {
-	struct board_setup bs = {.fault = {.drop_code = FC_READBACK_DATA, .drop_seq = 3}};
+	struct board_setup bs = {
+		.fault = {.drop_code = FC_READBACK_DATA, .drop_code_also = FC_OVL_DATA, .drop_seq = 3}};
 	struct rig *r = run_suite(&bs, fault_cases);
 
 	CU_ASSERT_EQUAL(result_of(r, "connect"), CONFORM_PASS);
 	CU_ASSERT_EQUAL(result_of(r, "readback"), CONFORM_FAIL);
 	CU_ASSERT_EQUAL(result_of(r, "download-large"), CONFORM_FAIL);
+	CU_ASSERT_EQUAL(result_of(r, "overlap-download"), CONFORM_FAIL);
 	rig_down(r);
 }
 

@@ -576,6 +576,7 @@ static void replay_host(const struct replay_case *rc)
 	cfg.src = &src;
 	cfg.sink = &sink;
 	cfg.strict = rc->host_strict;
+	cfg.no_overlap = 1; /* as the recorded host: no CAP_OVERLAP (PROTOCOL.md §10) */
 	cfg.session_id = c.session;
 	CU_ASSERT_EQUAL_FATAL(sess_host_init(h, &cfg), 0);
 
