@@ -66,7 +66,7 @@ only "ethdl help re<TAB>" readback replay
 
 echo "== options, from ethdl COMMAND --help =="
 complete_line _ethdl "$ETHDL" download --re
-only "ethdl download --re<TAB>" --retries
+only "ethdl download --re<TAB>" --readback-after --retries
 complete_line _ethdl "$ETHDL" download -i eth0 --no
 only "ethdl download -i eth0 --no<TAB>" --no-readback
 complete_line _ethdl "$ETHDL" readback --

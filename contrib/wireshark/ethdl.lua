@@ -67,6 +67,9 @@ local code_names = {
 	[0xAA] = "GROUP_LEAVE_ACK",
 	[0x2E] = "AUTH",
 	[0xAB] = "AUTH_ACK",
+	[0x2F] = "OVL_WANT",
+	[0xAC] = "OVL_DATA",
+	[0xAD] = "OVL_DONE",
 }
 
 local notice_names = {
@@ -148,6 +151,7 @@ local cap_bits = {
 	{0x00000004, "CAP_DEVICE", "device"},
 	{0x00000008, "CAP_GROUP", "group"},
 	{0x00000010, "CAP_AUTH", "auth"},
+	{0x00000020, "CAP_OVERLAP", "overlap"},
 }
 
 local file_types = {
@@ -251,6 +255,9 @@ local tlv_defs = {
 	[52] = {"T_AUTH", "auth", "bytes"},
 	[53] = {"T_CTR", "ctr", "u32"},
 	[54] = {"T_FMAC", "fmac", "bytes"},
+	[60] = {"T_PASSES", "passes", "u64"},
+	[61] = {"T_OVL_WANT", "ovl_want", "bytes"},
+	[62] = {"T_REGIONS", "regions", "u32"},
 }
 
 -- Fixed value lengths (0: any).
@@ -258,7 +265,7 @@ local tlv_fixed = {
 	u8 = 1, u16 = 2, u32 = 4, u64 = 8, caps = 4, time = 8, mac = 6, version = 9,
 }
 local tlv_exact = {
-	[45] = 32, [50] = 16, [51] = 16, [52] = 32, [54] = 16,
+	[45] = 32, [50] = 16, [51] = 16, [52] = 32, [54] = 16, [61] = 16,
 }
 
 -- Codes whose data is raw bytes rather than TLVs.
@@ -289,6 +296,7 @@ local pf = {
 	len = ProtoField.uint16("ethdl.len", "Data length", base.DEC),
 	data = ProtoField.bytes("ethdl.data", "Data"),
 	data_offset = ProtoField.uint64("ethdl.data.offset", "File offset of this block", base.DEC),
+	ovl_pass = ProtoField.uint32("ethdl.ovl.pass", "Pass of the region (OVL_DATA)", base.DEC),
 	crc = ProtoField.uint32("ethdl.crc", "CRC32", base.HEX),
 	crc_computed = ProtoField.uint32("ethdl.crc.computed", "CRC32 computed", base.HEX),
 	crc_status = ProtoField.uint8("ethdl.crc.status", "CRC32 status", base.DEC, crc_status_vs),
@@ -798,6 +806,20 @@ function ethdl.dissector(tvb, pinfo, tree)
 				root:add(pf.data_offset, d, UInt64.new((seq - 1) * b)):set_generated()
 			end
 			info = info .. string.format(" len=%d", n)
+		elseif code == 0xAC then
+			-- OVL_DATA: pass u32, then a chunk of block - 4 bytes (PROTOCOL.md §10)
+			local ot = root:add(pf.data, d)
+			if n >= 4 then
+				ot:add(pf.ovl_pass, tvb(15, 4))
+				local b = blocks[tvb(4, 4):uint()]
+				b = b and b.dl
+				if b and b > 4 and seq > 0 then
+					root:add(pf.data_offset, d, UInt64.new((seq - 1) * (b - 4))):set_generated()
+				end
+				info = info .. string.format(" pass=%d len=%d", tvb(15, 4):uint(), n - 4)
+			else
+				ot:add_proto_expert_info(ex.tlv_len, "OVL_DATA: shorter than its 4-byte pass")
+			end
 		elseif code == C_GROUP_PARITY then
 			local pt = root:add(pf.data, d)
 			if n >= 6 then
