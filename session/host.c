@@ -391,6 +391,27 @@ static void on_download_done(struct sess_host *h, const struct frame *f, uint64_
 	host_dev_proven(h, now);
 }
 
+
+/* What the board says it stored (size and CRC after its final sync)
+ * against the file sent: 0, or -1 after failing the session with the
+ * notice that names the difference. */
+int host_check_stored(struct sess_host *h, uint64_t size, uint32_t crc, uint64_t now)
+{
+	if (size != h->cfg.size) {
+		h->result.offset = size < h->cfg.size ? size : h->cfg.size;
+		host_fail(h, now, NOTICE_READBACK_MISMATCH, D_SIZE, (uint32_t)h->cfg.size,
+			  (uint32_t)size, "read-back is %llu bytes, the file %llu",
+			  (unsigned long long)size, (unsigned long long)h->cfg.size);
+		return -1;
+	}
+	if (crc != h->cfg.crc) {
+		host_fail(h, now, NOTICE_FILE_CRC, D_FILE_CRC, h->cfg.crc, crc,
+			  "stored file has CRC %08x, file CRC %08x", (unsigned)crc, h->cfg.crc);
+		return -1;
+	}
+	return 0;
+}
+
 static void on_readback_ack(struct sess_host *h, const struct frame *f, uint64_t now)
 {
 	uint64_t size, crc, frames, block = h->block;
@@ -418,20 +439,8 @@ static void on_readback_ack(struct sess_host *h, const struct frame *f, uint64_t
 	h->rb_crc = (uint32_t)crc;
 	h->rb_frames = (uint32_t)frames;
 	h->block = (unsigned)block;
-	if (h->cfg.job == SESS_DOWNLOAD) {
-		if (size != h->cfg.size) {
-			h->result.offset = size < h->cfg.size ? size : h->cfg.size;
-			host_fail(h, now, NOTICE_READBACK_MISMATCH, D_SIZE, (uint32_t)h->cfg.size,
-				  (uint32_t)size, "read-back is %llu bytes, the file %llu",
-				  (unsigned long long)size, (unsigned long long)h->cfg.size);
-			return;
-		}
-		if ((uint32_t)crc != h->cfg.crc) {
-			host_fail(h, now, NOTICE_FILE_CRC, D_FILE_CRC, h->cfg.crc, (uint32_t)crc,
-				  "read-back CRC %08x, file CRC %08x", (unsigned)crc, h->cfg.crc);
-			return;
-		}
-	}
+	if (h->cfg.job == SESS_DOWNLOAD && host_check_stored(h, size, (uint32_t)crc, now) < 0)
+		return;
 	r = h->cfg.sink->begin(h->cfg.sink->ctx, size);
 	if (r < 0) {
 		local_fail(h, now, r, "read-back output");

@@ -32,6 +32,9 @@ void host_connected(struct sess_host *h, uint64_t now);
 int host_send_frame(struct sess_host *h, uint8_t code, const uint8_t *data, size_t len);
 /** READBACK of the downloaded type: the read-back after the download. */
 void host_send_readback(struct sess_host *h, uint64_t now);
+/** The stored size and CRC the board reports against the file sent: 0, or
+ *  -1 after failing the session (READBACK_MISMATCH or FILE_CRC). */
+int host_check_stored(struct sess_host *h, uint64_t size, uint32_t crc, uint64_t now);
 
 /* ---- host_ovl.c (§10) ---- */
 

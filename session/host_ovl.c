@@ -252,18 +252,8 @@ void host_ovl_done(struct sess_host *h, const struct frame *f, uint64_t now)
 			  "OVL_DONE without size, CRC and passes, or not of this file");
 		return;
 	}
-	if (size != h->cfg.size) {
-		h->result.offset = size < h->cfg.size ? size : h->cfg.size;
-		host_fail(h, now, NOTICE_READBACK_MISMATCH, D_SIZE, (uint32_t)h->cfg.size,
-			  (uint32_t)size, "read-back is %llu bytes, the file %llu",
-			  (unsigned long long)size, (unsigned long long)h->cfg.size);
+	if (host_check_stored(h, size, (uint32_t)crc, now) < 0)
 		return;
-	}
-	if ((uint32_t)crc != h->cfg.crc) {
-		host_fail(h, now, NOTICE_FILE_CRC, D_FILE_CRC, h->cfg.crc, (uint32_t)crc,
-			  "stored file has CRC %08x, file CRC %08x", (unsigned)crc, h->cfg.crc);
-		return;
-	}
 	len = want_tlvs(h, &from, 1, d, want_room(h));
 	if (len) {
 		/* chunks are missing: asked for (at most once an interval: a
