@@ -196,10 +196,19 @@ assert_eq "no ethdl child left" "" "$(pgrep -f -- "--progress-fd 3 .*slow.bin" 2
 
 # --progress-fd on download.
 head -c 400000 /dev/urandom >"$W/big.bin"
-ethdl_bh download -i "$IF" -b "$(br_mac 1)" --progress-fd 3 "$W/big.bin" \
+# (--readback-after: a read-back phase of its own; read back as it comes,
+# the bytes are compared during the data phase and what is left may pass
+# between two progress lines)
+ethdl_bh download -i "$IF" -b "$(br_mac 1)" --progress-fd 3 --readback-after "$W/big.bin" \
 	>/dev/null 2>"$W/pfd.err" 3>"$W/pfd.out"
 assert_rc "download with --progress-fd" 0 $?
 assert_match "progress lines parse and name the phases" "connect.*data.*read-back" \
+	"$("$PY" -c 'import json,sys
+print(" ".join(json.loads(l)["phase"] for l in open(sys.argv[1])))' "$W/pfd.out" 2>&1)"
+ethdl_bh download -i "$IF" -b "$(br_mac 1)" --progress-fd 3 "$W/big.bin" \
+	>/dev/null 2>"$W/pfd.err" 3>"$W/pfd.out"
+assert_rc "download read back as it comes, with --progress-fd" 0 $?
+assert_match "progress lines parse and name the phases" "connect.*data" \
 	"$("$PY" -c 'import json,sys
 print(" ".join(json.loads(l)["phase"] for l in open(sys.argv[1])))' "$W/pfd.out" 2>&1)"
 
