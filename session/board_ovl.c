@@ -235,14 +235,20 @@ static void send_done(struct sess_board *b)
 int board_ovl_poll(struct sess_board *b, uint64_t now)
 {
 	struct board_ovl *o = &b->ovl;
-	unsigned budget = o->credit < OVL_MAX ? o->credit : OVL_MAX;
+	unsigned budget, i;
 
 	if (!o->on || now < o->blocked_until)
 		return 0;
+	/* Credit not spent (a turn that took more frames than it may send, a
+	 * full queue, nothing queued yet) is kept, up to OVL_MAX: dropped, the
+	 * read-back would fall behind the data for good on a busy board and
+	 * be left for after the download. */
+	if (o->credit > OVL_MAX)
+		o->credit = OVL_MAX;
+	budget = o->credit;
 	if (o->committed || (!budget && now - b->last_progress >= OVL_IDLE_US))
 		budget = OVL_BATCH;
-	o->credit = 0;
-	for (unsigned i = 0; i < budget && o->count; i++) {
+	for (i = 0; i < budget && o->count; i++, o->credit -= o->credit > 0) {
 		uint32_t r = o->ring[o->head];
 		unsigned k = 0;
 		int e;
