@@ -37,6 +37,10 @@
 #            board --trust --decrypt-key --auth-key, host --auth-key; keys
 #            made here by openssl, so the nonces, proofs and FMACs differ at
 #            every recording
+#   overlap  a 40000-byte file in 256-byte blocks at 4 Mbit/s, read back as it comes
+#            (CAP_OVERLAP, PROTOCOL.md §10): OVL_DATA chunks among the data,
+#            then OVL_DONE; how many come before DOWNLOAD_DONE is the board's
+#            own timing, so it is looked at, not replayed
 #
 #   captures/record.sh BUILD_DIR NAME...   records only those (as above)
 
@@ -196,6 +200,19 @@ if want secure; then
 		else
 			failed=1
 		fi
+	fi
+fi
+
+if want overlap; then
+	rm -rf "$IT_WORK/state"
+	: >"$HERE/overlap.json"
+	gen_file "$IT_WORK/ovl.bin" 40000 7
+	if board_start "$IT_WORK/state" -q; then
+		step overlap 1 0 download -i "$IT_IF_H" -b "$IT_MAC_B" --block 256 --rate 4M ovl.bin &&
+			join overlap 1
+		board_stop || failed=1
+	else
+		failed=1
 	fi
 fi
 

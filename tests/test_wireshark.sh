@@ -121,7 +121,8 @@ FIELDS=(frame.number ethdl.code ethdl.seq ethdl.session ethdl.flags ethdl.len et
 	ethdl.high ethdl.have ethdl.expected ethdl.got ethdl.delay_ms ethdl.group_mac
 	ethdl.flags.group ethdl.parity.gen ethdl.parity.index ethdl.needs.symbols ethdl.sha256
 	ethdl.image.version ethdl.act_state ethdl.pkg_hdr ethdl.nonce ethdl.host_nonce ethdl.auth
-	ethdl.sealed ethdl.fmac ethdl.data.offset ethdl.block ethdl.image.flags)
+	ethdl.sealed ethdl.fmac ethdl.data.offset ethdl.block ethdl.image.flags
+	ethdl.ovl.pass ethdl.passes ethdl.regions ethdl.caps.overlap)
 NCMP=15 # the first NCMP are the ones ethdl_frames dump prints
 fargs=()
 for f in "${FIELDS[@]}"; do fargs+=(-e "$f"); done
@@ -290,6 +291,22 @@ check "device: LOG_DATA events named" 1 \
 	"$(grep -q 'Event: rolled back (11)' "$work/v.txt" && echo 1 || echo 0)"
 atleast "device: the package header in FILE_INFO" 1 \
 	"$(q device.pcap 'v("ethdl.code") == "0x03" && v("ethdl.pkg_hdr") != ""')"
+
+# overlap.pcap: 40000 bytes in 256-byte blocks, read back as it comes
+# (PROTOCOL.md §10): chunks of 252 bytes, 64 to a region, so 3 regions
+needs overlap.pcap CONNECT CONNECT_ACK FILE_INFO FILE_DATA OVL_DATA OVL_DONE DOWNLOAD_DONE
+check "overlap: CAP_OVERLAP offered and taken" 2 \
+	"$(q overlap.pcap '(v("ethdl.code") == "0x01" || v("ethdl.code") == "0x81") && v("ethdl.caps.overlap") ~ /^(1|True)$/')"
+novl=$(q overlap.pcap 'v("ethdl.code") == "0xac"')
+atleast "overlap: OVL_DATA chunks" 159 "$novl"
+check "overlap: every OVL_DATA has a pass and its file offset, (seq - 1) x 252" "$novl" \
+	"$(q overlap.pcap 'v("ethdl.code") == "0xac" && v("ethdl.ovl.pass") >= 1 && v("ethdl.data.offset") != "" && v("ethdl.data.offset") == (v("ethdl.seq") - 1) * 252')"
+check "overlap: OVL_DONE names 3 regions and at least 3 passes" 1 \
+	"$(q overlap.pcap 'v("ethdl.code") == "0xad" && v("ethdl.regions") == 3 && v("ethdl.passes") >= 3')"
+first_ovl=$(vals overlap.pcap 'v("ethdl.code") == "0xac"' frame.number | head -1)
+done_at=$(vals overlap.pcap 'v("ethdl.code") == "0x84"' frame.number | head -1)
+check "overlap: chunks read back before the board's DOWNLOAD_DONE" 1 \
+	"$([ -n "$first_ovl" ] && [ -n "$done_at" ] && [ "$first_ovl" -lt "$done_at" ] && echo 1 || echo 0)"
 
 needs secure.pcap CONNECT_ACK AUTH AUTH_ACK DOWNLOAD FILE_INFO FILE_DATA READBACK_DATA DISCONNECT_ACK
 check "secure: the board's nonce in CONNECT_ACK, CAP_AUTH set" 1 \

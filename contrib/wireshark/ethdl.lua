@@ -388,6 +388,9 @@ local pf = {
 	host_nonce = ProtoField.bytes("ethdl.host_nonce", "Host nonce"),
 	auth = ProtoField.bytes("ethdl.auth", "Proof (HMAC-SHA256)"),
 	ctr = ProtoField.uint32("ethdl.ctr", "Sealed-frame counter", base.DEC),
+	passes = ProtoField.uint64("ethdl.passes", "Region read-backs, all regions (T_PASSES)", base.DEC),
+	ovl_want = ProtoField.bytes("ethdl.ovl_want", "Region, pass, chunk mask (T_OVL_WANT)"),
+	regions = ProtoField.uint32("ethdl.regions", "Regions of the file (T_REGIONS)", base.DEC),
 	fmac = ProtoField.bytes("ethdl.fmac", "FMAC (truncated HMAC-SHA256)"),
 	sealed = ProtoField.bool("ethdl.sealed", "Sealed (authenticated session)"),
 
@@ -409,6 +412,7 @@ local tlv_field = {
 	[41] = pf.gen, [42] = pf.delay_ms, [43] = pf.heard, [45] = pf.sha256, [46] = pf.idle_ms,
 	[47] = pf.first, [48] = pf.want, [49] = pf.gen_next, [50] = pf.nonce,
 	[51] = pf.host_nonce, [52] = pf.auth, [53] = pf.ctr, [54] = pf.fmac,
+	[60] = pf.passes, [61] = pf.ovl_want, [62] = pf.regions,
 }
 local cap_fields = {}
 for i, c in ipairs(cap_bits) do

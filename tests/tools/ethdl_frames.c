@@ -93,7 +93,7 @@ static void put_uints(const struct frame *f, uint8_t type, const char *fmt)
 static int is_raw(int code)
 {
 	return code == FC_FILE_DATA || code == FC_READBACK_DATA || code == FC_GROUP_DATA ||
-	       code == FC_GROUP_PARITY;
+	       code == FC_GROUP_PARITY || code == FC_OVL_DATA;
 }
 
 static void dump_one(unsigned long no, const uint8_t *buf, size_t len, uint16_t et)
