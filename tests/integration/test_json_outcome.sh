@@ -60,6 +60,12 @@ case_ usage - inspect --json
 case_ error - inspect --json "$W/missing"
 case_ usage - pack --json
 case_ usage - list --json --bogus
+printf '{"interface": "x", "boards": [{"mac": "02:e7:d1:00:00:02"}]}\n' >"$W/bad.json"
+case_ usage - batch --json --bogus
+case_ usage - batch --json --jobs 0 "$W/bad.json"
+case_ usage - batch --json
+case_ usage - batch --json "$W/bad.json"
+case_ usage - batch --json "$W/missing.json"
 
 "$PY" - "$W" <<'PY'
 import json, sys
