@@ -90,9 +90,10 @@ static void json_line(json_t *j)
 }
 
 /* A usage error: the line on stderr (try_help 1: with the pointer to
- * --help; 2: it was said already), and with --json one object. */
-static int usage(int json, int try_help, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int usage(int json, int try_help, const char *fmt, ...)
+ * --help; 2: it was said already). With --json, main prints the one
+ * object of the outcome (outcome_finish). */
+static int usage(int try_help, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage(int try_help, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -104,14 +105,7 @@ static int usage(int json, int try_help, const char *fmt, ...)
 		usage_error("%s", msg);
 	else if (try_help == 0)
 		fprintf(stderr, PROG ": batch: %s\n", msg);
-	if (json) {
-		json_t *j = json_object();
-
-		json_object_set_new(j, "result", json_string("usage"));
-		json_object_set_new(j, "exit", json_integer(EXIT_USAGE));
-		json_object_set_new(j, "detail", json_string(msg));
-		json_line(j);
-	}
+	outcome_usage(msg);
 	return EXIT_USAGE;
 }
 
@@ -351,9 +345,6 @@ int cmd_batch(const struct command *cmd, int argc, char **argv)
 	ssize_t n;
 	int c, ret;
 
-	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "--json"))
-			o.json = 1;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":j:qh", longopts, NULL)) != -1) {
@@ -361,7 +352,7 @@ int cmd_batch(const struct command *cmd, int argc, char **argv)
 		case 'j':
 		case O_JOBS:
 			if (opt_uint("--jobs", optarg, 1, BATCH_MAX_JOBS, 0, "jobs", &val))
-				return usage(o.json, 2, "invalid --jobs `%s' (1 to %d)", optarg,
+				return usage(2, "invalid --jobs `%s' (1 to %d)", optarg,
 					     BATCH_MAX_JOBS);
 			o.jobs = (int)val;
 			break;
@@ -371,38 +362,35 @@ int cmd_batch(const struct command *cmd, int argc, char **argv)
 		case O_CONTINUE: o.cont = 1; break;
 		case O_BTIMEOUT:
 			if (opt_real("--timeout", optarg, 0.001, 3600, 0, "seconds", &secs))
-				return usage(o.json, 2, "invalid --timeout `%s'", optarg);
+				return usage(2, "invalid --timeout `%s'", optarg);
 			o.timeout = optarg;
 			break;
 		case O_BRETRIES:
 			if (opt_uint("--retries", optarg, 0, 1000, 0, "sessions", &val))
-				return usage(o.json, 2, "invalid --retries `%s'", optarg);
+				return usage(2, "invalid --retries `%s'", optarg);
 			o.retries = optarg;
 			break;
 		case 'q': o.quiet = 1; break;
 		case O_BVERSION: return show_version();
 		case 'h': show_command_help(cmd, help, stdout); return 0;
-		default:
-			if (o.json)
-				return usage(1, 0, "bad option `%s'", argv[optind - 1]);
-			return opt_rejected(c, argv, longopts);
+		default: return opt_rejected(c, argv, longopts);
 		}
 	}
 	if (optind >= argc)
-		return usage(o.json, 1, "missing MANIFEST (the JSON list of boards and files)");
+		return usage(1, "missing MANIFEST (the JSON list of boards and files)");
 	if (optind + 1 < argc)
-		return usage(o.json, 1, "unexpected argument `%s'", argv[optind + 1]);
+		return usage(1, "unexpected argument `%s'", argv[optind + 1]);
 	o.manifest = argv[optind];
 	if (batch_manifest_load(o.manifest, &m, err, sizeof(err)) < 0)
-		return usage(o.json, 0, "%s", err);
+		return usage(0, "%s", err);
 	ret = EXIT_USAGE;
 	if (batch_manifest_check_files(&m, err, sizeof(err)) < 0) {
-		usage(o.json, 0, "%s", err);
+		usage(0, "%s", err);
 		goto out;
 	}
 	if (o.resume) {
 		if (batch_state_load(o.resume, &st, err, sizeof(err)) < 0) {
-			usage(o.json, 0, "%s", err);
+			usage(0, "%s", err);
 			goto out;
 		}
 		stp = &st;

@@ -76,20 +76,32 @@ const char *opts_prog(void)
 	return prog;
 }
 
+/* The first failure of the run, for the JSON object outcome_finish prints. */
+static void outcome_record(const char *result, const char *fmt, va_list ap)
+{
+	if (!outcome.result) {
+		outcome.result = result;
+		vsnprintf(outcome.detail, sizeof(outcome.detail), fmt, ap);
+	}
+}
+
+void outcome_usage(const char *detail)
+{
+	if (!outcome.result) {
+		outcome.result = "usage";
+		snprintf(outcome.detail, sizeof(outcome.detail), "%s", detail);
+	}
+}
+
 int usage_error(const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, aq;
 
 	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	if (!outcome.result) {
-		va_list aq;
-
-		va_copy(aq, ap);
-		outcome.result = "usage";
-		vsnprintf(outcome.detail, sizeof(outcome.detail), fmt, aq);
-		va_end(aq);
-	}
+	va_copy(aq, ap);
+	outcome_record("usage", fmt, aq);
+	va_end(aq);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s%s%s --help'.\n", prog, command ? " " : "",
@@ -99,18 +111,13 @@ int usage_error(const char *fmt, ...)
 
 int error_line(const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, aq;
 
 	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	if (!outcome.result) {
-		va_list aq;
-
-		va_copy(aq, ap);
-		outcome.result = "error";
-		vsnprintf(outcome.detail, sizeof(outcome.detail), fmt, aq);
-		va_end(aq);
-	}
+	va_copy(aq, ap);
+	outcome_record("error", fmt, aq);
+	va_end(aq);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);

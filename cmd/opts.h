@@ -34,6 +34,9 @@ int opt_rejected(int c, char **argv, const struct option *longopts);
 void outcome_begin(int argc, char **argv);
 /** 1 when --json was on the command line. */
 int outcome_json(void);
+/** A usage error said in a line of the command's own: the detail of the
+ *  JSON object printed at the end (usage_error records its own). */
+void outcome_usage(const char *detail);
 /** A command printed its JSON object: nothing more is added. */
 void outcome_emitted(void);
 int outcome_was_emitted(void);
