@@ -378,8 +378,6 @@ int main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.ethertype = o.ethertype;
 	cfg.send_path = o.path;
-	if (o.mode == MODE_RECV)
-		cfg.buffer_bytes = 32u << 20;
 	r = nic_open(&n, o.ifname, &cfg, errbuf);
 	if (r) {
 		fprintf(stderr, "rawpump: %s\n", errbuf[0] ? errbuf : nic_strerror(r));

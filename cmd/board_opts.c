@@ -247,7 +247,6 @@ int board_parse(int argc, char **argv, struct board_opts *o)
 	o->cfg.serial = "0001";
 	o->nic.impair.seed = 1;
 	o->nic.impair.on_tx = o->nic.impair.on_rx = 1;
-	o->nic.buffer_bytes = 32u << 20;
 	o->timeout = 3;
 	o->health_timeout = 10;
 	optind = 1;

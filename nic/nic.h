@@ -101,7 +101,7 @@ struct nic {
 /** Options for nic_open(). Zero is a sensible default for every field. */
 struct nic_config {
 	uint16_t ethertype;    /* 0 = FRAME_ETHERTYPE_DEFAULT; used by the live BPF filter */
-	unsigned buffer_bytes; /* live: kernel capture buffer; 0 = 4 MiB */
+	unsigned buffer_bytes; /* live: kernel capture buffer; 0 = nic_ring_bytes(MTU) */
 	int promisc;	       /* live: receive frames for any destination */
 	/* live: how frames are sent, enum nic_send_path; 0 (NIC_SEND_DEFAULT)
 	 * takes the environment's ETHDL_SEND (libnet, sendmmsg, bypass), else
@@ -174,6 +174,11 @@ void nic_close(struct nic *n);
 const char *nic_strerror(int err); /* positive or negative */
 
 /* ---- live [ethdl_nic_live] ---- */
+/* The live backend's default capture ring: NIC_RING_FRAMES frames of the
+ * MTU (4 MiB at 1500, 32 MiB at 9000), twice the default window of 1024. */
+#define NIC_RING_FRAMES 2048u
+#define NIC_RING_MAX	(32u << 20)
+unsigned nic_ring_bytes(unsigned mtu);
 int nic_live_open(struct nic **out, const char *ifname, const struct nic_config *cfg, char *errbuf);
 
 /** One interface as `ethdl list` shows it. */

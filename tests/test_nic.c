@@ -928,6 +928,18 @@ static void test_live_traffic(void)
 	nic_close(b);
 }
 
+/* The default ring: twice the default window (1024) of MTU frames, no more
+ * (every page costs a fault the first time it is touched). */
+static void test_ring_bytes(void)
+{
+	CU_ASSERT_EQUAL(nic_ring_bytes(1500), 4u << 20);
+	CU_ASSERT_EQUAL(nic_ring_bytes(1946), 4u << 20);
+	CU_ASSERT_EQUAL(nic_ring_bytes(1947), 8u << 20);
+	CU_ASSERT_EQUAL(nic_ring_bytes(9000), 32u << 20);
+	CU_ASSERT_EQUAL(nic_ring_bytes(65536), NIC_RING_MAX);
+	CU_ASSERT(nic_ring_bytes(1500) / 2048 >= 2 * 1024);
+}
+
 static void test_live_config(void)
 {
 	struct nic_config cfg = {.ethertype = 0x88B6, .promisc = 1, .buffer_bytes = 1 << 20};
@@ -1066,6 +1078,7 @@ static CU_TestInfo live_tests[] = {
 	{"list has lo", test_list_lo},
 	{"open refuses bad names", test_open_errors},
 	{"strerror names are distinct", test_strerror},
+	{"default ring: 2048 MTU frames, at most 32 MiB", test_ring_bytes},
 	CU_TEST_INFO_NULL,
 };
 
