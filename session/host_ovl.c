@@ -254,18 +254,28 @@ void host_ovl_done(struct sess_host *h, const struct frame *f, uint64_t now)
 	}
 	if (host_check_stored(h, size, (uint32_t)crc, now) < 0)
 		return;
+	/* The round trip measured at CONNECT (a board just woken) can be
+	 * long; the shortest answer since keeps the resend timer (8 round
+	 * trips, at least 5 ms) of a lost OVL_WANT or OVL_DONE short. */
+	if (h->state == H_OVL && !h->cmd_retx && now - h->last_cmd_tx < h->rtt_us)
+		h->rtt_us = now - h->last_cmd_tx ? now - h->last_cmd_tx : 1;
 	len = want_tlvs(h, &from, 1, d, want_room(h));
 	if (len) {
-		/* chunks are missing: asked for (at most once an interval: a
-		 * chunk that never comes must not make a storm of questions);
+		/* chunks are missing: asked for again at once if chunks came
+		 * since the last question (the board sends OVL_DONE after what
+		 * it was asked for, so on a link that keeps order what is still
+		 * missing was lost), else at most once an interval (a chunk
+		 * that never comes must not make a storm of questions);
 		 * OVL_DONE comes again after them */
 		uint64_t progress = h->last_progress; /* asking again is not progress */
+		int now_ok = o->chunks_rx != o->want_rx || now - o->last_want >= interval(h);
 
-		host_keep_cmd(h, FC_OVL_WANT, d, len, H_OVL,
-			      now - o->last_want < interval(h), now);
+		host_keep_cmd(h, FC_OVL_WANT, d, len, H_OVL, !now_ok, now);
 		h->last_progress = progress;
-		if (now - o->last_want >= interval(h))
+		if (now_ok) {
 			o->last_want = now;
+			o->want_rx = o->chunks_rx;
+		}
 		return;
 	}
 	if (passes > o->passes) {

@@ -109,6 +109,7 @@ struct host_ovl {
 	uint64_t chunks_rx, stale, rereads;
 	uint64_t next_want; /* during the download: when to ask for lost chunks */
 	uint64_t last_want; /* after it: when OVL_WANT with entries last went */
+	uint64_t want_rx;   /* chunks_rx when it went */
 	int after;	    /* DOWNLOAD_DONE came */
 	uint8_t buf[FRAME_MAX_DATA];
 };

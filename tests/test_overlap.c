@@ -55,6 +55,11 @@ struct rig {
 	int (*hook)(struct rig *r); /* called each turn; nonzero: stop calling */
 	int hook_done;
 	unsigned injected;
+	/* frames to the host it never sees: nonzero drops */
+	int (*host_drop)(struct rig *r, const uint8_t *buf, size_t len);
+	uint64_t t_done;   /* when the first DOWNLOAD_DONE came */
+	uint64_t t_proven; /* when every region was proven */
+	unsigned dropped;
 };
 
 static struct rig *cur; /* the rig whose store lies (one at a time) */
@@ -212,7 +217,7 @@ static void rig_free(struct rig *r)
 /* Run until the host is done (or 60 s of fake time). */
 static void run(struct rig *r)
 {
-	uint64_t end = r->now + 60 * SEC;
+	uint64_t end = r->now + 60 * SEC, host_tx = r->hn->stats.tx_frames;
 
 	while (!sess_host_done(&r->h) && r->now < end) {
 		const uint8_t *buf;
@@ -227,11 +232,17 @@ static void run(struct rig *r)
 		if (!r->board_dead)
 			sess_board_poll(&r->b, r->now);
 		while (nic_recv(r->hn, &buf, &len) == 1)
-			sess_host_input(&r->h, buf, len, r->now);
+			if (!r->host_drop || !r->host_drop(r, buf, len))
+				sess_host_input(&r->h, buf, len, r->now);
 		sess_host_poll(&r->h, r->now);
 		next = sess_host_next_deadline(&r->h);
 		if (!r->board_dead && sess_board_next_deadline(&r->b) < next)
 			next = sess_board_next_deadline(&r->b);
+		/* a frame the host sent this turn reaches the board 20 us on,
+		 * not at the next deadline */
+		if (r->hn->stats.tx_frames != host_tx)
+			next = r->now;
+		host_tx = r->hn->stats.tx_frames;
 		r->now = next > r->now + 20 ? (next < r->now + SEC ? next : r->now + SEC) : r->now + 20;
 	}
 }
@@ -491,6 +502,61 @@ static void test_loss_both_ways(void)
 	rig_free(r);
 }
 
+/* Two chunks lost during the download; after DOWNLOAD_DONE, of the two
+ * asked for, one comes and one is lost once more. */
+#define LOST_A 100u
+#define LOST_B 300u
+static int drop_two_chunks(struct rig *r, const uint8_t *buf, size_t len)
+{
+	uint32_t seq;
+
+	if (len < 29)
+		return 0;
+	seq = (uint32_t)buf[22] << 24 | (uint32_t)buf[23] << 16 | (uint32_t)buf[24] << 8 | buf[25];
+	if (buf[26] == FC_DOWNLOAD_DONE && !r->t_done)
+		r->t_done = r->now;
+	if (buf[26] != FC_OVL_DATA || (seq != LOST_A && seq != LOST_B))
+		return 0;
+	if (!r->t_done || (seq == LOST_A && r->injected++ == 0)) {
+		r->dropped++;
+		return 1;
+	}
+	return 0;
+}
+
+static int note_proven(struct rig *r)
+{
+	if (r->h.ovl.on && r->h.ovl.g.regions && r->h.ovl.proven == r->h.ovl.g.regions)
+		r->t_proven = r->now;
+	return r->t_proven != 0;
+}
+
+/* (e2) After the download, a chunk still missing once the board said
+ * OVL_DONE is asked for again at once when chunks came since the last
+ * question (it was lost: the board had sent all it was asked for), not an
+ * interval later (5 ms here: 8 round trips, at least 5 ms). */
+static void test_lost_again_asked_at_once(void)
+{
+	struct rig *r = rig_new(MIB, 0);
+
+	r->host_drop = drop_two_chunks;
+	r->hook = note_proven;
+	rig_start(r);
+	run(r);
+	CU_ASSERT_EQUAL(exit_code(r), 0);
+	CU_ASSERT(r->dropped >= 3);
+	CU_ASSERT_EQUAL(r->injected, 2); /* LOST_A came twice after DOWNLOAD_DONE */
+	CU_ASSERT(r->t_done > 0);
+	if (getenv("ETHDL_TEST_VERBOSE"))
+		fprintf(stderr, "proven %llu us after DOWNLOAD_DONE\n",
+			(unsigned long long)(r->t_proven - r->t_done));
+	CU_ASSERT(r->t_proven > r->t_done);
+	CU_ASSERT(r->t_proven - r->t_done < 2000);
+	CU_ASSERT_EQUAL(r->h.ovl.proven, r->h.ovl.g.regions);
+	CU_ASSERT(board_holds(r));
+	rig_free(r);
+}
+
 /* (f) The host's memory for the read-back: a few words per region, no
  * buffer that grows with the file. */
 static void test_host_memory(void)
@@ -523,6 +589,7 @@ static CU_TestInfo tests[] = {
 	{"the board dies: never a success", test_board_dies},
 	{"negotiation: no bit, strict, no read-back", test_negotiation},
 	{"5 % loss both ways: verified", test_loss_both_ways},
+	{"lost again after the download: asked for at once", test_lost_again_asked_at_once},
 	{"host memory per region, not per byte", test_host_memory},
 	CU_TEST_INFO_NULL,
 };
