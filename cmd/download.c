@@ -10,6 +10,7 @@
 #include "ethdl.h"
 #include "fileio.h"
 #include "pkg.h"
+#include "readahead.h"
 #include "readback.h"
 
 struct download_opts {
@@ -67,38 +68,6 @@ static int own_opt(void *ctx, int c, const char *arg)
 			       : -1;
 	}
 	return usage_error("unhandled option %d", c);
-}
-
-/* The file being downloaded, read ahead 1 MiB at a time: data frames ask for
- * it block by block, mostly in order. */
-#define READAHEAD (1u << 20)
-
-struct file_src {
-	int fd;
-	uint8_t *buf;
-	uint64_t buf_off;
-	size_t buf_len;
-};
-
-static int src_read(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	struct file_src *s = ctx;
-	size_t got;
-	int r;
-
-	if (off < s->buf_off || off + len > s->buf_off + s->buf_len) {
-		if (len > READAHEAD)
-			return fio_pread_exact(s->fd, buf, len, off);
-		r = fio_pread(s->fd, s->buf, READAHEAD, off, &got);
-		if (r < 0)
-			return r;
-		s->buf_off = off;
-		s->buf_len = got;
-		if (got < len)
-			return -EIO; /* the file shrank under us */
-	}
-	memcpy(buf, s->buf + (off - s->buf_off), len);
-	return 0;
 }
 
 /* After a signal: what the board holds, said so that the user knows what a
@@ -185,8 +154,11 @@ int cmd_download(const struct command *cmd, int argc, char **argv)
 	struct download_opts d = {.readback = 1};
 	const struct target_cmd tc = {longopts, TARGET_SHORTOPTS, help, own_opt, &d};
 	struct target_opts o;
-	struct file_src src = {.fd = -1, .buf = NULL};
-	struct sess_source source = {.read = src_read, .ctx = &src};
+	/* the file, read ahead for the data frames and the read-back
+	 * compared behind them */
+	struct ra_file ra = {.fd = -1};
+	struct sess_source source = {.read = ra_read, .ctx = &ra};
+	int fd = -1;
 	struct rb_compare *cmp = NULL;
 	struct sess_host *h = NULL;
 	struct sess_sink sink;
@@ -213,19 +185,19 @@ int cmd_download(const struct command *cmd, int argc, char **argv)
 		return usage_error("unexpected argument `%s'", argv[args + 1]);
 	file = argv[args];
 	ret = 1;
-	src.fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (src.fd < 0)
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return error_line("cannot open `%s': %s", file, strerror(errno));
-	if (fstat(src.fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		error_line("`%s' is not a regular file", file);
 		goto out;
 	}
-	r = rb_file_crc(src.fd, &size, &crc);
+	r = rb_file_crc(fd, &size, &crc);
 	if (r < 0) {
 		error_line("cannot read `%s': %s", file, strerror(-r));
 		goto out;
 	}
-	ret = download_read_package(src.fd, file, size, &hdr, &hdr_len, &ph);
+	ret = download_read_package(fd, file, size, &hdr, &hdr_len, &ph);
 	if (ret > 0)
 		goto out;
 	package = ret == 0;
@@ -269,9 +241,8 @@ int cmd_download(const struct command *cmd, int argc, char **argv)
 		}
 	}
 	cmp = malloc(sizeof(*cmp));
-	src.buf = malloc(READAHEAD);
 	h = calloc(1, sizeof(*h));
-	if (!cmp || !src.buf || !h) {
+	if (!cmp || ra_init(&ra, fd) < 0 || !h) {
 		error_line("out of memory");
 		goto out;
 	}
@@ -279,7 +250,7 @@ int cmd_download(const struct command *cmd, int argc, char **argv)
 		uint64_t t0 = mono_us();
 
 		sess_host_dispose(h);
-		rb_compare_init(cmp, src.fd, size);
+		rb_compare_init(cmp, fd, size);
 		sink = rb_compare_sink(cmp);
 		target_session_config(&o, nic, SESS_DOWNLOAD, &cfg);
 		cfg.readback = d.readback;
@@ -329,9 +300,10 @@ out:
 		sess_host_dispose(h);
 	free(h);
 	free(cmp);
-	free(src.buf);
+	ra_dispose(&ra);
 	free(hdr);
 	nic_close(nic);
-	close(src.fd);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }
