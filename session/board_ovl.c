@@ -24,20 +24,26 @@
 #define OVL_BATCH   16
 #define OVL_MAX	    512
 #define OVL_IDLE_US 1000
+/* Chunks read from the store at once: the chunk to send and those after it
+ * in its region, in one read (a read per chunk was one system call per
+ * frame on the reference board). */
+#define OVL_RUN 16u
 
 void board_ovl_end(struct sess_board *b)
 {
 	struct board_ovl *o = &b->ovl;
 	/* what the last one did stays to be looked at */
-	uint64_t passes = o->passes, sent = o->chunks_sent, rereads = o->rereads;
+	uint64_t passes = o->passes, sent = o->chunks_sent, rereads = o->rereads, reads = o->reads;
 
 	free(o->pass);
 	free(o->todo);
 	free(o->ring);
+	free(o->rbuf);
 	memset(o, 0, sizeof(*o));
 	o->passes = passes;
 	o->chunks_sent = sent;
 	o->rereads = rereads;
+	o->reads = reads;
 }
 
 static void enqueue(struct board_ovl *o, uint32_t r, uint64_t chunks)
@@ -80,7 +86,7 @@ int board_ovl_begin(struct sess_board *b, uint64_t size, unsigned block)
 	struct board_ovl *o = &b->ovl;
 
 	board_ovl_end(b);
-	o->passes = o->chunks_sent = o->rereads = 0;
+	o->passes = o->chunks_sent = o->rereads = o->reads = 0;
 	if (!b->overlap || ovl_geom_init(&o->g, size, block) < 0)
 		return 0;
 	o->block = block;
@@ -88,7 +94,8 @@ int board_ovl_begin(struct sess_board *b, uint64_t size, unsigned block)
 		o->pass = calloc(o->g.regions, sizeof(*o->pass));
 		o->todo = calloc(o->g.regions, sizeof(*o->todo));
 		o->ring = calloc(o->g.regions, sizeof(*o->ring));
-		if (!o->pass || !o->todo || !o->ring) {
+		o->rbuf = malloc((size_t)OVL_RUN * o->g.chunk);
+		if (!o->pass || !o->todo || !o->ring || !o->rbuf) {
 			board_ovl_end(b);
 			return -ENOMEM;
 		}
@@ -190,18 +197,51 @@ static int read_chunk(struct sess_board *b, uint64_t off, void *buf, size_t len)
 	return dev_download_read(&b->dev, off, buf, len);
 }
 
+/* Chunk k of region r, as the store holds it now: from the run last read
+ * if it holds it for this pass, else from a new run read from k on. A
+ * region written again has a new pass, so a run of the old one is never
+ * sent in its name. */
+static const uint8_t *chunk_bytes(struct sess_board *b, uint32_t r, unsigned k, int *err)
+{
+	struct board_ovl *o = &b->ovl;
+	uint64_t q = (uint64_t)r * OVL_REGION_CHUNKS + k;
+	unsigned n = ovl_region_chunks(&o->g, r) - k;
+
+	if (!o->rn || o->rr != r || o->rp != o->pass[r] || o->rc != o->committed || k < o->rk ||
+	    k >= o->rk + o->rn) {
+		uint64_t off = ovl_chunk_off(&o->g, q), end;
+
+		if (n > OVL_RUN)
+			n = OVL_RUN;
+		end = ovl_chunk_off(&o->g, q + n - 1) + ovl_chunk_len(&o->g, q + n - 1);
+		o->rn = 0;
+		*err = read_chunk(b, off, o->rbuf, (size_t)(end - off));
+		if (*err < 0)
+			return NULL;
+		o->reads++;
+		o->rr = r;
+		o->rp = o->pass[r];
+		o->rc = o->committed;
+		o->rk = k;
+		o->rn = n;
+	}
+	return o->rbuf + (size_t)(k - o->rk) * o->g.chunk;
+}
+
 static int send_chunk(struct sess_board *b, uint32_t r, unsigned k)
 {
 	struct board_ovl *o = &b->ovl;
 	uint64_t q = (uint64_t)r * OVL_REGION_CHUNKS + k;
 	size_t len = ovl_chunk_len(&o->g, q);
+	const uint8_t *src;
 	struct frame f;
-	int n, e;
+	int n, e = 0;
 
 	put_be32(b->tx + FRAME_HDR_LEN, o->pass[r]);
-	e = read_chunk(b, ovl_chunk_off(&o->g, q), b->tx + FRAME_HDR_LEN + OVL_HDR, len);
-	if (e < 0)
+	src = chunk_bytes(b, r, k, &e);
+	if (!src)
 		return e;
+	memcpy(b->tx + FRAME_HDR_LEN + OVL_HDR, src, len);
 	memset(&f, 0, sizeof(f));
 	f.version = FRAME_VERSION;
 	f.session = b->session;

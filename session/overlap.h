@@ -88,8 +88,14 @@ struct board_ovl {
 	uint32_t crc;	   /* of the stored file, once committed */
 	uint64_t blocked_until; /* the nic refused a frame: wait a little */
 	unsigned credit;	/* data frames taken since the last poll */
+	/* chunks read from the store in one run (one read, not one a chunk):
+	 * chunks rk .. rk+rn-1 of region rr, pass rp, before or after the
+	 * commit (rc); rn = 0: none */
+	uint8_t *rbuf;
+	uint32_t rr, rp, rk, rn;
+	int rc;
 	/* statistics (kept after the session, until the next download) */
-	uint64_t chunks_sent, rereads;
+	uint64_t chunks_sent, rereads, reads;
 };
 
 /* ---- the host's side (host_ovl.c) ---- */
