@@ -71,6 +71,7 @@ static int enqueue(struct nic_hub *h, struct hub_port *p, const uint8_t *buf, si
 
 	if (p->count == h->depth) {
 		p->st.dropped++;
+		p->nic->stats.rx_dropped++;
 		return 0;
 	}
 	f = malloc(sizeof(*f) + len);

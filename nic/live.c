@@ -34,6 +34,8 @@ struct live_priv {
 	struct nic_batchq q;   /* sendmmsg: frames not yet handed to the kernel */
 	struct mmsghdr msg[LIVE_BATCH];
 	struct iovec iov[LIVE_BATCH];
+	uint64_t drops_at; /* rx_frames when the ring's drops were last asked */
+	uint64_t drops_ms; /* and the millisecond */
 };
 
 static void __attribute__((format(printf, 2, 3))) set_err(char *errbuf, const char *fmt, ...)
@@ -103,8 +105,24 @@ static int live_recv(struct nic *n, const uint8_t **buf, size_t *len)
 	const u_char *data;
 	int r = pcap_next_ex(lp->pcap, &h, &data);
 
-	if (r == 0)
+	if (r == 0) {
+		/* the ring is empty: a moment to ask what it dropped when full
+		 * (a system call: only if frames came since, at most once a
+		 * millisecond) */
+		struct pcap_stat ps;
+		struct timespec ts;
+		uint64_t ms;
+
+		if (n->stats.rx_frames != lp->drops_at &&
+		    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == 0 &&
+		    (ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000) != lp->drops_ms &&
+		    pcap_stats(lp->pcap, &ps) == 0) {
+			n->stats.rx_dropped = ps.ps_drop;
+			lp->drops_at = n->stats.rx_frames;
+			lp->drops_ms = ms;
+		}
 		return 0;
+	}
 	if (r < 0)
 		return -NIC_E_IO;
 	*buf = data;

@@ -27,8 +27,16 @@ struct nic *nic_new_over(const struct nic_ops *ops, size_t priv_size, const stru
 		memcpy(n->mac, inner->mac, 6);
 		memcpy(n->name, inner->name, sizeof(n->name));
 		n->send_path = inner->send_path;
+		n->inner = inner;
 	}
 	return n;
+}
+
+uint64_t nic_rx_dropped(const struct nic *n)
+{
+	while (n->inner)
+		n = n->inner;
+	return n->stats.rx_dropped;
 }
 
 int nic_join(struct nic *n, const uint8_t mac[6])

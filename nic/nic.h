@@ -84,6 +84,9 @@ struct nic_ops {
 struct nic_stats {
 	uint64_t tx_frames, tx_bytes;
 	uint64_t rx_frames, rx_bytes;
+	/* frames for us the backend dropped for lack of room (a full capture
+	 * ring or queue: an overrun), as far as it knows; decorators keep 0 */
+	uint64_t rx_dropped;
 };
 
 struct nic {
@@ -96,6 +99,7 @@ struct nic {
 	/* How frames leave: "sendmmsg", "libnet", ... (a static string), or
 	 * NULL for backends in memory. Decorators inherit their inner's. */
 	const char *send_path;
+	const struct nic *inner; /* a decorator's (nic_new_over), else NULL */
 };
 
 /** Options for nic_open(). Zero is a sensible default for every field. */
@@ -171,6 +175,8 @@ struct nic *nic_new(const struct nic_ops *ops, size_t priv_size);
 struct nic *nic_new_over(const struct nic_ops *ops, size_t priv_size, const struct nic *inner);
 /** Close and free; accepts NULL. */
 void nic_close(struct nic *n);
+/** Frames the backend under any decorators dropped for lack of room. */
+uint64_t nic_rx_dropped(const struct nic *n);
 const char *nic_strerror(int err); /* positive or negative */
 
 /* ---- live [ethdl_nic_live] ---- */

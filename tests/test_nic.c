@@ -940,6 +940,39 @@ static void test_ring_bytes(void)
 	CU_ASSERT(nic_ring_bytes(1500) / 2048 >= 2 * 1024);
 }
 
+/* A ring too small for what comes: the frames it dropped are counted
+ * (nic_rx_dropped; the board reports them as T_OVERRUN), once its reader
+ * has emptied it. */
+static void test_live_overrun(void)
+{
+	struct nic_config cfg = {.buffer_bytes = 64 << 10};
+	char err[NIC_ERRBUF_SIZE];
+	const uint8_t *rx;
+	uint8_t tx[BUF];
+	size_t len, rlen;
+	unsigned got = 0;
+	struct nic *a, *b;
+
+	if (!in_ns)
+		return;
+	CU_ASSERT_EQUAL_FATAL(nic_live_open(&a, "ethdl-ta", NULL, err), 0);
+	CU_ASSERT_EQUAL_FATAL(nic_live_open(&b, "ethdl-tb", &cfg, err), 0);
+	CU_ASSERT_EQUAL(nic_rx_dropped(b), 0);
+	for (uint32_t i = 0; i < 2000; i++) {
+		len = make_frame(tx, b->mac, a->mac, i, 1400);
+		while (nic_send(a, tx, len) == -NIC_E_FULL)
+			nic_flush(a);
+	}
+	while (nic_flush(a) > 0)
+		;
+	while (wait_recv(b, &rx, &rlen) == 1)
+		got++;
+	CU_ASSERT(got > 0 && got < 2000);
+	CU_ASSERT_EQUAL(nic_rx_dropped(b), 2000 - got);
+	nic_close(a);
+	nic_close(b);
+}
+
 static void test_live_config(void)
 {
 	struct nic_config cfg = {.ethertype = 0x88B6, .promisc = 1, .buffer_bytes = 1 << 20};
@@ -1086,6 +1119,7 @@ static CU_TestInfo netns_tests[] = {
 	{"down, no carrier, MTU, permission", test_live_refusals},
 	{"traffic over veth", test_live_traffic},
 	{"EtherType and promiscuous options", test_live_config},
+	{"a ring too small: its drops counted", test_live_overrun},
 	{"full qdisc", test_live_qdisc_full},
 	CU_TEST_INFO_NULL,
 };
