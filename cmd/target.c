@@ -348,6 +348,12 @@ static void report_json(const struct target_opts *o, const struct target_report 
 	}
 	json_object_set_new(j, "data_frames_sent",
 			    json_integer((json_int_t)r->stats.data_frames_sent));
+	if (r->stats.overrun) {
+		/* the board's receiver overran: paced (PROTOCOL.md §4) */
+		json_object_set_new(j, "board_overrun", json_integer((json_int_t)r->stats.overrun));
+		json_object_set_new(j, "overrun_paced_bps",
+				    json_integer((json_int_t)r->stats.overrun_bps));
+	}
 	json_object_set_new(j, "attempts", json_integer(r->attempts));
 	json_object_set_new(j, "resumed_frames", json_integer((json_int_t)r->stats.resumed));
 	json_object_set_new(j, "resumed_bytes",

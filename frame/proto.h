@@ -69,6 +69,8 @@ enum proto_tlv {
 	T_PASSES = 60,	 /* u64 OVL_DONE: region read-backs the board made, all regions */
 	T_OVL_WANT = 61, /* 16 bytes, repeated: region u32, pass u32, chunk mask u64 */
 	T_REGIONS = 62,	 /* u32 OVL_DONE: regions of the file */
+	/* the windowed exchange (§4) */
+	T_OVERRUN = 63, /* u64 BOARD_STATUS: frames the board's receiver dropped for lack of room */
 };
 
 /* A version on the wire: count u8 (0 = unknown, else 1..4), then four u16

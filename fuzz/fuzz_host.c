@@ -74,6 +74,9 @@ static struct pick_tlv dict[] = {
 	{T_CAPS, 4, CAP_WINDOW | CAP_RESUME | CAP_DEVICE | CAP_OVERLAP, NULL},
 	{T_PASSES, 8, 1, NULL},
 	{T_REGIONS, 4, 1, NULL},
+	/* overrun (§4): the host paces */
+	{T_OVERRUN, 8, 5, NULL},
+	{T_OVERRUN, 8, 0xffffffffffffffffull, NULL},
 };
 #define NDICT (sizeof(dict) / sizeof(dict[0]))
 

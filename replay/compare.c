@@ -65,6 +65,7 @@ static const char *const tlv_names[] = {
 	[T_PASSES] = "passes",
 	[T_OVL_WANT] = "ovl_want",
 	[T_REGIONS] = "regions",
+	[T_OVERRUN] = "overrun",
 };
 
 const char *rp_tlv_name(int type, char *tmp, size_t cap)

@@ -415,6 +415,7 @@ static int open_receiver(struct sess_board *b, uint64_t size, unsigned block, in
 	if (resumed)
 		map = dev_download_restored(&b->dev, &bits);
 	xrecv_dispose(&b->rx);
+	b->rx_dropped0 = nic_rx_dropped(b->cfg.nic);
 	r = xrecv_init(&b->rx, &rc);
 	got = r < 0 ? (uint32_t)-r : 0;
 	if (r == 0 && resumed)
@@ -600,11 +601,17 @@ static void on_file_data(struct sess_board *b, const struct frame *f, uint64_t n
 
 static void send_status(struct sess_board *b, uint32_t id)
 {
-	uint8_t d[300];
+	uint8_t d[320];
 	struct tlv_writer w;
+
+	uint64_t overrun = nic_rx_dropped(b->cfg.nic) - b->rx_dropped0;
 
 	tlv_writer_init(&w, d, sizeof(d));
 	xrecv_report(&b->rx, &w);
+	/* frames lost to a full receive queue since the data began: the host
+	 * sends too fast for this board and paces (absent while none) */
+	if (overrun)
+		tlv_put_u64(&w, T_OVERRUN, overrun);
 	send_frame(b, FC_BOARD_STATUS, id, 0, d, w.len);
 }
 

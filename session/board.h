@@ -58,6 +58,7 @@ struct sess_board {
 	struct sess_board_config cfg;
 	struct board_device dev; /* what survives a session */
 	struct xrecv rx;	 /* the download's frames (kept with a kept download) */
+	uint64_t rx_dropped0;	 /* the nic's overrun count when its data began */
 	/* the session */
 	enum sess_board_state state;
 	uint32_t session;

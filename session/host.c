@@ -592,8 +592,13 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 		return;
 	}
 	if (h->state == H_DATA && h->windowed && code == FC_BOARD_STATUS) {
+		unsigned cuts = h->tx_data.overrun_cuts;
 		int fresh = xsend_report(&h->tx_data, f->seq, f->data, f->len, now);
 
+		if (h->tx_data.overrun_cuts != cuts)
+			hlog(h, "the board dropped %llu frames for lack of room: pacing at %.1f Mbit/s",
+			     (unsigned long long)h->tx_data.overrun,
+			     (double)h->tx_data.pace.rate_bps / 1e6);
 		if (fresh < 0)
 			host_fail(h, now, NOTICE_WRONG_COMMAND, D_BAD_FIELD, 0, 0,
 				  "malformed BOARD_STATUS");
@@ -855,6 +860,8 @@ void sess_host_stats(const struct sess_host *h, struct sess_host_stats *st)
 	st->block = h->block;
 	st->frames = h->frames;
 	st->data_frames_sent = h->tx_open ? h->tx_data.frames_sent : 0;
+	st->overrun = h->tx_open ? h->tx_data.overrun : 0;
+	st->overrun_bps = h->tx_open && h->tx_data.overrun_cuts ? h->tx_data.pace.rate_bps : 0;
 	st->resumed = h->resumed;
 	st->board_has = h->windowed && h->tx_open ? xsend_acked(&h->tx_data) : 0;
 	st->rb_size = h->rb_size;

@@ -283,6 +283,8 @@ struct sess_host_stats {
 	unsigned block;	      /* data bytes per frame */
 	uint32_t frames;      /* data frames of the downloaded file */
 	uint64_t data_frames_sent;
+	uint64_t overrun;		/* frames the board said it dropped for lack of room */
+	uint64_t overrun_bps;		/* the pace that brought on (0: none) */
 	uint64_t bytes_sent;		/* bytes of data frames sent, each frame once */
 	uint64_t bytes_rb;		/* bytes read back and stored */
 	uint64_t frames_rx, frames_bad; /* frames of this session received; damaged ones */

@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <string.h>
 
+#include "proto.h"
 #include "xfer.h"
 
 #define BATCH	     64	 /* data frames per poll before input is looked at again */
 #define BLOCKED_WAIT 200 /* us to let a full queue drain */
+#define OVERRUN_MIN_BPS 1000000ull /* pacing for overrun goes no slower */
 
 static uint16_t etype(const struct xsend *s)
 {
@@ -36,6 +38,7 @@ int xsend_init(struct xsend *s, const struct xsend_config *cfg, uint64_t now)
 	if (!cfg->read || !cfg->tx || !cfg->nic || xfer_frames(cfg->size, cfg->block, &s->frames))
 		return -EINVAL;
 	s->strict_next = 1;
+	s->start_us = now;
 	pace_init(&s->pace, cfg->rate_bps, FRAME_HDR_LEN + cfg->block + FRAME_TRL_LEN, now);
 	if (cfg->windowed)
 		return sendwin_init(&s->sw, s->frames, cfg->window);
@@ -150,11 +153,55 @@ int xsend_poll(struct xsend *s, uint64_t now)
 	return s->cfg.windowed ? poll_windowed(s, now) : poll_strict(s, now);
 }
 
+/* The receiver dropped frames for lack of room (its report's T_OVERRUN
+ * grew): pace at 7/8 of what it acknowledged per second so far, or at 3/4
+ * of the pace already set if that is lower; at most once a round trip (the
+ * drops a report shows may predate the last cut). Four round trips without
+ * a drop raise the pace by an eighth (never above the operator's rate), so
+ * a board that was only busy for a moment gets the link back. */
+static void on_overrun(struct xsend *s, uint64_t count, uint64_t now)
+{
+	size_t fbytes = FRAME_HDR_LEN + s->cfg.block + FRAME_TRL_LEN;
+	uint64_t rtt = s->sw.srtt_us > 1000 ? s->sw.srtt_us : 1000, rate;
+
+	if (count <= s->overrun) {
+		s->overrun = count;
+		rate = s->pace.rate_bps + s->pace.rate_bps / 8;
+		if (s->cfg.rate_bps && rate > s->cfg.rate_bps)
+			rate = s->cfg.rate_bps;
+		if (s->overrun_cuts && now - s->overrun_cut_us >= 4 * rtt && rate > s->pace.rate_bps) {
+			pace_init(&s->pace, rate, fbytes, now);
+			s->overrun_cut_us = now;
+		}
+		return;
+	}
+	s->overrun = count;
+	if (s->overrun_cuts && now - s->overrun_cut_us < rtt)
+		return;
+	rate = now > s->start_us ? (uint64_t)((double)s->sw.acked_count * (double)fbytes * 8e6 /
+					       (double)(now - s->start_us) * 7 / 8)
+				 : 0;
+	if (s->pace.rate_bps && (s->pace.rate_bps / 4 * 3 < rate || !rate))
+		rate = s->pace.rate_bps / 4 * 3;
+	if (rate < OVERRUN_MIN_BPS)
+		rate = OVERRUN_MIN_BPS;
+	pace_init(&s->pace, rate, fbytes, now);
+	s->overrun_cut_us = now;
+	s->overrun_cuts++;
+}
+
 int xsend_report(struct xsend *s, uint32_t id, const uint8_t *data, size_t len, uint64_t now)
 {
+	uint64_t overrun;
+	int r;
+
 	if (!s->cfg.windowed)
 		return -1;
-	return sendwin_on_report(&s->sw, id, data, len, now);
+	r = sendwin_on_report(&s->sw, id, data, len, now);
+	if (r >= 0)
+		on_overrun(s, tlv_get_uint(data, len, T_OVERRUN, &overrun) ? overrun : s->overrun,
+			   now);
+	return r;
 }
 
 int xsend_resume(struct xsend *s, const uint8_t *data, size_t len, uint64_t now)

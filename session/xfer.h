@@ -71,6 +71,14 @@ struct xsend {
 	uint64_t blocked_until; /* the nic refused a frame: wait a little */
 	uint64_t frames_sent, bytes_new;
 	int err; /* -errno of a failed read; the sender stops */
+	/* overrun (windowed): the receiver's reports say how many frames it
+	 * dropped for lack of room (T_OVERRUN); when that grows the sender
+	 * paces, at what got through, and slower on each further growth
+	 * that comes a round trip after the last slow-down */
+	uint64_t start_us;
+	uint64_t overrun;	 /* the receiver's count, as last reported */
+	uint64_t overrun_cut_us; /* when the rate was last lowered for it */
+	unsigned overrun_cuts;	 /* how many times */
 };
 
 /** Set up s from cfg (copied) at time now. 0, or -ENOMEM, -EINVAL (no

@@ -258,6 +258,7 @@ local tlv_defs = {
 	[60] = {"T_PASSES", "passes", "u64"},
 	[61] = {"T_OVL_WANT", "ovl_want", "bytes"},
 	[62] = {"T_REGIONS", "regions", "u32"},
+	[63] = {"T_OVERRUN", "overrun", "u64"},
 }
 
 -- Fixed value lengths (0: any).
@@ -391,6 +392,7 @@ local pf = {
 	passes = ProtoField.uint64("ethdl.passes", "Region read-backs, all regions (T_PASSES)", base.DEC),
 	ovl_want = ProtoField.bytes("ethdl.ovl_want", "Region, pass, chunk mask (T_OVL_WANT)"),
 	regions = ProtoField.uint32("ethdl.regions", "Regions of the file (T_REGIONS)", base.DEC),
+	overrun = ProtoField.uint64("ethdl.overrun", "Frames the board dropped for lack of room (T_OVERRUN)", base.DEC),
 	fmac = ProtoField.bytes("ethdl.fmac", "FMAC (truncated HMAC-SHA256)"),
 	sealed = ProtoField.bool("ethdl.sealed", "Sealed (authenticated session)"),
 
@@ -412,7 +414,7 @@ local tlv_field = {
 	[41] = pf.gen, [42] = pf.delay_ms, [43] = pf.heard, [45] = pf.sha256, [46] = pf.idle_ms,
 	[47] = pf.first, [48] = pf.want, [49] = pf.gen_next, [50] = pf.nonce,
 	[51] = pf.host_nonce, [52] = pf.auth, [53] = pf.ctr, [54] = pf.fmac,
-	[60] = pf.passes, [61] = pf.ovl_want, [62] = pf.regions,
+	[60] = pf.passes, [61] = pf.ovl_want, [62] = pf.regions, [63] = pf.overrun,
 }
 local cap_fields = {}
 for i, c in ipairs(cap_bits) do
