@@ -59,6 +59,7 @@ enum {
 #define ACT_QUERY_US 100000u
 #define CHUNK	     32u       /* parity frames encoded at once */
 #define CATCH_UP_NS  20000000u /* pacing: lag made up at once (20 ms) */
+#define GROUP_BATCH_US 1000u	 /* pacing: a wake-up sends this much time's frames */
 
 /* One send of a repair round. */
 enum { IT_PARITY, IT_DATA };
@@ -1150,8 +1151,10 @@ uint64_t sess_group_next_deadline(const struct sess_group *g)
 
 	if (g->phase == P_IDLE || g->phase == P_END)
 		return SESS_NEVER;
+	/* Paced in batches: wake once a batch's time of frames is due (sent
+	 * at once, run_stream catches up), not once a frame. */
 	if (g->phase == P_DATA || g->phase == P_REPAIR)
-		d = g->tx_next_ns / 1000u;
+		d = g->tx_next_ns / 1000u + GROUP_BATCH_US;
 	if (g->phase == P_JOIN || g->phase == P_STATUS || g->phase == P_FINISH) {
 		/* a phase ends when its boards are done: poll at once */
 		if ((g->phase == P_JOIN && !count_in(g, B_JOIN)) ||
