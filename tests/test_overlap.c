@@ -305,6 +305,76 @@ static void test_verified_while_downloading(void)
 	rig_free(r);
 }
 
+/* Read-back credit a poll could not spend (no region complete yet) is
+ * kept for the next, up to 512 chunks, so the read-back catches up with
+ * the data instead of falling behind for good. Checked after each board
+ * poll: while region 0 is incomplete, the credit equals the data frames
+ * stored; it never exceeds 512. */
+static unsigned credit_seen, credit_max, credit_checks;
+static int watch_credit(struct rig *r)
+{
+	const struct board_ovl *o = &r->b.ovl;
+	uint32_t have = r->b.rx.rw.have;
+
+	if (!o->on)
+		return 0;
+	if (o->credit > credit_max)
+		credit_max = o->credit;
+	if (!o->pass[0] && have >= 20 && have < 60) {
+		credit_checks++;
+		if (o->credit == have)
+			credit_seen++;
+	}
+	return 0;
+}
+
+static void test_credit_kept(void)
+{
+	struct rig *r = rig_new(4 * MIB, 0);
+
+	credit_seen = credit_max = credit_checks = 0;
+	r->hook = watch_credit;
+	r->hc.window = 16; /* the data comes a few frames a turn */
+	rig_start(r);
+	run(r);
+	CU_ASSERT_EQUAL(exit_code(r), 0);
+	CU_ASSERT(credit_checks > 0);
+	CU_ASSERT_EQUAL(credit_seen, credit_checks);
+	CU_ASSERT(credit_max <= 512);
+	CU_ASSERT(r->h.ovl.bytes_during > 4 * MIB / 2);
+	rig_free(r);
+}
+
+/* After a download, INFO (twice: the first computes the image's SHA-256,
+ * which the store then marks known) reports the image with only the
+ * wire's flag bits (PROTOCOL.md: version, package; the rest zero), never
+ * the store's own "SHA-256 known". */
+static void test_info_image_flags(void)
+{
+	struct rig *r = rig_new(MIB, 0);
+
+	rig_start(r);
+	run(r);
+	CU_ASSERT_EQUAL_FATAL(exit_code(r), 0);
+	for (int k = 0; k < 2; k++) {
+		const struct sess_info *in;
+
+		sess_host_dispose(&r->h);
+		r->hc.job = SESS_INFO;
+		r->hc.session_id = SID + 1 + (uint32_t)k;
+		CU_ASSERT_EQUAL_FATAL(sess_host_init(&r->h, &r->hc), 0);
+		sess_host_start(&r->h, r->now);
+		run(r);
+		CU_ASSERT_EQUAL(exit_code(r), 0);
+		in = sess_host_info(&r->h);
+		CU_ASSERT_EQUAL_FATAL(in->nimages, 1);
+		CU_ASSERT_EQUAL(in->images[0].size, MIB);
+		CU_ASSERT_EQUAL(in->images[0].flags & ~(PROTO_IMG_F_VERSION | PROTO_IMG_F_PACKAGE), 0);
+		CU_ASSERT_EQUAL(in->images[0].flags, 0); /* a plain file: no version */
+	}
+	rig_free(r);
+}
+
 /* (b) The store returns other bytes for two regions: READBACK_MISMATCH at
  * the first differing byte of the lowest, counting both. */
 static void test_store_lies(void)
@@ -596,6 +666,8 @@ static CU_TestInfo tests[] = {
 	{"5 % loss both ways: verified", test_loss_both_ways},
 	{"lost again after the download: asked for at once", test_lost_again_asked_at_once},
 	{"host memory per region, not per byte", test_host_memory},
+	{"INFO after it: T_IMAGE flags are the wire's bits only", test_info_image_flags},
+	{"read-back credit not spent is kept, up to 512", test_credit_kept},
 	CU_TEST_INFO_NULL,
 };
 
