@@ -3,7 +3,7 @@
  * rawpump — the raw-frame ceiling of a link, for the benchmark.
  *
  *   rawpump send -i IF -d MAC -n N [--len BYTES] [--ethertype HEX] [--reseal]
- *                [--path libnet|sendmmsg|bypass] [--json]
+ *                [--path libnet|sendmmsg|bypass|txring] [--json]
  *   rawpump recv -i IF -n N [--idle-ms MS] [--start-ms MS] [--ethertype HEX] [--json]
  *
  * send: N frames of our EtherType, LEN bytes each (default 1514: Ethernet
@@ -13,7 +13,10 @@
  * batch per call; libnet: one write per frame). Each frame
  * is a well-formed ethdl FILE_DATA frame (frame_seal), sealed once; with
  * --reseal the sequence number and CRC are redone for every frame, which
- * adds the per-frame CRC work a real sender does. A send refused because
+ * adds the per-frame CRC work a real sender does. --path txring: not the
+ * nic but an AF_PACKET socket of its own with a PACKET_TX_RING (TPACKET_V2,
+ * 1024 slots), a send() per 64 frames written into the ring: measured
+ * beside the nic's paths (bench/sendpath.sh), not one of them. A send refused because
  * the qdisc is full (tbf: ENOBUFS) is tried again until it goes through, so
  * every one of the N frames leaves; the retries are counted.
  *
@@ -30,7 +33,13 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
 #include <poll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +63,7 @@ struct opts {
 	uint16_t ethertype;
 	int reseal;
 	int json;
+	int txring; /* --path txring */
 	int path; /* enum nic_send_path; 0: the nic's default */
 };
 
@@ -61,7 +71,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: rawpump send -i IF -d MAC -n N [--len BYTES] [--ethertype HEX] [--reseal]\n"
-		"                    [--path libnet|sendmmsg|bypass] [--json]\n"
+		"                    [--path libnet|sendmmsg|bypass|txring] [--json]\n"
 		"       rawpump recv -i IF -n N [--idle-ms MS] [--start-ms MS] [--ethertype HEX] [--json]\n"
 		"\n"
 		"send: N frames of LEN bytes (default 1514), one nic_send each, as fast as possible,\n"
@@ -202,9 +212,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->reseal = 1;
 			break;
 		case 'p':
+			if (!strcmp(optarg, "txring")) {
+				o->txring = 1;
+				break;
+			}
 			o->path = nic_send_path_parse(optarg);
 			if (o->path < 0) {
-				fprintf(stderr, "rawpump: bad --path '%s' (libnet, sendmmsg, bypass)\n",
+				fprintf(stderr,
+					"rawpump: bad --path '%s' (libnet, sendmmsg, bypass, txring)\n",
 					optarg);
 				return -1;
 			}
@@ -247,6 +262,86 @@ static void report(const struct opts *o, const char *mode, uint64_t frames, uint
 	fflush(stdout);
 }
 
+/* --path txring: count frames of len bytes (buf) through a PACKET_TX_RING
+ * of the interface; returns 0 or 1 (said why). */
+#define TXR_FRAME 2048u
+#define TXR_SLOTS 1024u
+#define TXR_KICK  64u
+static int txring_send(const struct opts *o, const char *ifname, const uint8_t *buf,
+		       uint64_t *retries, double *secs)
+{
+	struct tpacket_req req = {.tp_block_size = 4096 * 4, .tp_frame_size = TXR_FRAME};
+	int fd = socket(AF_PACKET, SOCK_RAW, 0), v = TPACKET_V2;
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET};
+	size_t ring_len;
+	uint8_t *ring;
+	uint64_t i;
+	unsigned slot = 0, queued = 0;
+	double t0;
+
+	req.tp_block_nr = TXR_SLOTS * TXR_FRAME / req.tp_block_size;
+	req.tp_frame_nr = TXR_SLOTS;
+	ring_len = (size_t)req.tp_block_nr * req.tp_block_size;
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (fd < 0 || !sll.sll_ifindex ||
+	    setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) ||
+	    setsockopt(fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof(req)) ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		fprintf(stderr, "rawpump: txring on %s: %s\n", ifname, strerror(errno));
+		return 1;
+	}
+	ring = mmap(NULL, ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (ring == MAP_FAILED) {
+		fprintf(stderr, "rawpump: txring mmap: %s\n", strerror(errno));
+		close(fd);
+		return 1;
+	}
+	t0 = now_s();
+	for (i = 0; i < o->count; i++) {
+		struct tpacket2_hdr *h = (struct tpacket2_hdr *)(ring + (size_t)slot * TXR_FRAME);
+
+		while (h->tp_status != TP_STATUS_AVAILABLE) {
+			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+
+			if (h->tp_status == TP_STATUS_WRONG_FORMAT) {
+				fprintf(stderr, "rawpump: txring: the kernel refused a frame\n");
+				return 1;
+			}
+			if (queued) {
+				send(fd, NULL, 0, MSG_DONTWAIT);
+				queued = 0;
+			}
+			(*retries)++;
+			poll(&pfd, 1, 10);
+		}
+		memcpy((uint8_t *)h + TPACKET2_HDRLEN - sizeof(struct sockaddr_ll), buf, o->len);
+		h->tp_len = o->len;
+		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+		slot = (slot + 1) % TXR_SLOTS;
+		if (++queued == TXR_KICK) {
+			send(fd, NULL, 0, MSG_DONTWAIT);
+			queued = 0;
+		}
+	}
+	/* what is left, and wait for the ring to drain */
+	if (send(fd, NULL, 0, 0) < 0 && errno != EAGAIN && errno != ENOBUFS) {
+		fprintf(stderr, "rawpump: txring send: %s\n", strerror(errno));
+		return 1;
+	}
+	for (unsigned k = 0; k < TXR_SLOTS; k++) {
+		struct tpacket2_hdr *h = (struct tpacket2_hdr *)(ring + (size_t)k * TXR_FRAME);
+
+		while (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE) {
+			send(fd, NULL, 0, 0);
+			(*retries)++;
+		}
+	}
+	*secs = now_s() - t0;
+	munmap(ring, ring_len);
+	close(fd);
+	return 0;
+}
+
 static int do_send(const struct opts *o, struct nic *n)
 {
 	static uint8_t data[FRAME_MAX_DATA];
@@ -274,6 +369,14 @@ static int do_send(const struct opts *o, struct nic *n)
 	if (frame_seal(buf, sizeof(buf), &f, o->ethertype) != (int)o->len) {
 		fprintf(stderr, "rawpump: cannot build a %u-byte frame\n", o->len);
 		return 1;
+	}
+	if (o->txring) {
+		double secs = 0;
+
+		if (txring_send(o, n->name, buf, &retries, &secs))
+			return 1;
+		report(o, "send", o->count, o->count * o->len, secs, retries, "txring");
+		return 0;
 	}
 	t0 = now_s();
 	for (i = 0; i < o->count; i++) {

@@ -5,7 +5,8 @@
 # network namespaces made here (names unique to the run, deleted on exit):
 # bench/rawpump sends N 1514-byte frames (default 200000) by each path
 # (libnet: a write per frame; sendmmsg: a batch per call; bypass: sendmmsg
-# past the qdisc), a second rawpump counts them. Prints, per path, the
+# past the qdisc; txring: rawpump's own PACKET_TX_RING, a send() per 64
+# frames, measured beside the nic's paths), a second rawpump counts them. Prints, per path, the
 # median over --runs (default 3) of the frames/s received, the frames lost
 # by the receiver, and the sender's CPU seconds (user + system) per million
 # frames. Needs root and /usr/bin/time.
@@ -50,7 +51,7 @@ for i in $(seq 50); do
 done
 
 echo "path        frames/s     lost   CPU s per 10^6 frames (sender)"
-for path in libnet sendmmsg bypass; do
+for path in libnet sendmmsg bypass txring; do
 	for r in $(seq "$RUNS"); do
 		: >"$W/err"
 		ip netns exec "$NS_B" "$RAWPUMP" recv -i sp1 -n "$N" --json >"$W/recv" 2>"$W/err" &
