@@ -352,6 +352,17 @@ static int open_pcap(struct nic *n, struct live_priv *lp, const struct nic_confi
 	}
 	/* Not fatal: the filter below also drops what we send. */
 	pcap_setdirection(p, PCAP_D_IN);
+#ifdef PACKET_IGNORE_OUTGOING
+	/* Nor is this (Linux 4.20 and later): the kernel then does not hand
+	 * this socket a copy of every frame we send, for the filter to drop
+	 * (a 64 MiB download over veth took 0.169 s with the copies, 0.130 s
+	 * without). */
+	{
+		int one = 1;
+
+		setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	}
+#endif
 
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1], n->mac[2],
 		 n->mac[3], n->mac[4], n->mac[5]);

@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/if_packet.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -973,6 +975,22 @@ static void test_live_overrun(void)
 	nic_close(b);
 }
 
+/* The live nic's socket is not handed a copy of each frame it sends. */
+static void test_live_ignores_outgoing(void)
+{
+	char err[NIC_ERRBUF_SIZE];
+	struct nic *a;
+	int v = 0;
+	socklen_t l = sizeof(v);
+
+	if (!in_ns)
+		return;
+	CU_ASSERT_EQUAL_FATAL(nic_live_open(&a, "ethdl-ta", NULL, err), 0);
+	CU_ASSERT_EQUAL(getsockopt(nic_fd(a), SOL_PACKET, PACKET_IGNORE_OUTGOING, &v, &l), 0);
+	CU_ASSERT_EQUAL(v, 1);
+	nic_close(a);
+}
+
 static void test_live_config(void)
 {
 	struct nic_config cfg = {.ethertype = 0x88B6, .promisc = 1, .buffer_bytes = 1 << 20};
@@ -1120,6 +1138,7 @@ static CU_TestInfo netns_tests[] = {
 	{"traffic over veth", test_live_traffic},
 	{"EtherType and promiscuous options", test_live_config},
 	{"a ring too small: its drops counted", test_live_overrun},
+	{"not handed a copy of what it sends", test_live_ignores_outgoing},
 	{"full qdisc", test_live_qdisc_full},
 	CU_TEST_INFO_NULL,
 };
