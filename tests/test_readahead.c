@@ -43,7 +43,7 @@ static int suite_cleanup(void)
 	return 0;
 }
 
-/* The sender a megabyte and a half ahead of the compare, block by block
+/* The sender a window and a half ahead of the compare, block by block
  * and chunk by chunk: a window fill per window of each stream, not a fill
  * for nearly every read as with one buffer (the old reader of the download
  * command refilled 1836 times for a 64 MiB verified download). */
