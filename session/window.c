@@ -203,11 +203,22 @@ uint32_t sendwin_probe_sent(struct sendwin *s, uint64_t now)
 }
 
 /* One RTO after the last probe; doubled for each probe in a row that was
- * sent only because nothing came, up to 250 ms (or the RTO, if longer). */
+ * sent only because nothing came, up to 250 ms (or the RTO, if longer).
+ * While the sender has nothing to send (the window is full, or every frame
+ * went) and no repair to make, only news moves it, and a probe is a small
+ * frame that proves nothing wrong (the link keeps order): one smoothed
+ * round trip then (1 ms at least, the RTO at most), so a lost report
+ * stalls it a round trip, not three. */
 uint64_t sendwin_deadline(const struct sendwin *s)
 {
-	uint64_t wait = s->rto_us << (s->stalls < 6 ? s->stalls : 6);
-	uint64_t cap = s->rto_us > 250000 ? s->rto_us : 250000;
+	uint64_t base = s->rto_us, wait, cap = s->rto_us > 250000 ? s->rto_us : 250000;
+	int idle = !s->repair && (s->next > s->n || s->next - 1 - s->cum >= s->window);
 
+	if (idle && s->srtt_us) {
+		base = s->srtt_us < 1000 ? 1000 : s->srtt_us;
+		if (base > s->rto_us)
+			base = s->rto_us;
+	}
+	wait = base << (s->stalls < 6 ? s->stalls : 6);
 	return s->last_probe_us + (wait < cap ? wait : cap);
 }

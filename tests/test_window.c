@@ -306,6 +306,40 @@ static void test_sendwin_probe(void)
 	CU_ASSERT(sendwin_probe_due(&s, now + s.rto_us));
 	sendwin_dispose(&s);
 
+	/* The window full and nothing to repair: the sender can only wait
+	 * for news, so the next probe goes one smoothed round trip after the
+	 * last (10 ms here), not one RTO (30 ms); each further one without
+	 * news twice as late. */
+	CU_ASSERT_EQUAL_FATAL(sendwin_init(&s, 100, 16), 0);
+	for (uint32_t i = 1; i <= 4; i++)
+		sendwin_next(&s);
+	id = sendwin_probe_sent(&s, now);
+	{
+		uint8_t rep[64];
+		struct tlv_writer w;
+
+		tlv_writer_init(&w, rep, sizeof(rep));
+		tlv_put_u32(&w, T_CUM, 4);
+		tlv_put_u32(&w, T_HIGH, 4);
+		tlv_put_u32(&w, T_HAVE, 4);
+		CU_ASSERT_EQUAL(sendwin_on_report(&s, id, rep, w.len, now + 10000), 4);
+	}
+	CU_ASSERT_EQUAL(s.srtt_us, 10000);
+	CU_ASSERT_EQUAL(s.rto_us, 30000);
+	now += 10000;
+	for (uint32_t i = 5; i <= 20; i++) {
+		CU_ASSERT_EQUAL(sendwin_next(&s), i);
+		if (sendwin_probe_due(&s, now))
+			sendwin_probe_sent(&s, now);
+	}
+	CU_ASSERT_EQUAL(sendwin_next(&s), 0); /* 16 beyond CUM 4: full */
+	CU_ASSERT_EQUAL(sendwin_deadline(&s), now + 10000);
+	CU_ASSERT(!sendwin_probe_due(&s, now + 9999));
+	CU_ASSERT(sendwin_probe_due(&s, now + 10000));
+	sendwin_probe_sent(&s, now + 10000);
+	CU_ASSERT_EQUAL(sendwin_deadline(&s), now + 10000 + 20000);
+	sendwin_dispose(&s);
+
 	/* The last frame of the file always asks for a probe. */
 	CU_ASSERT_EQUAL_FATAL(sendwin_init(&s, 6, 16), 0);
 	for (uint32_t i = 1; i <= 4; i++)
