@@ -641,6 +641,13 @@ static void dispatch(struct sess_host *h, const struct frame *f, uint64_t now)
 	}
 	if (code != FC_READBACK_DATA)
 		h->seen_codes[(code >> 5) & 7] |= 1u << (code & 31);
+	/* A reply to a command that went once is a round-trip sample: the
+	 * shortest so far sets the resend timer (8 round trips, 5 ms at
+	 * least), so a lost CONNECT (no sample then) or a slow first answer
+	 * does not leave every later resend at timeout/30. */
+	if (h->cmd_len && !h->cmd_retx && code != FC_CONNECT_ACK && now > h->last_cmd_tx &&
+	    (!h->rtt_us || now - h->last_cmd_tx < h->rtt_us))
+		h->rtt_us = now - h->last_cmd_tx;
 	switch (code) {
 	case FC_CONNECT_ACK: on_connect_ack(h, f, now); break;
 	case FC_AUTH_ACK: host_auth_ack(h, f, now); break;

@@ -254,11 +254,6 @@ void host_ovl_done(struct sess_host *h, const struct frame *f, uint64_t now)
 	}
 	if (host_check_stored(h, size, (uint32_t)crc, now) < 0)
 		return;
-	/* The round trip measured at CONNECT (a board just woken) can be
-	 * long; the shortest answer since keeps the resend timer (8 round
-	 * trips, at least 5 ms) of a lost OVL_WANT or OVL_DONE short. */
-	if (h->state == H_OVL && !h->cmd_retx && now - h->last_cmd_tx < h->rtt_us)
-		h->rtt_us = now - h->last_cmd_tx ? now - h->last_cmd_tx : 1;
 	len = want_tlvs(h, &from, 1, d, want_room(h));
 	if (len) {
 		/* chunks are missing: asked for again at once if chunks came

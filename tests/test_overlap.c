@@ -305,6 +305,43 @@ static void test_verified_while_downloading(void)
 	rig_free(r);
 }
 
+/* The first CONNECT_ACK and the first DISCONNECT_ACK lost: the round trip
+ * is not known from CONNECT (it went twice), but the replies since give
+ * it, so DISCONNECT goes again a few ms later, not timeout/30 (100 ms). */
+static uint64_t t_dack[2];
+static unsigned n_cack, n_dack;
+static int drop_acks(struct rig *r, const uint8_t *buf, size_t len)
+{
+	if (len < 29)
+		return 0;
+	if (buf[26] == FC_CONNECT_ACK && n_cack++ == 0)
+		return 1;
+	if (buf[26] == FC_DISCONNECT_ACK) {
+		if (n_dack < 2)
+			t_dack[n_dack] = r->now;
+		return n_dack++ == 0;
+	}
+	return 0;
+}
+
+static void test_rtt_after_lost_connect(void)
+{
+	struct rig *r = rig_new(MIB, 0);
+
+	n_cack = n_dack = 0;
+	r->host_drop = drop_acks;
+	rig_start(r);
+	run(r);
+	CU_ASSERT_EQUAL(exit_code(r), 0);
+	CU_ASSERT_EQUAL(n_cack, 2);
+	CU_ASSERT_EQUAL_FATAL(n_dack, 2);
+	if (getenv("ETHDL_TEST_VERBOSE"))
+		fprintf(stderr, "DISCONNECT again after %llu us\n",
+			(unsigned long long)(t_dack[1] - t_dack[0]));
+	CU_ASSERT(t_dack[1] - t_dack[0] < 20000);
+	rig_free(r);
+}
+
 /* Read-back credit a poll could not spend (no region complete yet) is
  * kept for the next, up to 512 chunks, so the read-back catches up with
  * the data instead of falling behind for good. Checked after each board
@@ -668,6 +705,7 @@ static CU_TestInfo tests[] = {
 	{"host memory per region, not per byte", test_host_memory},
 	{"INFO after it: T_IMAGE flags are the wire's bits only", test_info_image_flags},
 	{"read-back credit not spent is kept, up to 512", test_credit_kept},
+	{"a lost CONNECT_ACK: later replies give the round trip", test_rtt_after_lost_connect},
 	CU_TEST_INFO_NULL,
 };
 
