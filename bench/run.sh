@@ -15,6 +15,8 @@
 #   atftp ws16  atftpd server, atftp client, blksize 1468, windowsize 16
 #   ethdl dl+rb ethdl download (with read-back and compare, the default)
 #   ethdl dl    ethdl download --no-readback
+#   (drop cells also run both without loss, interleaved with the lossy
+#   runs: "no loss", the reference of their time ratio)
 #
 # Conditions: unshaped veth; the board's impair dropping 1% and 5% of frames
 # both ways (ethdl-board --drop P --seed RUN; TFTP has no equivalent, so only
@@ -308,7 +310,7 @@ run_ethdl() { # cond mib run mode(rb|dl) [board flags...]
 	local cond=$1 mib=$2 run=$3 mode=$4 bp i st out tool hostargs=() label
 	shift 4
 	tool=ethdl_$mode
-	[ "$mode" = dl ] && hostargs=(--no-readback)
+	case $mode in dl | dl0) hostargs=(--no-readback) ;; esac
 	label=$cond-${mib}M-$tool-$run
 	rm -rf "$W/board"
 	mkdir -p "$W/board"
@@ -414,8 +416,13 @@ cell() {
 			twice run_tftp "$cond" "$mib" "$r" ws16
 		fi
 		if [ -n "$drop" ]; then
+			# each beside the same run without loss (rb0, dl0): the
+			# ratio to loss-free time is measured side by side, not
+			# against another cell minutes apart
 			twice run_ethdl "$cond" "$mib" "$r" rb --drop "$drop" --seed "$r"
+			twice run_ethdl "$cond" "$mib" "$r" rb0
 			twice run_ethdl "$cond" "$mib" "$r" dl --drop "$drop" --seed "$r"
+			twice run_ethdl "$cond" "$mib" "$r" dl0
 		else
 			twice run_ethdl "$cond" "$mib" "$r" rb
 			twice run_ethdl "$cond" "$mib" "$r" dl
