@@ -160,6 +160,8 @@ static struct result download(int hide, uint64_t rate_bps)
 	sess_host_dispose(&h);
 	sess_board_dispose(&b);
 	mem_devstore_close(&st);
+	nic_close(hn);
+	nic_close(bn);
 	nic_hub_free(hub);
 	return res;
 }
