@@ -93,16 +93,25 @@ void outcome_usage(const char *detail)
 	}
 }
 
-int usage_error(const char *fmt, ...)
+/* "prog: " and the message on stderr, recorded as the run's outcome
+ * (result) if it is its first failure; the caller ends the line. */
+static void say_failure(const char *result, const char *fmt, va_list ap)
 {
-	va_list ap, aq;
+	va_list aq;
 
 	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
 	va_copy(aq, ap);
-	outcome_record("usage", fmt, aq);
+	outcome_record(result, fmt, aq);
 	va_end(aq);
 	vfprintf(stderr, fmt, ap);
+}
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say_failure("usage", fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s%s%s --help'.\n", prog, command ? " " : "",
 		command ? command : "");
@@ -111,14 +120,10 @@ int usage_error(const char *fmt, ...)
 
 int error_line(const char *fmt, ...)
 {
-	va_list ap, aq;
+	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	va_copy(aq, ap);
-	outcome_record("error", fmt, aq);
-	va_end(aq);
-	vfprintf(stderr, fmt, ap);
+	say_failure("error", fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
