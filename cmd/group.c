@@ -292,7 +292,7 @@ static int parse(const struct command *cmd, struct gopts *o, int argc, char **ar
 struct gfile {
 	const char *path, *name;
 	int fd;
-	struct ra_file *ra; /* fd read ahead: the sessions' source */
+	struct ra_file ra; /* fd read ahead: the sessions' source */
 	uint64_t size;
 	uint32_t crc;
 	uint8_t sha256[32];
@@ -337,8 +337,7 @@ static int open_file(struct gopts *o, struct gfile *f)
 	r = rb_file_crc(f->fd, &f->size, &f->crc);
 	if (r < 0)
 		return error_line("cannot read `%s': %s", f->path, strerror(-r));
-	f->ra = malloc(sizeof(*f->ra));
-	if (!f->ra || ra_init(f->ra, f->fd) < 0)
+	if (ra_init(&f->ra, f->fd) < 0)
 		return error_line("out of memory");
 	r = download_read_package(f->fd, f->path, f->size, &f->hdr, &f->hdr_len, &f->ph);
 	if (r > 0)
@@ -436,7 +435,7 @@ static int unicast_download(const struct gopts *o, struct nic *nic, const struct
 {
 	struct target_opts to;
 	struct sess_host_config cfg;
-	struct sess_source src = {ra_read, f->ra};
+	struct sess_source src = {ra_read, (void *)&f->ra};
 	struct sess_sink sink;
 	uint64_t t0 = mono_us();
 	int sig;
@@ -496,7 +495,7 @@ static int group_run(const struct gopts *o, struct nic *nic, const struct gfile 
 		     double *secs)
 {
 	struct sess_group_config c = {0};
-	struct sess_source src = {ra_read, f->ra};
+	struct sess_source src = {ra_read, (void *)&f->ra};
 	uint8_t(*macs)[6];
 	unsigned nb = 0, k = 0;
 	uint64_t t0 = mono_us(), now;
@@ -964,9 +963,7 @@ out:
 	free(f.hdr);
 	free(o.named);
 	nic_close(nic);
-	if (f.ra)
-		ra_dispose(f.ra);
-	free(f.ra);
+	ra_dispose(&f.ra);
 	if (f.fd >= 0)
 		close(f.fd);
 	return ret;
