@@ -601,10 +601,9 @@ static void on_file_data(struct sess_board *b, const struct frame *f, uint64_t n
 
 static void send_status(struct sess_board *b, uint32_t id)
 {
+	uint64_t overrun = nic_rx_dropped(b->cfg.nic) - b->rx_dropped0;
 	uint8_t d[320];
 	struct tlv_writer w;
-
-	uint64_t overrun = nic_rx_dropped(b->cfg.nic) - b->rx_dropped0;
 
 	tlv_writer_init(&w, d, sizeof(d));
 	xrecv_report(&b->rx, &w);

@@ -11,6 +11,12 @@
 #define BLOCKED_WAIT 200 /* us to let a full queue drain */
 #define OVERRUN_MIN_BPS 1000000ull /* pacing for overrun goes no slower */
 
+/* Bytes of a full data frame on the wire: what pacing counts. */
+static size_t data_frame_len(const struct xsend *s)
+{
+	return FRAME_HDR_LEN + s->cfg.block + FRAME_TRL_LEN;
+}
+
 static uint16_t etype(const struct xsend *s)
 {
 	return s->cfg.ethertype ? s->cfg.ethertype : FRAME_ETHERTYPE_DEFAULT;
@@ -39,7 +45,7 @@ int xsend_init(struct xsend *s, const struct xsend_config *cfg, uint64_t now)
 		return -EINVAL;
 	s->strict_next = 1;
 	s->start_us = now;
-	pace_init(&s->pace, cfg->rate_bps, FRAME_HDR_LEN + cfg->block + FRAME_TRL_LEN, now);
+	pace_init(&s->pace, cfg->rate_bps, data_frame_len(s), now);
 	if (cfg->windowed)
 		return sendwin_init(&s->sw, s->frames, cfg->window);
 	return 0;
@@ -161,7 +167,7 @@ int xsend_poll(struct xsend *s, uint64_t now)
  * a board that was only busy for a moment gets the link back. */
 static void on_overrun(struct xsend *s, uint64_t count, uint64_t now)
 {
-	size_t fbytes = FRAME_HDR_LEN + s->cfg.block + FRAME_TRL_LEN;
+	size_t fbytes = data_frame_len(s);
 	uint64_t rtt = s->sw.srtt_us > 1000 ? s->sw.srtt_us : 1000, rate;
 
 	if (count <= s->overrun) {
